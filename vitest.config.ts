@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// Temporal workers need real child processes (pool: 'forks'). Integration tests share one
+// local stack, started by the global setup when it is not already running.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/replay/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
