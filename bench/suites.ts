@@ -1,0 +1,8 @@
+import type { Suite } from './figure.js';
+
+/**
+ * Every benchmark suite, by the name `npm run bench <name>` takes. Each suite module exports a
+ * Suite; import it lazily so one suite's dependencies don't slow the others.
+ */
+export const suites: Record<string, Suite> = {
+};
