@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { ConfigError } from '../deploy/config.js';
+import { UsageError } from './usage.js';
 
 export function buildProgram(): Command {
   const program = new Command('floe')
@@ -34,11 +35,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`floe: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
-}
-
-/** A bad argument detected after parsing (e.g. a malformed date): exit 2 with this message. */
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 const code = await main(process.argv.slice(2));
