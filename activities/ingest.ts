@@ -1,0 +1,56 @@
+// Temporal activities of the ingest workflow: thin wrappers over ingest/ with heartbeats and
+// failure types. Built by a factory from injected clients so tests can pass real or fake ones.
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import { AVG_BYTES_KEY, BatchError, positionsFromSummary, runBatch, type BatchDeps } from '../ingest/batch.js';
+import type { IngestBatchInput, IngestBatchResult, IngestState, ReadIngestStateInput } from '../ingest/types.js';
+
+/** Size assumed before any batch was committed (a healthy event is ~500 bytes). */
+export const DEFAULT_AVG_MESSAGE_BYTES = 600;
+
+export type IngestActivityDeps = Omit<BatchDeps, 'heartbeat' | 'log'>;
+
+function inActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+export function createIngestActivities(deps: IngestActivityDeps) {
+  return {
+    async readIngestState(input: ReadIngestStateInput): Promise<IngestState> {
+      const [state, watermarks] = await Promise.all([deps.lake.readCommitted(), deps.reader.watermarks(input.topic)]);
+      const avg = Number(state.summary[AVG_BYTES_KEY]);
+      return {
+        topic: input.topic,
+        committed: positionsFromSummary(input.topic, state.summary),
+        watermarks,
+        avgMessageBytes: Number.isFinite(avg) && avg >= 1 ? avg : DEFAULT_AVG_MESSAGE_BYTES,
+        ref: state.hash,
+      };
+    },
+
+    async ingestBatch(input: IngestBatchInput): Promise<IngestBatchResult> {
+      const ctx = inActivity();
+      const logger = ctx?.log;
+      try {
+        return await runBatch(
+          {
+            ...deps,
+            heartbeat: (p) => ctx?.heartbeat(p),
+            log: (msg, fields) => logger?.info(msg, fields),
+          },
+          input,
+        );
+      } catch (err) {
+        if (err instanceof BatchError) {
+          throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true });
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+export type IngestActivities = ReturnType<typeof createIngestActivities>;

@@ -1,0 +1,294 @@
+// One ingestion micro-batch, independent of Temporal: read exactly the planned offset ranges,
+// validate every message against the contract, write valid rows to RAW (files per event hour)
+// and rejected ones to the DLQ, and commit both tables in ONE Nessie commit whose RAW snapshot
+// summary carries the new Kafka positions. A repeated call for a batch already committed changes
+// nothing and reports it.
+import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
+import { rangesKey } from '../workflows/ingest/plan.js';
+import type { KafkaMessage, RangeReader } from './kafka.js';
+import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
+import type { DeviceLookup, TelemetryEvent, Validation } from '../models/telemetry.js';
+
+/** A valid message as a RAW row: the event's fields plus Kafka provenance. */
+export type RawRow = TelemetryEvent & {
+  _topic: string;
+  _partition: number;
+  _offset: number;
+  _kafka_ts: Date;
+  _ingested_at: Date;
+  _batch_id: string;
+};
+
+/** A rejected message as a DLQ row: everything needed to replay or diagnose it. */
+export interface DlqRow {
+  _topic: string;
+  _partition: number;
+  _offset: number;
+  _kafka_ts: Date;
+  _ingested_at: Date;
+  _batch_id: string;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: string | null;
+  error_kind: string;
+  error_path: string;
+  error_message: string;
+}
+
+/** What a batch writes into one table: files named by the caller, deterministic per batch. */
+export interface TableFile<Row> {
+  name: string;
+  rows: Row[];
+}
+
+/** Summary property names that carry the committed position in the RAW snapshot summary. */
+export const positionKey = (topic: string, partition: number): string => `floe.kafka.${topic}.${partition}`;
+export const BATCH_ID_KEY = 'floe.ingest.batch-id';
+export const BATCH_RANGES_KEY = 'floe.ingest.ranges';
+export const AVG_BYTES_KEY = 'floe.ingest.avg-message-bytes';
+
+export function positionsFromSummary(topic: string, summary: Record<string, string>): Positions {
+  const prefix = `floe.kafka.${topic}.`;
+  const out: Positions = {};
+  for (const [k, v] of Object.entries(summary)) {
+    if (!k.startsWith(prefix)) continue;
+    const p = Number(k.slice(prefix.length));
+    const n = Number(v);
+    if (Number.isInteger(p) && Number.isSafeInteger(n)) out[p] = n;
+  }
+  return out;
+}
+
+export interface CommittedState {
+  /** Nessie hash of the branch head that was read; the commit names it as expected hash. */
+  hash: string;
+  /** RAW snapshot summary at that hash ({} when RAW has no snapshot yet). */
+  summary: Record<string, string>;
+  snapshotId?: string;
+}
+
+/** What a batch needs from the lake (implemented over lake/ by ingest/lakeAdapter.ts). */
+export interface IngestLake {
+  readCommitted(): Promise<CommittedState>;
+  /** Encodes and uploads the files; returns opaque handles for commit, and the time split. */
+  writeRaw(files: TableFile<RawRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
+  writeDlq(files: TableFile<DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
+  /**
+   * Appends RAW and DLQ files in one commit on the branch, expecting `expectedHash` as head.
+   * Throws an error with `conflict: true` when the head moved.
+   */
+  commit(args: { expectedHash: string; raw: unknown[]; dlq: unknown[]; rawSummary: Record<string, string>; message: string }): Promise<{ hash: string; snapshotId: string }>;
+}
+
+export type FaultPoint = 'before-upload' | 'after-upload' | 'after-commit';
+export type FaultHook = (point: FaultPoint, batchId: string) => void | Promise<void>;
+
+export interface BatchDeps {
+  reader: RangeReader;
+  lake: IngestLake;
+  registry: DeviceLookup & { refresh?(): Promise<void> };
+  validate: (bytes: Uint8Array | null, registry: DeviceLookup) => Validation;
+  fault?: FaultHook;
+  heartbeat?: (progress: { stage: string; messages?: number }) => void;
+  log?: (msg: string, fields: Record<string, unknown>) => void;
+  /** Commit attempts on Nessie conflict before giving up (the activity retries after that). */
+  maxCommitAttempts?: number;
+}
+
+export class BatchError extends Error {
+  constructor(
+    readonly type: 'PositionMismatch' | 'InvalidBatch',
+    message: string,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+const HOUR_MS = 3_600_000;
+
+/** `YYYY-MM-DDTHH` (UTC) of the hour holding `ms`. */
+export function hourOf(ms: number): string {
+  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13);
+}
+
+/** Deterministic data file name for a batch's rows of one hour (or the DLQ). */
+export function dataFileName(batchId: string, part: string, index: number): string {
+  return `${batchId}-${part.replace(/[^0-9A-Za-z]/g, '')}-${String(index).padStart(3, '0')}.parquet`;
+}
+
+type Status = { kind: 'pending' } | { kind: 'done' };
+
+/** Compares the committed position with the batch's ranges: every range starts there, or every range is already behind it. */
+export function batchStatus(topic: string, ranges: OffsetRange[], committed: Positions): Status {
+  let done = 0;
+  let pending = 0;
+  const bad: string[] = [];
+  for (const r of ranges) {
+    const c = committed[r.partition];
+    if (c !== undefined && c >= r.to) done++;
+    else if (c === undefined || c === r.from) pending++;
+    else bad.push(`partition ${r.partition}: committed ${c}, range ${r.from}-${r.to}`);
+  }
+  if (bad.length > 0 || (done > 0 && pending > 0)) {
+    throw new BatchError(
+      'PositionMismatch',
+      `batch ranges ${rangesKey(ranges)} of ${topic} do not line up with the position committed in RAW (${bad.join('; ') || `${done} ranges committed, ${pending} not`}): another writer changed RAW`,
+    );
+  }
+  return done === ranges.length ? { kind: 'done' } : { kind: 'pending' };
+}
+
+function headersText(h: KafkaMessage['headers']): string | null {
+  const keys = Object.keys(h);
+  if (keys.length === 0) return null;
+  const out: Record<string, string | string[]> = {};
+  for (const k of keys) {
+    const v = h[k];
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map((x) => x.toString()) : v.toString();
+  }
+  return JSON.stringify(out);
+}
+
+export type RunBatchOptions = IngestBatchInput;
+
+function checkInput(input: RunBatchOptions): void {
+  if (input.ranges.length === 0) throw new BatchError('InvalidBatch', `batch ${input.batchId} of ${input.topic} has no ranges`);
+  const seen = new Set<number>();
+  for (const r of input.ranges) {
+    if (seen.has(r.partition)) throw new BatchError('InvalidBatch', `batch ${input.batchId} has partition ${r.partition} twice`);
+    seen.add(r.partition);
+    if (!(Number.isSafeInteger(r.from) && Number.isSafeInteger(r.to) && r.from >= 0 && r.to > r.from)) {
+      throw new BatchError('InvalidBatch', `batch ${input.batchId} has an invalid range ${JSON.stringify(r)}`);
+    }
+  }
+}
+
+export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise<IngestBatchResult> {
+  checkInput(input);
+  const { topic, batchId, ranges } = input;
+  const log = deps.log ?? (() => undefined);
+  const beat = deps.heartbeat ?? (() => undefined);
+  const timings: BatchTimings = { fetchMs: 0, validateMs: 0, encodeMs: 0, uploadMs: 0, commitMs: 0 };
+  const messagesInRanges = ranges.reduce((s, r) => s + r.to - r.from, 0);
+  const base = { batchId, topic, ranges, hours: [] as string[], dataFiles: 0, timings };
+
+  // A retried attempt first looks at what is committed: the batch may already be in RAW.
+  let state = await deps.lake.readCommitted();
+  if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary)).kind === 'done') {
+    log('batch already committed', { topic, batchId });
+    return { ...base, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
+  }
+
+  beat({ stage: 'fetch' });
+  let t = performance.now();
+  await deps.registry.refresh?.();
+  const messages = await deps.reader.readRanges(topic, ranges, (n) => beat({ stage: 'fetch', messages: n }));
+  timings.fetchMs = performance.now() - t;
+
+  beat({ stage: 'validate', messages: messages.length });
+  t = performance.now();
+  const ingestedAt = new Date(input.ingestedAt);
+  const byHour = new Map<string, RawRow[]>();
+  const dlq: DlqRow[] = [];
+  const eventIds = new Set<string>();
+  let duplicates = 0;
+  let bytes = 0;
+  for (const m of messages) {
+    bytes += m.value?.length ?? 0;
+    const v = deps.validate(m.value, deps.registry);
+    const kafkaTs = new Date(m.timestamp);
+    if (v.ok) {
+      const ev = v.event;
+      if (eventIds.has(ev.event_id)) duplicates++;
+      else eventIds.add(ev.event_id);
+      const hour = hourOf(Date.parse(ev.event_ts));
+      let rows = byHour.get(hour);
+      if (!rows) byHour.set(hour, (rows = []));
+      rows.push({ ...ev, _topic: topic, _partition: m.partition, _offset: m.offset, _kafka_ts: kafkaTs, _ingested_at: ingestedAt, _batch_id: batchId });
+    } else {
+      dlq.push({
+        _topic: topic,
+        _partition: m.partition,
+        _offset: m.offset,
+        _kafka_ts: kafkaTs,
+        _ingested_at: ingestedAt,
+        _batch_id: batchId,
+        key: m.key,
+        value: m.value,
+        headers: headersText(m.headers),
+        error_kind: v.kind,
+        error_path: v.errorPath,
+        error_message: v.errorMessage,
+      });
+    }
+  }
+  timings.validateMs = performance.now() - t;
+  const hours = [...byHour.keys()].sort();
+  const rawFiles = hours.map((h) => ({ name: dataFileName(batchId, h, 0), rows: byHour.get(h)! }));
+  const dlqFiles = dlq.length > 0 ? [{ name: dataFileName(batchId, 'dlq', 0), rows: dlq }] : [];
+  const rows = messages.length - dlq.length;
+
+  await deps.fault?.('before-upload', batchId);
+  beat({ stage: 'upload', messages: messages.length });
+  const [rw, dw] = await Promise.all([deps.lake.writeRaw(rawFiles), deps.lake.writeDlq(dlqFiles)]);
+  timings.encodeMs = rw.encodeMs + dw.encodeMs;
+  timings.uploadMs = rw.uploadMs + dw.uploadMs;
+  await deps.fault?.('after-upload', batchId);
+
+  const positions: Record<string, string> = {};
+  for (const r of ranges) positions[positionKey(topic, r.partition)] = String(r.to);
+  const rawSummary = {
+    ...positions,
+    [BATCH_ID_KEY]: batchId,
+    [BATCH_RANGES_KEY]: rangesKey(ranges),
+    [AVG_BYTES_KEY]: String(messages.length > 0 ? Math.max(1, Math.round(bytes / messages.length)) : 1),
+    'floe.ingest.rows': String(rows),
+    'floe.ingest.rejects': String(dlq.length),
+    'floe.ingest.messages-in-ranges': String(messagesInRanges),
+  };
+
+  beat({ stage: 'commit', messages: messages.length });
+  t = performance.now();
+  const maxAttempts = deps.maxCommitAttempts ?? 5;
+  let committed: { hash: string; snapshotId: string } | undefined;
+  for (let attempt = 1; !committed; attempt++) {
+    try {
+      committed = await deps.lake.commit({
+        expectedHash: state.hash,
+        raw: rw.handles,
+        dlq: dw.handles,
+        rawSummary,
+        message: `floe ingest ${topic} ${batchId} ${rangesKey(ranges)}: ${rows} rows, ${dlq.length} rejects`,
+      });
+    } catch (err) {
+      if (!(err as { conflict?: boolean }).conflict || attempt >= maxAttempts) throw err;
+      // Someone committed in between (another table's writer, or a zombie attempt of this
+      // very batch): re-read, and stop if our ranges are in RAW now.
+      log('commit conflict, re-reading', { topic, batchId, attempt, error: (err as Error).message });
+      state = await deps.lake.readCommitted();
+      if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary)).kind === 'done') {
+        timings.commitMs = performance.now() - t;
+        return { ...base, timings, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
+      }
+    }
+  }
+  timings.commitMs = performance.now() - t;
+  await deps.fault?.('after-commit', batchId);
+  log('batch committed', { topic, batchId, rows, rejects: dlq.length, duplicates, hours: hours.length, snapshotId: committed.snapshotId, ...timings });
+  return {
+    ...base,
+    outcome: 'committed',
+    messages: messages.length,
+    rows,
+    rejects: dlq.length,
+    duplicates,
+    bytes,
+    hours,
+    dataFiles: rawFiles.length + dlqFiles.length,
+    snapshotId: committed.snapshotId,
+    commitHash: committed.hash,
+    timings,
+  };
+}

@@ -1,0 +1,212 @@
+// Reads exact Kafka offset ranges. No consumer group: a group would rebalance, commit offsets of
+// its own and add seconds of join latency per batch, while ingestion already knows exactly which
+// offsets it wants. kafkajs has no public "assign + seek" consumer, so this drives its cluster and
+// broker Fetch API directly (the same calls its consumer makes after a seek).
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { OffsetRange, PartitionWatermark } from '../workflows/ingest/plan.js';
+
+export interface KafkaMessage {
+  partition: number;
+  offset: number;
+  /** Producer or broker timestamp, ms since epoch. */
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+export interface RangeReader {
+  watermarks(topic: string): Promise<PartitionWatermark[]>;
+  /**
+   * Every message of the ranges, in offset order per partition; `onProgress` is called after
+   * each fetch round with the number of messages read so far.
+   */
+  readRanges(topic: string, ranges: OffsetRange[], onProgress?: (messages: number) => void): Promise<KafkaMessage[]>;
+  close(): Promise<void>;
+}
+
+// Shapes of kafkajs internals used here (src/cluster, src/broker).
+interface RawRecord {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: KafkaMessage['headers'];
+  isControlRecord?: boolean;
+}
+interface Broker {
+  fetch(req: {
+    replicaId: number;
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+  }): Promise<{ responses: { topicName: string; partitions: { partition: number; errorCode: number; highWatermark: string; messages: RawRecord[] }[] }[] }>;
+}
+interface Cluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(args: { nodeId: string }): Promise<Broker>;
+}
+
+const READ_COMMITTED = 1;
+
+export interface KafkaRangeReaderOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Bytes per partition per fetch request. */
+  partitionFetchBytes?: number;
+  /** Bytes per fetch request. */
+  fetchBytes?: number;
+}
+
+function createClusterOf(kafka: Kafka): Cluster {
+  const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!sym) throw new Error('kafkajs internals changed: private createCluster not found (kafkajs version pinned to ^2.2)');
+  const create = (kafka as unknown as Record<symbol, (o: object) => Cluster>)[sym]!;
+  return create({ allowAutoTopicCreation: false, metadataMaxAge: 60_000, isolationLevel: READ_COMMITTED });
+}
+
+export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeReader {
+  const kafka = new Kafka({
+    clientId: opts.clientId ?? 'floe-ingest',
+    brokers: opts.brokers,
+    logLevel: logLevel.ERROR,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+  });
+  const partitionFetchBytes = opts.partitionFetchBytes ?? 16 * 1024 * 1024;
+  const fetchBytes = opts.fetchBytes ?? 64 * 1024 * 1024;
+  let admin: Admin | undefined;
+  let cluster: Cluster | undefined;
+  const topics = new Set<string>();
+
+  async function getAdmin(): Promise<Admin> {
+    if (!admin) {
+      const a = kafka.admin();
+      await a.connect();
+      admin = a;
+    }
+    return admin;
+  }
+
+  async function getCluster(topic: string): Promise<Cluster> {
+    if (!cluster) {
+      const c = createClusterOf(kafka);
+      await c.connect();
+      cluster = c;
+    }
+    if (!topics.has(topic)) {
+      await cluster.addTargetTopic(topic);
+      topics.add(topic);
+    }
+    return cluster;
+  }
+
+  async function resetCluster(): Promise<void> {
+    const c = cluster;
+    cluster = undefined;
+    topics.clear();
+    if (c) await c.disconnect().catch(() => undefined);
+  }
+
+  async function readOnce(topic: string, ranges: OffsetRange[], onProgress?: (n: number) => void): Promise<KafkaMessage[]> {
+    const c = await getCluster(topic);
+    const wanted = ranges.filter((r) => r.to > r.from);
+    const next = new Map(wanted.map((r) => [r.partition, r.from]));
+    const end = new Map(wanted.map((r) => [r.partition, r.to]));
+    const out = new Map<number, KafkaMessage[]>(wanted.map((r) => [r.partition, []]));
+    let total = 0;
+    let stalls = 0;
+    for (;;) {
+      const open = wanted.filter((r) => next.get(r.partition)! < r.to).map((r) => r.partition);
+      if (open.length === 0) break;
+      const leaders = c.findLeaderForPartitions(topic, open);
+      let progressed = false;
+      await Promise.all(
+        Object.entries(leaders).map(async ([nodeId, partitions]) => {
+          const broker = await c.findBroker({ nodeId });
+          const res = await broker.fetch({
+            replicaId: -1,
+            isolationLevel: READ_COMMITTED,
+            maxWaitTime: 500,
+            minBytes: 1,
+            maxBytes: fetchBytes,
+            topics: [{ topic, partitions: partitions.map((p) => ({ partition: p, fetchOffset: String(next.get(p)!), maxBytes: partitionFetchBytes })) }],
+          });
+          for (const t of res.responses) {
+            for (const p of t.partitions) {
+              const to = end.get(p.partition);
+              const list = out.get(p.partition);
+              if (to === undefined || !list) continue;
+              let pos = next.get(p.partition)!;
+              for (const m of p.messages) {
+                const off = Number(m.offset);
+                // A fetch starts at the batch holding fetchOffset, so earlier records come back too.
+                if (off < pos || off >= to) continue;
+                pos = off + 1;
+                if (m.isControlRecord) continue;
+                list.push({ partition: p.partition, offset: off, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers });
+                total++;
+              }
+              // Offsets of transaction markers and compacted records leave gaps; if the broker's
+              // high watermark says nothing more exists in our range, we are done with it.
+              const hw = Number(p.highWatermark);
+              if (pos > next.get(p.partition)!) progressed = true;
+              if (p.messages.length === 0 && hw <= pos) {
+                throw new Error(`partition ${p.partition} of topic ${topic}: range ends at ${to} but the high watermark is ${hw} (was the topic truncated or recreated?)`);
+              }
+              next.set(p.partition, pos);
+            }
+          }
+        }),
+      );
+      onProgress?.(total);
+      if (!progressed) {
+        // Ranges ending on transaction markers never yield a record: after a few empty rounds at
+        // a position the broker has passed, treat the rest of the range as holding no records.
+        stalls++;
+        if (stalls > 3) {
+          for (const r of wanted) if (next.get(r.partition)! < r.to) next.set(r.partition, r.to);
+        }
+      } else {
+        stalls = 0;
+      }
+    }
+    return wanted.flatMap((r) => out.get(r.partition)!);
+  }
+
+  return {
+    async watermarks(topic) {
+      const a = await getAdmin();
+      const offsets = await a.fetchTopicOffsets(topic);
+      return offsets
+        .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+        .sort((x, y) => x.partition - y.partition);
+    },
+    async readRanges(topic, ranges, onProgress) {
+      try {
+        return await readOnce(topic, ranges, onProgress);
+      } catch (err) {
+        // Leadership moved or the broker restarted: refresh metadata and read the ranges again.
+        await resetCluster();
+        try {
+          return await readOnce(topic, ranges, onProgress);
+        } catch (err2) {
+          throw new Error(`reading ${topic} ranges ${JSON.stringify(ranges)} failed: ${(err2 as Error).message} (first attempt: ${(err as Error).message})`);
+        }
+      }
+    },
+    async close() {
+      await resetCluster();
+      const a = admin;
+      admin = undefined;
+      if (a) await a.disconnect();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Payloads between the ingest workflow and its activities. They stay small (ranges, counts,
+// snapshot ids, never rows): Temporal rejects payloads over 2 MB and history holds every one.
+import type { OffsetRange, PartitionWatermark, Positions } from '../workflows/ingest/plan.js';
+
+export interface ReadIngestStateInput {
+  topic: string;
+}
+
+export interface IngestState {
+  topic: string;
+  /** Next offset per partition as committed in the RAW snapshot summary. */
+  committed: Positions;
+  watermarks: PartitionWatermark[];
+  /** Average message size observed (from the last committed batch, or a sample); >= 1. */
+  avgMessageBytes: number;
+  /** Nessie hash of main when read, for logs. */
+  ref?: string;
+}
+
+export interface IngestBatchInput {
+  topic: string;
+  batchId: string;
+  ranges: OffsetRange[];
+  /** Ingestion time (ms), fixed by the workflow so every attempt writes byte-identical files. */
+  ingestedAt: number;
+}
+
+export interface BatchTimings {
+  fetchMs: number;
+  validateMs: number;
+  encodeMs: number;
+  uploadMs: number;
+  commitMs: number;
+}
+
+export interface IngestBatchResult {
+  batchId: string;
+  topic: string;
+  ranges: OffsetRange[];
+  /** 'committed' by this attempt, or 'already-committed' by an earlier attempt. */
+  outcome: 'committed' | 'already-committed';
+  messages: number;
+  rows: number;
+  rejects: number;
+  /** Rows whose event id repeats one earlier in the same batch (kept in RAW; SILVER dedups). */
+  duplicates: number;
+  bytes: number;
+  /** Hour partitions touched, ISO `YYYY-MM-DDTHH`. */
+  hours: string[];
+  dataFiles: number;
+  snapshotId?: string;
+  commitHash?: string;
+  timings: BatchTimings;
+}
+
+export interface IngestTotals {
+  batches: number;
+  messages: number;
+  rows: number;
+  rejects: number;
+  duplicates: number;
+  bytes: number;
+}
+
+export const emptyTotals = (): IngestTotals => ({ batches: 0, messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0 });

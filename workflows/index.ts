@@ -1,0 +1,2 @@
+// Every workflow the floe worker hosts. The worker bundles this file (bundleWorkflowCode).
+export { ingest } from './ingest/ingest.js';

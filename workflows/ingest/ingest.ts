@@ -1,0 +1,161 @@
+// The `ingest` workflow: one per topic and environment (its workflow id makes it the only writer
+// of RAW). A run reads the position committed in RAW, plans offset ranges up to the high
+// watermark, runs each batch through the `ingestBatch` activity, and repeats until caught up.
+// It continues-as-new before its history grows large. Only ranges and counts cross the
+// workflow-activity boundary, never rows.
+import {
+  continueAsNew,
+  defineQuery,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createIngestActivities } from '../../activities/ingest.js';
+import type { IngestBatchResult, IngestTotals } from '../../ingest/types.js';
+import { advance, lag, planBatch, startPositions, type Positions } from './plan.js';
+import { FloeEnv, FloeLag, FloeLayer, FloeRejects, FloeRows, FloeTopic } from './searchAttributes.js';
+
+type IngestActivities = ReturnType<typeof createIngestActivities>;
+
+const { readIngestState } = proxyActivities<IngestActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+const { ingestBatch } = proxyActivities<IngestActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '60s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '20s',
+    // A position that matches neither end of the batch means another writer touched RAW:
+    // retrying cannot fix that, a person must look.
+    nonRetryableErrorTypes: ['PositionMismatch', 'InvalidBatch'],
+  },
+});
+
+export interface IngestWorkflowInput {
+  topic: string;
+  env: string;
+  maxRecords: number;
+  maxBytes: number;
+  /** Continue-as-new after this many batches in one run (default 100). */
+  maxBatchesPerRun?: number;
+  /** Continue-as-new when history has this many events (default 4000). */
+  maxHistoryEvents?: number;
+  /** Carried over by continue-as-new. */
+  carried?: { totals: IngestTotals; generation: number };
+}
+
+export interface IngestProgress {
+  topic: string;
+  env: string;
+  generation: number;
+  positions: Positions;
+  targets: Positions;
+  lag: number;
+  totals: IngestTotals;
+  lastBatch?: Pick<IngestBatchResult, 'batchId' | 'ranges' | 'rows' | 'rejects' | 'outcome' | 'snapshotId' | 'timings'>;
+}
+
+export interface IngestRunResult {
+  topic: string;
+  env: string;
+  totals: IngestTotals;
+  positions: Positions;
+  lag: number;
+}
+
+export const ingestProgressQuery = defineQuery<IngestProgress>('ingestProgress');
+
+/** Workflow id of the single RAW writer for a topic in an environment. */
+export function ingestWorkflowId(topic: string, env: string): string {
+  return `floe-ingest-${env}-${topic}`;
+}
+
+export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResult> {
+  const { topic, env } = input;
+  const maxBatches = input.maxBatchesPerRun ?? 100;
+  const maxHistory = input.maxHistoryEvents ?? 4000;
+  const totals: IngestTotals = input.carried?.totals ?? { batches: 0, messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0 };
+  const generation = input.carried?.generation ?? 0;
+  const progress: IngestProgress = { topic, env, generation, positions: {}, targets: {}, lag: 0, totals };
+  setHandler(ingestProgressQuery, () => progress);
+
+  const show = (): void => {
+    upsertSearchAttributes([
+      { key: FloeTopic, value: topic },
+      { key: FloeEnv, value: env },
+      { key: FloeLayer, value: 'raw' },
+      { key: FloeLag, value: progress.lag },
+      { key: FloeRows, value: totals.rows },
+      { key: FloeRejects, value: totals.rejects },
+    ]);
+    const b = progress.lastBatch;
+    setCurrentDetails(
+      [
+        `**ingest** \`${topic}\` (${env}), generation ${generation}`,
+        `lag ${progress.lag} messages; ${totals.batches} batches, ${totals.rows} rows, ${totals.rejects} rejects, ${totals.duplicates} duplicate event ids`,
+        b ? `last batch ${b.batchId} (${b.outcome}): ${b.rows} rows, ${b.rejects} rejects, snapshot ${b.snapshotId ?? '-'}` : 'no batch yet',
+      ].join('\n\n'),
+    );
+  };
+
+  let batchesThisRun = 0;
+  for (;;) {
+    const state = await readIngestState({ topic });
+    const start = startPositions(state.committed, state.watermarks);
+    if (start.retentionGaps.length > 0) {
+      log.warn('offsets removed by retention before ingestion', { topic, gaps: start.retentionGaps });
+    }
+    let positions = start.positions;
+    const targets: Positions = Object.fromEntries(state.watermarks.map((w) => [w.partition, w.high]));
+    progress.positions = positions;
+    progress.targets = targets;
+    progress.lag = lag(positions, targets);
+    show();
+    if (progress.lag === 0) {
+      log.info('caught up', { topic, env, totals });
+      return { topic, env, totals, positions, lag: 0 };
+    }
+
+    const limits = { maxRecords: input.maxRecords, maxBytes: input.maxBytes, avgMessageBytes: state.avgMessageBytes };
+    for (;;) {
+      const plan = planBatch(topic, positions, targets, limits);
+      if (!plan) break;
+      const r = await ingestBatch({ topic, batchId: plan.batchId, ranges: plan.ranges, ingestedAt: Date.now() });
+      positions = advance(positions, plan.ranges);
+      totals.batches += 1;
+      totals.messages += r.messages;
+      totals.rows += r.rows;
+      totals.rejects += r.rejects;
+      totals.duplicates += r.duplicates;
+      totals.bytes += r.bytes;
+      batchesThisRun += 1;
+      progress.positions = positions;
+      progress.lag = lag(positions, targets);
+      progress.lastBatch = {
+        batchId: r.batchId,
+        ranges: r.ranges,
+        rows: r.rows,
+        rejects: r.rejects,
+        outcome: r.outcome,
+        snapshotId: r.snapshotId,
+        timings: r.timings,
+      };
+      log.info('batch done', { topic, batchId: r.batchId, outcome: r.outcome, rows: r.rows, rejects: r.rejects, lag: progress.lag });
+      show();
+      const info = workflowInfo();
+      if (batchesThisRun >= maxBatches || info.historyLength >= maxHistory || info.continueAsNewSuggested) {
+        log.info('continuing as new', { topic, batchesThisRun, historyLength: info.historyLength });
+        await continueAsNew<typeof ingest>({ ...input, carried: { totals, generation: generation + 1 } });
+      }
+    }
+    // Reached the high watermark seen at the start of this pass: look again, new messages may
+    // have arrived meanwhile. The run ends only when a fresh look finds no lag.
+  }
+}
