@@ -1,0 +1,106 @@
+// Iceberg column metrics for one data file: value, null and NaN counts, lower and upper bounds
+// (single-value serialization, strings and binary truncated to 16 as in Iceberg's default
+// `truncate(16)` metrics mode) and column sizes taken from the Parquet footer.
+import { toBytes, truncateBinaryUpper, truncateLower, truncateUpper } from './conversions.js';
+import type { NestedField } from './schema.js';
+import { compareValues, type Value } from './values.js';
+
+export const BOUND_TRUNCATE_LENGTH = 16;
+
+export interface ColumnMetrics {
+  valueCount: number;
+  nullCount: number;
+  nanCount?: number;
+  lower?: Value;
+  upper?: Value;
+}
+
+export interface FileMetrics {
+  columnSizes: Map<number, bigint>;
+  valueCounts: Map<number, bigint>;
+  nullValueCounts: Map<number, bigint>;
+  nanValueCounts: Map<number, bigint>;
+  lowerBounds: Map<number, Uint8Array>;
+  upperBounds: Map<number, Uint8Array>;
+}
+
+/** Accumulates one column's metrics value by value. */
+export class ColumnMetricsBuilder {
+  valueCount = 0;
+  nullCount = 0;
+  nanCount = 0;
+  lower: Value | undefined;
+  upper: Value | undefined;
+  private readonly isFloat: boolean;
+  private readonly isOrderedPrimitive: boolean;
+
+  constructor(readonly field: NestedField) {
+    this.isFloat = field.type === 'float' || field.type === 'double';
+    this.isOrderedPrimitive = field.type !== 'string' && field.type !== 'binary' && field.type !== 'boolean';
+  }
+
+  add(v: Value | null): void {
+    this.valueCount++;
+    if (v === null) {
+      this.nullCount++;
+      return;
+    }
+    if (this.isFloat && Number.isNaN(v)) {
+      this.nanCount++;
+      return;
+    }
+    if (this.lower === undefined) {
+      this.lower = v;
+      this.upper = v;
+    } else if (this.isOrderedPrimitive) {
+      if (v < this.lower) this.lower = v;
+      else if (v > this.upper!) this.upper = v;
+    } else {
+      if (compareValues(v, this.lower) < 0) this.lower = v;
+      else if (compareValues(v, this.upper!) > 0) this.upper = v;
+    }
+  }
+
+  build(): ColumnMetrics {
+    return {
+      valueCount: this.valueCount,
+      nullCount: this.nullCount,
+      ...(this.isFloat ? { nanCount: this.nanCount } : {}),
+      ...(this.lower !== undefined ? { lower: this.lower, upper: this.upper! } : {}),
+    };
+  }
+}
+
+/** Assembles file metrics keyed by field id. `columnSizes` come from the Parquet footer. */
+export function fileMetrics(fields: readonly NestedField[], columns: readonly ColumnMetrics[], columnSizes: Map<number, bigint>): FileMetrics {
+  const m: FileMetrics = {
+    columnSizes,
+    valueCounts: new Map(),
+    nullValueCounts: new Map(),
+    nanValueCounts: new Map(),
+    lowerBounds: new Map(),
+    upperBounds: new Map(),
+  };
+  fields.forEach((f, i) => {
+    const c = columns[i]!;
+    m.valueCounts.set(f.id, BigInt(c.valueCount));
+    m.nullValueCounts.set(f.id, BigInt(c.nullCount));
+    if (c.nanCount !== undefined) m.nanValueCounts.set(f.id, BigInt(c.nanCount));
+    if (c.lower === undefined || c.upper === undefined) return;
+    const [lo, hi] = boundsFor(f, c.lower, c.upper);
+    if (lo) m.lowerBounds.set(f.id, lo);
+    if (hi) m.upperBounds.set(f.id, hi);
+  });
+  return m;
+}
+
+function boundsFor(f: NestedField, lower: Value, upper: Value): [Uint8Array | undefined, Uint8Array | undefined] {
+  if (f.type === 'string') {
+    const hi = truncateUpper(upper as string, BOUND_TRUNCATE_LENGTH);
+    return [toBytes('string', truncateLower(lower as string, BOUND_TRUNCATE_LENGTH)), hi === undefined ? undefined : toBytes('string', hi)];
+  }
+  if (f.type === 'binary') {
+    return [(lower as Uint8Array).slice(0, BOUND_TRUNCATE_LENGTH), truncateBinaryUpper(upper as Uint8Array, BOUND_TRUNCATE_LENGTH)];
+  }
+  return [toBytes(f.type, lower), toBytes(f.type, upper)];
+}
