@@ -7,33 +7,10 @@ import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
 import { rangesKey } from '../workflows/ingest/plan.js';
 import type { KafkaMessage, RangeReader } from './kafka.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
-import type { DeviceLookup, TelemetryEvent, Validation } from '../models/telemetry.js';
+import type { DeviceLookup, Validation } from '../models/telemetry.js';
+import { toDlqRow, toRawRow, type DlqRow, type RawTelemetryRow as RawRow } from '../models/tables.js';
 
-/** A valid message as a RAW row: the event's fields plus Kafka provenance. */
-export type RawRow = TelemetryEvent & {
-  _topic: string;
-  _partition: number;
-  _offset: number;
-  _kafka_ts: Date;
-  _ingested_at: Date;
-  _batch_id: string;
-};
-
-/** A rejected message as a DLQ row: everything needed to replay or diagnose it. */
-export interface DlqRow {
-  _topic: string;
-  _partition: number;
-  _offset: number;
-  _kafka_ts: Date;
-  _ingested_at: Date;
-  _batch_id: string;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: string | null;
-  error_kind: string;
-  error_path: string;
-  error_message: string;
-}
+export type { RawTelemetryRow as RawRow, DlqRow } from '../models/tables.js';
 
 /** What a batch writes into one table: files named by the caller, deterministic per batch. */
 export interface TableFile<Row> {
@@ -139,19 +116,14 @@ export function batchStatus(topic: string, ranges: OffsetRange[], committed: Pos
   return done === ranges.length ? { kind: 'done' } : { kind: 'pending' };
 }
 
-function headersText(h: KafkaMessage['headers']): string | null {
-  const keys = Object.keys(h);
-  if (keys.length === 0) return null;
-  const out: Record<string, string | string[]> = {};
-  for (const k of keys) {
-    const v = h[k];
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map((x) => x.toString()) : v.toString();
-  }
-  return JSON.stringify(out);
-}
-
 export type RunBatchOptions = IngestBatchInput;
+
+/** Kafka headers as the DLQ row builder takes them (a repeated header keeps its last value). */
+function plainHeaders(h: KafkaMessage['headers']): Record<string, Uint8Array | string | undefined> {
+  const out: Record<string, Uint8Array | string | undefined> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? v[v.length - 1] : v;
+  return out;
+}
 
 function checkInput(input: RunBatchOptions): void {
   if (input.ranges.length === 0) throw new BatchError('InvalidBatch', `batch ${input.batchId} of ${input.topic} has no ranges`);
@@ -189,7 +161,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
 
   beat({ stage: 'validate', messages: messages.length });
   t = performance.now();
-  const ingestedAt = new Date(input.ingestedAt);
+  const ingestedAtMicros = BigInt(input.ingestedAt) * 1000n;
   const byHour = new Map<string, RawRow[]>();
   const dlq: DlqRow[] = [];
   const eventIds = new Set<string>();
@@ -197,8 +169,8 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   let bytes = 0;
   for (const m of messages) {
     bytes += m.value?.length ?? 0;
+    const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
     const v = deps.validate(m.value, deps.registry);
-    const kafkaTs = new Date(m.timestamp);
     if (v.ok) {
       const ev = v.event;
       if (eventIds.has(ev.event_id)) duplicates++;
@@ -206,22 +178,9 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       const hour = hourOf(Date.parse(ev.event_ts));
       let rows = byHour.get(hour);
       if (!rows) byHour.set(hour, (rows = []));
-      rows.push({ ...ev, _topic: topic, _partition: m.partition, _offset: m.offset, _kafka_ts: kafkaTs, _ingested_at: ingestedAt, _batch_id: batchId });
+      rows.push(toRawRow(ev, at));
     } else {
-      dlq.push({
-        _topic: topic,
-        _partition: m.partition,
-        _offset: m.offset,
-        _kafka_ts: kafkaTs,
-        _ingested_at: ingestedAt,
-        _batch_id: batchId,
-        key: m.key,
-        value: m.value,
-        headers: headersText(m.headers),
-        error_kind: v.kind,
-        error_path: v.errorPath,
-        error_message: v.errorMessage,
-      });
+      dlq.push(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
     }
   }
   timings.validateMs = performance.now() - t;

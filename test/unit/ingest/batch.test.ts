@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import {
+  batchStatus,
+  dataFileName,
+  hourOf,
+  positionKey,
+  positionsFromSummary,
+  runBatch,
+  BatchError,
+  type CommittedState,
+  type IngestLake,
+  type TableFile,
+  type FaultPoint,
+} from '../../../ingest/batch.js';
+import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
+import { validateTelemetry } from '../../../models/telemetry.js';
+import type { OffsetRange } from '../../../workflows/ingest/plan.js';
+import { batchIdOf } from '../../../workflows/ingest/plan.js';
+
+const TOPIC = 'unit-telemetry';
+
+function event(deviceId: string, ts: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    event_id: randomUUID(),
+    device_id: deviceId,
+    device_type: 'environmental_sensor',
+    building_id: 'b1',
+    floor: 2,
+    zone: 'z1',
+    event_ts: ts,
+    firmware_version: '1.2.3',
+    status: 'ok',
+    temperature: 21.5,
+    humidity: 40,
+    ...extra,
+  };
+}
+
+/** An in-memory topic: partition -> messages at consecutive offsets from 0. */
+class FakeReader implements RangeReader {
+  reads = 0;
+  constructor(readonly parts: Map<number, KafkaMessage[]>) {}
+  async watermarks() {
+    return [...this.parts].map(([partition, ms]) => ({ partition, low: 0, high: ms.length }));
+  }
+  async readRanges(_topic: string, ranges: OffsetRange[]) {
+    this.reads++;
+    return ranges.flatMap((r) => this.parts.get(r.partition)!.slice(r.from, r.to));
+  }
+  async close() {}
+}
+
+function topicOf(values: (Record<string, unknown> | string)[][]): Map<number, KafkaMessage[]> {
+  return new Map(
+    values.map((vs, partition) => [
+      partition,
+      vs.map((v, offset) => ({
+        partition,
+        offset,
+        timestamp: 1_700_000_000_000 + offset,
+        key: Buffer.from('dev-1'),
+        value: Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)),
+        headers: { source: Buffer.from('unit') },
+      })),
+    ]),
+  );
+}
+
+interface Commit {
+  hash: string;
+  summary: Record<string, string>;
+  raw: TableFile<Record<string, unknown>>[];
+  dlq: TableFile<Record<string, unknown>>[];
+}
+
+/** A lake that keeps files and commits in memory and enforces the expected hash. */
+class FakeLake implements IngestLake {
+  commits: Commit[] = [];
+  uploads = new Map<string, number>();
+  conflictsToInject = 0;
+  head = 'h0';
+  summary: Record<string, string> = {};
+  async readCommitted(): Promise<CommittedState> {
+    return { hash: this.head, summary: { ...this.summary }, snapshotId: String(this.commits.length) };
+  }
+  async writeRaw(files: TableFile<Record<string, unknown>>[]) {
+    for (const f of files) this.uploads.set(`raw/${f.name}`, (this.uploads.get(`raw/${f.name}`) ?? 0) + 1);
+    return { handles: files, encodeMs: 1, uploadMs: 1 };
+  }
+  async writeDlq(files: TableFile<Record<string, unknown>>[]) {
+    for (const f of files) this.uploads.set(`dlq/${f.name}`, (this.uploads.get(`dlq/${f.name}`) ?? 0) + 1);
+    return { handles: files, encodeMs: 1, uploadMs: 1 };
+  }
+  async commit(args: { expectedHash: string; raw: unknown[]; dlq: unknown[]; rawSummary: Record<string, string> }) {
+    if (this.conflictsToInject > 0) {
+      this.conflictsToInject--;
+      this.head = `${this.head}x`; // someone else committed another table
+      throw Object.assign(new Error('reference conflict'), { conflict: true });
+    }
+    if (args.expectedHash !== this.head) throw Object.assign(new Error(`expected ${args.expectedHash}, head ${this.head}`), { conflict: true });
+    this.head = `h${this.commits.length + 1}`;
+    this.summary = { ...this.summary, ...args.rawSummary };
+    this.commits.push({ hash: this.head, summary: args.rawSummary, raw: args.raw as Commit['raw'], dlq: args.dlq as Commit['dlq'] });
+    return { hash: this.head, snapshotId: String(this.commits.length) };
+  }
+  rows(kind: 'raw' | 'dlq') {
+    return this.commits.flatMap((c) => c[kind].flatMap((f) => f.rows));
+  }
+}
+
+const registry = new Set(['dev-1']);
+
+function deps(reader: RangeReader, lake: IngestLake, fault?: (p: FaultPoint) => void) {
+  return { reader, lake, registry, validate: validateTelemetry, fault };
+}
+
+const input = (ranges: OffsetRange[]) => ({ topic: TOPIC, batchId: batchIdOf(TOPIC, ranges), ranges, ingestedAt: Date.UTC(2026, 0, 1) });
+
+describe('runBatch', () => {
+  const good = (ts: string) => event('dev-1', ts);
+  const parts = () =>
+    topicOf([
+      [good('2026-01-01T10:15:00Z'), good('2026-01-01T11:59:59.999+00:00'), 'not json', good('2026-01-01T09:00:00+02:00')],
+      [good('2026-01-01T10:20:00Z'), event('ghost', '2026-01-01T10:21:00Z'), event('dev-1', '2026-01-01T10:22:00Z', { temperature: 9999 })],
+    ]);
+
+  it('writes valid rows per event hour and rejects to the DLQ, in one commit carrying the positions', async () => {
+    const lake = new FakeLake();
+    const ranges = [{ partition: 0, from: 0, to: 4 }, { partition: 1, from: 0, to: 3 }];
+    const r = await runBatch(deps(new FakeReader(parts()), lake), input(ranges));
+    expect(r.outcome).toBe('committed');
+    expect(r.messages).toBe(7);
+    expect(r.rows + r.rejects).toBe(7);
+    expect(r.rows).toBe(4);
+    expect(r.hours).toEqual(['2026-01-01T07', '2026-01-01T10', '2026-01-01T11']);
+    expect(lake.commits).toHaveLength(1);
+    const c = lake.commits[0]!;
+    expect(c.summary[positionKey(TOPIC, 0)]).toBe('4');
+    expect(c.summary[positionKey(TOPIC, 1)]).toBe('3');
+    expect(c.raw.map((f) => f.name)).toEqual(r.hours.map((h) => dataFileName(r.batchId, h, 0)));
+    const dlq = lake.rows('dlq');
+    expect(dlq.map((d) => [d._partition, d._offset, d.error_kind])).toEqual([
+      [0, 2n, 'malformed_json'],
+      [1, 1n, 'unknown_device'],
+      [1, 2n, 'out_of_physical_range'],
+    ]);
+    expect(Buffer.from(dlq[0]!.value as Uint8Array).toString()).toBe('not json');
+    expect(dlq[0]!.headers).toBe('{"source":"unit"}');
+    const offsets = lake.rows('raw').map((x) => `${x._partition}@${x._offset}`).sort();
+    expect(offsets).toEqual(['0@0', '0@1', '0@3', '1@0']);
+  });
+
+  it('a repeated attempt of a committed batch writes nothing and reports already-committed', async () => {
+    const lake = new FakeLake();
+    const reader = new FakeReader(parts());
+    const ranges = [{ partition: 0, from: 0, to: 4 }];
+    await runBatch(deps(reader, lake), input(ranges));
+    const again = await runBatch(deps(reader, lake), input(ranges));
+    expect(again.outcome).toBe('already-committed');
+    expect(lake.commits).toHaveLength(1);
+    expect(reader.reads).toBe(1);
+  });
+
+  it('a crash after upload leaves nothing committed, and the retry rewrites the same file names', async () => {
+    const lake = new FakeLake();
+    const reader = new FakeReader(parts());
+    const ranges = [{ partition: 0, from: 0, to: 4 }];
+    await expect(
+      runBatch(deps(reader, lake, (p) => { if (p === 'after-upload') throw new Error('killed'); }), input(ranges)),
+    ).rejects.toThrow('killed');
+    expect(lake.commits).toHaveLength(0);
+    await runBatch(deps(reader, lake), input(ranges));
+    expect(lake.commits).toHaveLength(1);
+    expect([...lake.uploads.values()].every((n) => n === 2)).toBe(true);
+    expect(lake.rows('raw')).toHaveLength(3);
+  });
+
+  it('re-reads and retries the commit on a Nessie conflict', async () => {
+    const lake = new FakeLake();
+    lake.conflictsToInject = 2;
+    const r = await runBatch(deps(new FakeReader(parts()), lake), input([{ partition: 1, from: 0, to: 3 }]));
+    expect(r.outcome).toBe('committed');
+    expect(lake.commits).toHaveLength(1);
+  });
+
+  it('gives up after too many conflicts so the activity retry takes over', async () => {
+    const lake = new FakeLake();
+    lake.conflictsToInject = 10;
+    await expect(runBatch({ ...deps(new FakeReader(parts()), lake), maxCommitAttempts: 3 }, input([{ partition: 1, from: 0, to: 3 }]))).rejects.toThrow(/conflict/);
+  });
+
+  it('counts duplicate event ids and keeps them', async () => {
+    const e = good('2026-01-01T10:00:00Z');
+    const lake = new FakeLake();
+    const r = await runBatch(deps(new FakeReader(topicOf([[e, e, e]])), lake), input([{ partition: 0, from: 0, to: 3 }]));
+    expect(r.duplicates).toBe(2);
+    expect(r.rows).toBe(3);
+  });
+
+  it('refuses ranges that do not start at the committed position', async () => {
+    const lake = new FakeLake();
+    lake.summary = { [positionKey(TOPIC, 0)]: '2' };
+    await expect(runBatch(deps(new FakeReader(parts()), lake), input([{ partition: 0, from: 0, to: 4 }]))).rejects.toThrow(
+      /partition 0: committed 2, range 0-4/,
+    );
+  });
+});
+
+describe('helpers', () => {
+  it('batchStatus: pending, done, or a mismatch error', () => {
+    const ranges = [{ partition: 0, from: 5, to: 9 }, { partition: 1, from: 0, to: 3 }];
+    expect(batchStatus('t', ranges, { 0: 5 }).kind).toBe('pending');
+    expect(batchStatus('t', ranges, { 0: 9, 1: 3 }).kind).toBe('done');
+    expect(() => batchStatus('t', ranges, { 0: 9, 1: 0 })).toThrow(BatchError);
+  });
+  it('positionsFromSummary reads only this topic', () => {
+    expect(positionsFromSummary('a.b', { 'floe.kafka.a.b.0': '7', 'floe.kafka.a.b.12': '3', 'floe.kafka.other.0': '1', x: 'y' })).toEqual({ 0: 7, 12: 3 });
+  });
+  it('hourOf floors to the UTC hour', () => {
+    expect(hourOf(Date.parse('2026-03-04T05:59:59.999+01:00'))).toBe('2026-03-04T04');
+  });
+});
