@@ -58,6 +58,7 @@ const keys = {
   FLOE_INGEST_MAX_RECORDS: positiveInt.default(500_000),
   FLOE_INGEST_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
   FLOE_INGEST_INTERVAL_SECONDS: positiveInt.default(10),
+  FLOE_RAW_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('raw'),
 } as const;
 
 type Keys = typeof keys;
@@ -103,7 +104,7 @@ export interface FloeConfig {
   s3: { endpoint: string; port: number; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; warehouse: string };
   nessie: { uri: string; port: number; managementPort: number; branch: string };
   trino: { url: string; port: number; user: string; catalog: string; heap: string };
-  ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number };
+  ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string };
 }
 
 /**
@@ -207,6 +208,7 @@ function fromRaw(c: RawConfig): FloeConfig {
       maxRecords: c.FLOE_INGEST_MAX_RECORDS,
       maxBytes: c.FLOE_INGEST_MAX_BYTES,
       intervalSeconds: c.FLOE_INGEST_INTERVAL_SECONDS,
+      rawNamespace: c.FLOE_RAW_NAMESPACE,
     },
   };
 }
