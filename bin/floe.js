@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `floe` command. Runs the TypeScript CLI through tsx so there is no build step to forget.
 import { register } from 'tsx/esm/api';
+// floe targets Node 20 with a locked AWS SDK; its notice about future SDK releases is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
 await import('../cli/main.ts');

@@ -32,7 +32,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`floe: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`floe: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // Errors that explain themselves print as one message; anything else is a bug: show the stack.
+    const known = err instanceof Error && ['StackError', 'InstallError', 'TrinoQueryError'].includes(err.name);
+    process.stderr.write(`floe: ${err instanceof Error ? (known ? err.message : (err.stack ?? err.message)) : String(err)}\n`);
     return 1;
   }
 }

@@ -95,7 +95,7 @@ export async function up(c: FloeConfig, opts: { only?: ServiceName[]; log?: (lin
     const t0 = Date.now();
     const services = select(opts.only);
     // Install and start every service that is not running; all downloads and starts overlap.
-    const started = await Promise.all(
+    const started = await settleAll(
       services.map(async (s): Promise<{ s: Service; rec: ProcessRecord; fresh: boolean }> => {
         const p = paths(c, s.name);
         const running = liveRecord(p.pid);
@@ -112,7 +112,7 @@ export async function up(c: FloeConfig, opts: { only?: ServiceName[]; log?: (lin
         return { s, rec, fresh: true };
       }),
     );
-    const results = await Promise.all(
+    const results = await settleAll(
       started.map(async ({ s, rec, fresh }): Promise<UpResult> => {
         const p = paths(c, s.name);
         const deadline = Date.now() + s.startTimeoutSeconds * 1000;
@@ -136,6 +136,17 @@ export async function up(c: FloeConfig, opts: { only?: ServiceName[]; log?: (lin
     );
     return results;
   });
+}
+
+/** Like Promise.all, but waits for every promise and reports every failure, not just the first. */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new StackError('stack', `${failures.length} services failed:\n${failures.map((f) => `- ${f instanceof Error ? f.message : String(f)}`).join('\n')}`);
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 export async function status(c: FloeConfig, only?: ServiceName[]): Promise<ServiceStatus[]> {

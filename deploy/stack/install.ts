@@ -2,7 +2,7 @@
 // Each install lands in a versioned folder and is marked complete only when it finished, so an
 // interrupted download is redone rather than half-used.
 import { existsSync, mkdirSync, writeFileSync, rmSync, readdirSync, chmodSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -26,8 +26,23 @@ async function exec(component: string, cmd: string, args: string[], cwd?: string
   }
 }
 
-/** Runs `fill(tmpDir)` unless `dir` is already complete; moves the result into place atomically. */
-async function installOnce(dir: string, component: string, fill: (tmp: string) => Promise<void>): Promise<string> {
+const inFlight = new Map<string, Promise<string>>();
+
+/**
+ * Runs `fill(tmpDir)` unless `dir` is already complete; moves the result into place atomically.
+ * Concurrent callers in one process share the same install.
+ */
+function installOnce(dir: string, component: string, fill: (tmp: string) => Promise<void>): Promise<string> {
+  let p = inFlight.get(dir);
+  if (!p) {
+    p = doInstall(dir, component, fill);
+    inFlight.set(dir, p);
+    p.catch(() => inFlight.delete(dir));
+  }
+  return p;
+}
+
+async function doInstall(dir: string, component: string, fill: (tmp: string) => Promise<void>): Promise<string> {
   const marker = join(dir, '.floe-installed');
   if (existsSync(marker)) return dir;
   const tmp = `${dir}.partial-${process.pid}`;
@@ -85,10 +100,20 @@ export async function installMavenClasspath(cacheDir: string, name: string, deps
   });
 }
 
-/** Unpacks the parts of a tar.gz that `keep` selects (paths relative to its top folder). */
+/**
+ * Unpacks the parts of a tar.gz that `keep` selects (paths relative to its top folder). The
+ * whole archive is unpacked first because its entries hard-link across folders.
+ */
 export async function installTarball(cacheDir: string, name: string, tarball: string, top: string, keep: string[]): Promise<string> {
   const dir = join(cacheDir, name);
   return installOnce(dir, name, async (tmp) => {
-    await exec(name, 'tar', ['xzf', tarball, '-C', tmp, '--strip-components=1', '--wildcards', ...keep.map((k) => `${top}/${k}`)]);
+    const full = join(tmp, '.full');
+    mkdirSync(full);
+    await exec(name, 'tar', ['xzf', tarball, '-C', full]);
+    for (const k of keep) {
+      mkdirSync(dirname(join(tmp, k)), { recursive: true });
+      renameSync(join(full, top, k), join(tmp, k));
+    }
+    rmSync(full, { recursive: true, force: true });
   });
 }
