@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../deploy/config.js';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run the floe Temporal worker (all workflows and activities) on the configured task queue until SIGINT/SIGTERM')
+    .option('--build-bundle', 'only build (or reuse) the cached workflow bundle, print its path and exit')
+    .action(async (opts: { buildBundle?: boolean }) => {
+      const config = loadConfig();
+      if (opts.buildBundle) {
+        const { loadWorkflowBundle } = await import('../../workers/bundle.js');
+        const b = await loadWorkflowBundle(config.cacheDir);
+        process.stdout.write(`${b.path}${b.cached ? ' (cached)' : ' (built)'}\n`);
+        return;
+      }
+      const { runWorker } = await import('../../workers/main.js');
+      await runWorker({ config });
+    });
+}

@@ -1,0 +1,51 @@
+// Shared helpers of the ingest integration tests: unique names per run, topics and messages on
+// the real Kafka of the local stack.
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
+
+export const config: FloeConfig = loadConfig();
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+export function kafka(): Kafka {
+  return new Kafka({ clientId: 'floe-test', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+}
+
+export async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface Outgoing {
+  partition: number;
+  key: string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, string>;
+}
+
+export async function withProducer<T>(fn: (p: Producer) => Promise<T>): Promise<T> {
+  const producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    return await fn(producer);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Sends messages in order, in chunks; returns nothing: offsets are read back from Kafka. */
+export async function send(topic: string, messages: Outgoing[], chunk = 5000): Promise<void> {
+  await withProducer(async (p) => {
+    for (let i = 0; i < messages.length; i += chunk) {
+      await p.send({ topic, acks: -1, messages: messages.slice(i, i + chunk).map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers })) });
+    }
+  });
+}

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafkaRangeReader, type RangeReader } from '../../../ingest/kafka.js';
+import { config, createTopic, send, uniqueName } from './helpers.js';
+
+describe('kafka range reader (real Kafka)', () => {
+  const topic = uniqueName('floe_test_reader');
+  let reader: RangeReader;
+
+  beforeAll(async () => {
+    await createTopic(topic, 3);
+    const msgs = [];
+    for (let i = 0; i < 3000; i++) msgs.push({ partition: i % 3, key: `k${i}`, value: `v${i}`, headers: { n: String(i) } });
+    await send(topic, msgs, 700);
+    reader = createKafkaRangeReader({ brokers: config.kafka.brokers, partitionFetchBytes: 8 * 1024 });
+  });
+  afterAll(async () => {
+    await reader?.close();
+  });
+
+  it('reports watermarks per partition', async () => {
+    expect(await reader.watermarks(topic)).toEqual([
+      { partition: 0, low: 0, high: 1000 },
+      { partition: 1, low: 0, high: 1000 },
+      { partition: 2, low: 0, high: 1000 },
+    ]);
+  });
+
+  it('reads exactly the requested offsets, across many fetch rounds, nothing before or after', async () => {
+    const seen: number[] = [];
+    const ms = await reader.readRanges(topic, [{ partition: 0, from: 17, to: 913 }, { partition: 2, from: 0, to: 1 }, { partition: 1, from: 999, to: 1000 }], (n) => seen.push(n));
+    const p0 = ms.filter((m) => m.partition === 0).map((m) => m.offset);
+    expect(p0).toEqual(Array.from({ length: 913 - 17 }, (_, i) => 17 + i));
+    expect(ms.filter((m) => m.partition === 2).map((m) => m.offset)).toEqual([0]);
+    expect(ms.filter((m) => m.partition === 1).map((m) => m.offset)).toEqual([999]);
+    // partition p holds i with i % 3 == p, in order
+    expect(ms.find((m) => m.partition === 0 && m.offset === 17)!.value!.toString()).toBe(`v${17 * 3}`);
+    expect(ms.find((m) => m.partition === 1 && m.offset === 999)!.headers.n!.toString()).toBe(String(999 * 3 + 1));
+    expect(seen.length).toBeGreaterThan(1);
+  });
+
+  it('fails with the topic and range when a range goes past the high watermark', async () => {
+    await expect(reader.readRanges(topic, [{ partition: 0, from: 990, to: 1010 }])).rejects.toThrow(new RegExp(`${topic}.*high watermark is 1000`));
+  });
+});

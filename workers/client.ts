@@ -1,0 +1,80 @@
+// Client side of the ingest workflow: start (or join) the single run of a topic+env, and wait.
+import { Client, Connection, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
+import type { FloeConfig } from '../deploy/config.js';
+import { ensureSearchAttributes } from './searchAttributes.js';
+import { ingestProgressQuery, ingestWorkflowId, type IngestProgress, type IngestRunResult, type IngestWorkflowInput } from '../workflows/ingest/ingest.js';
+import { FloeEnv, FloeLayer, FloeTopic } from '../workflows/ingest/searchAttributes.js';
+
+export interface StartIngestOptions {
+  topic?: string;
+  maxRecords?: number;
+  maxBytes?: number;
+  maxBatchesPerRun?: number;
+}
+
+export async function connectClient(config: FloeConfig): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  await ensureSearchAttributes(connection, config.temporal.namespace);
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+export function ingestInput(config: FloeConfig, opts: StartIngestOptions = {}): IngestWorkflowInput {
+  return {
+    topic: opts.topic ?? config.kafka.telemetryTopic,
+    env: config.env,
+    maxRecords: opts.maxRecords ?? config.ingest.maxRecords,
+    maxBytes: opts.maxBytes ?? config.ingest.maxBytes,
+    ...(opts.maxBatchesPerRun ? { maxBatchesPerRun: opts.maxBatchesPerRun } : {}),
+  };
+}
+
+/**
+ * Starts the ingest run of the topic, or joins the one already running: the workflow id is
+ * derived from topic and env, so there is only ever one writer.
+ */
+export async function startIngest(
+  config: FloeConfig,
+  opts: StartIngestOptions = {},
+  client?: Client,
+): Promise<{ handle: WorkflowHandle; runId: string; client: Client }> {
+  const c = client ?? (await connectClient(config));
+  const input = ingestInput(config, opts);
+  const workflowId = ingestWorkflowId(input.topic, input.env);
+  const handle = await c.workflow.start('ingest', {
+    workflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: [
+      { key: FloeTopic, value: input.topic },
+      { key: FloeEnv, value: input.env },
+      { key: FloeLayer, value: 'raw' },
+    ],
+  });
+  return { handle, runId: handle.firstExecutionRunId, client: c };
+}
+
+/** Waits for the run (following continue-as-new), reporting progress every few seconds. */
+export async function waitIngest(client: Client, workflowId: string, onProgress?: (p: IngestProgress) => void, everyMs = 3000): Promise<IngestRunResult> {
+  // No run id: queries reach the latest run, and result() follows continue-as-new.
+  const handle = client.workflow.getHandle(workflowId);
+  let done = false;
+  const poll = async (): Promise<void> => {
+    while (!done) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      if (done) return;
+      try {
+        onProgress?.(await handle.query(ingestProgressQuery));
+      } catch {
+        // between runs (continue-as-new) or not yet started: try again
+      }
+    }
+  };
+  const poller = onProgress ? poll() : Promise.resolve();
+  try {
+    return (await handle.result()) as IngestRunResult;
+  } finally {
+    done = true;
+    await poller;
+  }
+}

@@ -1,0 +1,67 @@
+// The floe worker: hosts every floe workflow (prebuilt, cached bundle) and the activities on the
+// configured task queue. `floe worker` runs it; tests run it as a child process so they can kill
+// it mid-batch. It registers missing search attributes first, and drains on SIGINT/SIGTERM.
+import { NativeConnection, Worker, Runtime, makeTelemetryFilterString, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { loadConfig, type FloeConfig } from '../deploy/config.js';
+import { loadWorkflowBundle } from './bundle.js';
+import { ensureSearchAttributes } from './searchAttributes.js';
+import { createIngestActivities } from '../activities/ingest.js';
+import { createIngestDeps } from './deps.js';
+import { faultHookFromEnv } from '../ingest/faults.js';
+
+export interface RunWorkerOptions {
+  config?: FloeConfig;
+  /** Stop after this signal resolves (tests); otherwise on SIGINT/SIGTERM. */
+  until?: Promise<void>;
+  logLevel?: LogLevel;
+}
+
+let runtimeInstalled = false;
+
+function installRuntime(level: LogLevel): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  // Structured logs: one JSON object per line on stderr.
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      process.stderr.write(
+        JSON.stringify({ ts: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: entry.level, msg: entry.message, ...entry.meta }) + '\n',
+      );
+    }),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+}
+
+export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
+  const config = opts.config ?? loadConfig();
+  installRuntime(opts.logLevel ?? 'INFO');
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+  if (added.length > 0) process.stderr.write(JSON.stringify({ level: 'INFO', msg: 'registered search attributes', names: added }) + '\n');
+  const bundle = await loadWorkflowBundle(config.cacheDir);
+  const deps = await createIngestDeps(config);
+  const activities = createIngestActivities({ ...deps, fault: faultHookFromEnv() });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: { code: bundle.code },
+    activities,
+    maxConcurrentActivityTaskExecutions: 4,
+  });
+  const stop = (): void => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  void opts.until?.then(stop);
+  process.stderr.write(
+    JSON.stringify({ level: 'INFO', msg: 'worker started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, bundle: bundle.path, bundleCached: bundle.cached, pid: process.pid }) + '\n',
+  );
+  try {
+    await worker.run();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await deps.close();
+    await connection.close();
+  }
+}
