@@ -1,0 +1,211 @@
+// The telemetry event contract, versioned. v2 only adds optional fields to v1, which is the
+// evolution rule (models/evolution.ts checks it): a v1 producer stays valid under v2, and a v2
+// consumer reads v1 events. validateTelemetry() is the single gate between Kafka bytes and RAW:
+// it either returns a typed event or a rejection that the dead-letter table stores verbatim.
+import { isUtf8 } from 'node:buffer';
+import { z } from 'zod';
+import { compileObjectCheck } from './fastcheck.js';
+import { SENSORS, SENSOR_NAMES, DEVICE_TYPES, DEVICE_STATUSES, anomalousReadings, type SensorName } from './sensors.js';
+
+/** Messages larger than this are rejected unparsed (a healthy event is ~500 bytes). */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const FIRMWARE_PATTERN = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/;
+
+function reading(name: SensorName) {
+  const s = SENSORS[name];
+  const base = s.integer ? z.number().int() : z.number();
+  return base
+    .min(s.physical[0])
+    .max(s.physical[1])
+    .nullish()
+    .meta({ description: `${s.description} [${s.unit || 'ratio'}]; physical range ${s.physical[0]}..${s.physical[1]}, normal ${s.normal[0]}..${s.normal[1]}`, unit: s.unit, 'x-physical-range': [...s.physical], 'x-normal-range': [...s.normal] });
+}
+
+const readings = Object.fromEntries(SENSOR_NAMES.map((n) => [n, reading(n)])) as { [K in SensorName]: ReturnType<typeof reading> };
+
+/** v1: identity, location, time, health, and the readings the device type has. */
+export const TelemetryV1 = z
+  .object({
+    event_id: z.uuid().meta({ description: 'unique id of the event; a resend keeps it (SILVER deduplicates on it)' }),
+    device_id: z.string().regex(DEVICE_ID_PATTERN).meta({ description: 'registered device id (Kafka message key)' }),
+    device_type: z.enum(DEVICE_TYPES),
+    building_id: z.string().min(1).max(64),
+    floor: z.number().int().min(-10).max(300),
+    zone: z.string().min(1).max(64),
+    event_ts: z.iso.datetime({ offset: true }).meta({ description: 'when the device took the reading, ISO 8601 with offset' }),
+    firmware_version: z.string().regex(FIRMWARE_PATTERN),
+    status: z.enum(DEVICE_STATUSES),
+    ...readings,
+  })
+  .meta({ title: 'floe telemetry event v1' });
+
+/** v2 adds optional fields only. */
+export const TelemetryV2 = TelemetryV1.extend({
+  sequence_number: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish().meta({ description: 'per-device counter, lets consumers see gaps and reordering' }),
+  gateway_id: z.string().min(1).max(64).nullish().meta({ description: 'edge gateway that relayed the event' }),
+}).meta({ title: 'floe telemetry event v2' });
+
+export type TelemetryEventV1 = z.infer<typeof TelemetryV1>;
+export type TelemetryEventV2 = z.infer<typeof TelemetryV2>;
+/** What ingestion accepts: the newest contract (a superset of every older one). */
+export type TelemetryEvent = TelemetryEventV2;
+export const CURRENT_CONTRACT = TelemetryV2;
+export const CURRENT_VERSION = 'v2' as const;
+
+export const CONTRACTS = { v1: TelemetryV1, v2: TelemetryV2 } as const;
+export type ContractVersion = keyof typeof CONTRACTS;
+export const CONTRACT_VERSIONS = Object.keys(CONTRACTS) as ContractVersion[];
+
+export const REJECT_KINDS = [
+  'empty',
+  'oversized',
+  'not_utf8',
+  'malformed_json',
+  'missing_field',
+  'wrong_type',
+  'invalid_format',
+  'invalid_value',
+  'out_of_physical_range',
+  'unknown_device',
+] as const;
+export type RejectKind = (typeof REJECT_KINDS)[number];
+
+export interface Rejection {
+  ok: false;
+  kind: RejectKind;
+  /** JSONPath-like location: `$` for the whole message, `$.temperature` for a field. */
+  errorPath: string;
+  errorMessage: string;
+}
+export interface Accepted {
+  ok: true;
+  event: TelemetryEvent;
+}
+export type Validation = Accepted | Rejection;
+
+/** The device registry as the validator needs it: a Set<string> of device ids fits. */
+export interface DeviceLookup {
+  has(deviceId: string): boolean;
+}
+
+function reject(kind: RejectKind, errorPath: string, errorMessage: string): Rejection {
+  return { ok: false, kind, errorPath, errorMessage };
+}
+
+function pathString(path: readonly PropertyKey[]): string {
+  let s = '$';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return s;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function describe(v: unknown): string {
+  const s = JSON.stringify(v);
+  if (s === undefined) return String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+const decoder = new TextDecoder('utf-8');
+
+let compiled: ReturnType<typeof compileObjectCheck> | undefined;
+function fastCheck(): ReturnType<typeof compileObjectCheck> {
+  compiled ??= compileObjectCheck(contractJsonSchema(CURRENT_VERSION));
+  return compiled;
+}
+
+/**
+ * Validates one Kafka message value against the current contract and the device registry.
+ * Checks run cheapest first: size, UTF-8, JSON, contract, registry. Unknown extra fields are
+ * dropped (a newer producer may send fields this version does not know yet).
+ */
+export function validateTelemetry(bytes: Uint8Array | null | undefined, registry: DeviceLookup): Validation {
+  if (!bytes || bytes.length === 0) return reject('empty', '$', 'message value is empty');
+  if (bytes.length > MAX_EVENT_BYTES) {
+    return reject('oversized', '$', `message value is ${bytes.length} bytes, limit is ${MAX_EVENT_BYTES}`);
+  }
+  if (!isUtf8(bytes)) return reject('not_utf8', '$', `message value (${bytes.length} bytes) is not valid UTF-8`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(bytes));
+  } catch (err) {
+    return reject('malformed_json', '$', `message value is not JSON: ${(err as Error).message}`);
+  }
+  let event: TelemetryEvent;
+  if (fastCheck().check(parsed)) {
+    // Same output as zod's: only the contract's keys, in contract order.
+    const out: Record<string, unknown> = {};
+    for (const k of fastCheck().keys) {
+      const v = parsed[k];
+      if (v !== undefined) out[k] = v;
+    }
+    event = out as TelemetryEvent;
+  } else {
+    const result = CURRENT_CONTRACT.safeParse(parsed);
+    if (!result.success) return rejectionFromIssue(result.error.issues[0]!, parsed, result.error.issues.length);
+    event = result.data;
+  }
+  if (!registry.has(event.device_id)) {
+    return reject('unknown_device', '$.device_id', `device_id ${describe(event.device_id)} is not in the device registry`);
+  }
+  return { ok: true, event };
+}
+
+function rejectionFromIssue(issue: z.core.$ZodIssue, parsed: unknown, count: number): Rejection {
+  const path = pathString(issue.path);
+  const more = count > 1 ? ` (and ${count - 1} more issue${count > 2 ? 's' : ''})` : '';
+  const field = issue.path.length ? path : 'message';
+  const value = valueAt(parsed, issue.path);
+  if (value === undefined && issue.path.length > 0) {
+    return reject('missing_field', path, `required field ${path} is missing${more}`);
+  }
+  switch (issue.code) {
+    case 'invalid_type':
+      return reject('wrong_type', path, `${field} must be ${issue.expected}, got ${describe(value)}${more}`);
+    case 'too_small':
+    case 'too_big': {
+      const name = issue.path[issue.path.length - 1];
+      if (typeof name === 'string' && name in SENSORS) {
+        const s = SENSORS[name as SensorName];
+        return reject('out_of_physical_range', path, `${path}=${describe(value)} is outside the physical range ${s.physical[0]}..${s.physical[1]} ${s.unit}${more}`.trimEnd());
+      }
+      if (typeof value === 'number') {
+        return reject('out_of_physical_range', path, `${path}=${describe(value)}: ${issue.message}${more}`);
+      }
+      return reject('invalid_format', path, `${path}=${describe(value)}: ${issue.message}${more}`);
+    }
+    case 'invalid_format':
+      return reject('invalid_format', path, `${path}=${describe(value)} is not a valid ${issue.format}${more}`);
+    case 'invalid_value':
+      if (value !== null && !issue.values.some((v) => typeof v === typeof value)) {
+        return reject('wrong_type', path, `${path} must be ${typeof issue.values[0]}, got ${describe(value)}${more}`);
+      }
+      return reject('invalid_value', path, `${path}=${describe(value)} must be one of ${issue.values.map((v) => describe(v)).join(', ')}${more}`);
+    default:
+      return reject('invalid_value', path, `${path}=${describe(value)}: ${issue.message}${more}`);
+  }
+}
+
+/** Readings outside their normal operating range: anomalies to flag, never to reject. */
+export function eventAnomalies(event: TelemetryEvent): SensorName[] {
+  return anomalousReadings(event as Partial<Record<SensorName, number | undefined>>);
+}
+
+/** JSON Schema (draft 2020-12) of a contract version, for producers in other languages. */
+export function contractJsonSchema(version: ContractVersion): Record<string, unknown> {
+  const schema = z.toJSONSchema(CONTRACTS[version], { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+  return {
+    $id: `https://floe.dev/schemas/telemetry/${version}.json`,
+    ...schema,
+    description: `floe telemetry event, contract ${version}. Kafka topic iot-telemetry, key = device_id, value = this JSON in UTF-8, at most ${MAX_EVENT_BYTES} bytes. Unknown properties are ignored.`,
+  };
+}

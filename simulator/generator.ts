@@ -1,0 +1,466 @@
+// Generates the simulator's messages: a pure, deterministic function of the options (seed,
+// fleet, scenario, count, start time, spacing). Nothing here touches Kafka or the clock, so the
+// same options give byte-identical messages, and a manifest that says exactly what ingestion
+// must put in RAW and in the dead-letter table.
+//
+// The healthy path is hand-serialized (no intermediate objects, no JSON.stringify): one process
+// must generate and send well over 100k messages/s.
+import { MAX_EVENT_BYTES } from '../models/telemetry.js';
+import { SENSORS, type SensorName } from '../models/sensors.js';
+import { Prng } from './prng.js';
+import { makeFleet, type SimDevice, type Building } from './fleet.js';
+import { EDGE_KINDS, INVALID_KINDS, MIXED_SHARES, type Scenario, type Label, type EdgeKind, type InvalidKind } from './scenarios.js';
+import { ManifestBuilder } from './manifest.js';
+
+/** The seed's recalibration rate: how fast drift is pulled back toward the mean each reading. */
+export const RECALIBRATION_RATE = 0.2;
+/** Drift keeps half of each reading's variance: stationary AR(1) var = σd² / (1 - (1-r)²). */
+const DRIFT_SIGMA = Math.sqrt(0.5 * (1 - (1 - RECALIBRATION_RATE) ** 2));
+
+export interface GeneratorOptions {
+  scenario: Scenario;
+  devices: number;
+  buildings: number;
+  /** Total messages to generate. */
+  count: number;
+  seed: string;
+  /** Event time of the first message, epoch ms. */
+  startMs: number;
+  /** Event-time spacing between consecutive messages (ms); each device reports every devices × stepMs. */
+  stepMs: number;
+}
+
+export interface GeneratedMessage {
+  key: Buffer;
+  value: Buffer;
+  contract: 'v1' | 'v2';
+  label: Label;
+  /** Set for messages that must land in RAW. */
+  eventId?: string;
+  /** For RAW-bound messages: readings outside their normal range. */
+  anomalies?: SensorName[];
+  /** For invalid messages: the JSON path validation must report. */
+  expectedErrorPath?: string;
+}
+
+/** Readings a device's physics derive rather than draw (and that anomalies never target). */
+const DERIVED: ReadonlySet<SensorName> = new Set(['current', 'energy_kwh', 'battery_level']);
+
+interface DeviceState {
+  device: SimDevice;
+  key: Buffer;
+  /** JSON between the event id and the event time: the device's constant fields. */
+  jsonIdentity: string;
+  jsonTail: string;
+  sensors: readonly SensorName[];
+  /** Per sensor (same order as `sensors`): scaled mean, scaled sigma, drift state, current value. */
+  mean: Float64Array;
+  sigma: Float64Array;
+  drift: Float64Array;
+  values: Float64Array;
+  /** Normal range per sensor, for flagging anomalies without lookups. */
+  normalLo: Float64Array;
+  normalHi: Float64Array;
+  /** Decimal places each reading is written with. */
+  decimals: Uint8Array;
+  drawn: readonly number[];
+  iVoltage: number;
+  iPower: number;
+  iPf: number;
+  iCurrent: number;
+  iEnergy: number;
+  iBattery: number;
+  energyKwh: number;
+  battery: number;
+  stuck: { index: number; value: number; remaining: number } | undefined;
+  offlineTurns: number;
+  lastEventMs: number;
+  seq: number;
+  /** The last message that went to RAW, for the duplicate edge case. */
+  lastRawMessage: GeneratedMessage | undefined;
+}
+
+function roundReading(name: SensorName, v: number): number {
+  const spec = SENSORS[name];
+  const [lo, hi] = spec.physical;
+  const clamped = v < lo ? lo : v > hi ? hi : v;
+  if (spec.integer) return Math.round(clamped);
+  const scale = name === 'power_factor' || name === 'energy_kwh' ? 1000 : 100;
+  const r = Math.round(clamped * scale) / scale;
+  return r < lo ? lo : r > hi ? hi : r;
+}
+
+export class TelemetryGenerator {
+  readonly fleet: { buildings: Building[]; devices: SimDevice[] };
+  readonly manifest: ManifestBuilder;
+  private readonly rnd: Prng;
+  private readonly states: DeviceState[];
+  private produced = 0;
+  private slot = 0;
+  private lastRawGlobal: GeneratedMessage | undefined;
+
+  constructor(readonly options: GeneratorOptions) {
+    if (!Number.isSafeInteger(options.devices) || options.devices < 1) throw new RangeError(`devices must be a positive integer, got ${options.devices}`);
+    if (!Number.isSafeInteger(options.buildings) || options.buildings < 1) throw new RangeError(`buildings must be a positive integer, got ${options.buildings}`);
+    if (!Number.isSafeInteger(options.count) || options.count < 0) throw new RangeError(`count must be a non-negative integer, got ${options.count}`);
+    if (!Number.isFinite(options.startMs) || !Number.isFinite(options.stepMs) || options.stepMs < 0) throw new RangeError('startMs and stepMs must be finite, stepMs >= 0');
+    this.fleet = makeFleet(options.devices, options.buildings);
+    this.rnd = new Prng(`floe-sim:${options.seed}`);
+    this.manifest = new ManifestBuilder();
+    this.states = this.fleet.devices.map((d) => this.initialState(d));
+  }
+
+  private initialState(device: SimDevice): DeviceState {
+    const rec = device.record;
+    const sensors = device.sensors;
+    const n = sensors.length;
+    const mean = new Float64Array(n);
+    const sigma = new Float64Array(n);
+    const drift = new Float64Array(n);
+    const drawn: number[] = [];
+    const normalLo = new Float64Array(n);
+    const normalHi = new Float64Array(n);
+    const decimals = new Uint8Array(n);
+    sensors.forEach((name, i) => {
+      normalLo[i] = SENSORS[name].normal[0];
+      normalHi[i] = SENSORS[name].normal[1];
+      decimals[i] = SENSORS[name].integer ? 0 : name === 'power_factor' || name === 'energy_kwh' ? 3 : 2;
+      const scale = name === 'power_kw' ? (rec.rated_power_kw ?? 1) : 1;
+      mean[i] = SENSORS[name].mean * scale;
+      sigma[i] = SENSORS[name].sigma * scale;
+      drift[i] = this.rnd.normal() * Math.SQRT1_2;
+      if (!DERIVED.has(name)) drawn.push(i);
+    });
+    const identity = { device_id: rec.device_id, device_type: rec.device_type, building_id: rec.building_id, floor: rec.floor, zone: rec.zone, firmware_version: rec.firmware_version };
+    return {
+      device,
+      key: Buffer.from(rec.device_id),
+      jsonIdentity: JSON.stringify(identity).slice(1, -1),
+      jsonTail: device.contractVersion === 2 ? `,"gateway_id":${JSON.stringify(device.gatewayId)}}` : '}',
+      sensors,
+      mean,
+      sigma,
+      drift,
+      values: new Float64Array(n),
+      normalLo,
+      normalHi,
+      decimals,
+      drawn,
+      iVoltage: sensors.indexOf('voltage'),
+      iPower: sensors.indexOf('power_kw'),
+      iPf: sensors.indexOf('power_factor'),
+      iCurrent: sensors.indexOf('current'),
+      iEnergy: sensors.indexOf('energy_kwh'),
+      iBattery: sensors.indexOf('battery_level'),
+      energyKwh: Math.round(this.rnd.uniform(100, 50_000)),
+      battery: this.rnd.uniform(60, 100),
+      stuck: undefined,
+      offlineTurns: 0,
+      lastEventMs: -Infinity,
+      seq: this.rnd.int(0, 1000),
+      lastRawMessage: undefined,
+    };
+  }
+
+  get remaining(): number {
+    return this.options.count - this.produced;
+  }
+
+  /** The next message, or undefined when `count` messages have been generated. */
+  next(): GeneratedMessage | undefined {
+    if (this.produced >= this.options.count) return undefined;
+    const eventMs = this.options.startMs + this.produced * this.options.stepMs;
+    // Round-robin over devices; an offline device lets its turns pass (the gap).
+    let st: DeviceState;
+    for (;;) {
+      st = this.states[this.slot % this.states.length]!;
+      this.slot++;
+      if (st.offlineTurns > 0) {
+        st.offlineTurns--;
+        continue;
+      }
+      break;
+    }
+    const msg = this.generateFor(st, eventMs, this.drawLabel());
+    this.produced++;
+    this.manifest.add(msg);
+    if (msg.eventId !== undefined) {
+      st.lastRawMessage = msg;
+      this.lastRawGlobal = msg;
+    }
+    return msg;
+  }
+
+  private drawLabel(): Label {
+    const r = this.rnd;
+    switch (this.options.scenario) {
+      case 'valid':
+        return VALID;
+      case 'anomaly':
+        return ANOMALY;
+      case 'edge_case':
+        return EDGE_LABELS[r.pick(EDGE_KINDS)];
+      case 'invalid_schema':
+        return INVALID_LABELS[r.pick(INVALID_KINDS)];
+      case 'mixed': {
+        const u = r.next();
+        if (u < MIXED_SHARES.valid) return VALID;
+        if (u < MIXED_SHARES.valid + MIXED_SHARES.anomaly) return ANOMALY;
+        if (u < MIXED_SHARES.valid + MIXED_SHARES.anomaly + MIXED_SHARES.edge_case) return EDGE_LABELS[r.pick(EDGE_KINDS)];
+        return INVALID_LABELS[r.pick(INVALID_KINDS)];
+      }
+    }
+  }
+
+  /** Healthy readings into st.values: mean + drift (mean-reverting at the recalibration rate) + jitter. */
+  private draw(st: DeviceState): void {
+    const r = this.rnd;
+    const { values, drift, mean, sigma, sensors } = st;
+    for (const i of st.drawn) {
+      // Drift carries half the variance, jitter the other half, so each reading is N(mean, sigma).
+      const d = drift[i]! * (1 - RECALIBRATION_RATE) + r.normal() * DRIFT_SIGMA;
+      drift[i] = d;
+      values[i] = roundReading(sensors[i]!, mean[i]! + sigma[i]! * (d + r.normal() * Math.SQRT1_2));
+    }
+    if (st.stuck) {
+      values[st.stuck.index] = st.stuck.value;
+      if (--st.stuck.remaining <= 0) st.stuck = undefined;
+    }
+    this.derive(st);
+  }
+
+  /** The readings physics ties to others: current from power, energy accumulated, battery drained. */
+  private derive(st: DeviceState): void {
+    const { values } = st;
+    const voltage = st.iVoltage >= 0 ? values[st.iVoltage]! : 230;
+    const power = st.iPower >= 0 ? values[st.iPower]! : 0;
+    const pf = st.iPf >= 0 ? values[st.iPf]! : 0.92;
+    if (st.iCurrent >= 0) values[st.iCurrent] = roundReading('current', voltage > 0 && pf > 0 ? (power * 1000) / (voltage * pf) : 0);
+    if (st.iEnergy >= 0) {
+      st.energyKwh += (power * this.options.stepMs * this.states.length) / 3_600_000;
+      values[st.iEnergy] = roundReading('energy_kwh', st.energyKwh);
+    }
+    if (st.iBattery >= 0) {
+      st.battery -= this.rnd.uniform(0, 0.02);
+      // Batteries get swapped before they leave the normal range, unless an edge case drained them.
+      if ((st.battery < 25 && st.battery > 20.5) || st.battery < 0.5) st.battery = 100;
+      values[st.iBattery] = roundReading('battery_level', st.battery);
+    }
+  }
+
+  private statusFor(st: DeviceState): string {
+    if (this.anomaliesOf(st).length) return 'warn';
+    return this.rnd.next() < 0.002 ? 'error' : 'ok';
+  }
+
+  private anomaliesOf(st: DeviceState): SensorName[] {
+    let out: SensorName[] | undefined;
+    const { values, normalLo, normalHi } = st;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < normalLo[i]! || v > normalHi[i]!) (out ??= []).push(st.sensors[i]!);
+    }
+    return out ?? NONE;
+  }
+
+  private isoMinute = NaN;
+  private isoMinutePrefix = '';
+
+  /** Date#toISOString, with the minute prefix cached (consecutive events share it). */
+  private isoTime(ms: number): string {
+    const minute = Math.floor(ms / 60_000);
+    if (minute !== this.isoMinute || ms < 0) {
+      if (ms < 0) return new Date(ms).toISOString();
+      this.isoMinute = minute;
+      this.isoMinutePrefix = new Date(minute * 60_000).toISOString().slice(0, 17);
+    }
+    const inMinute = ms - minute * 60_000;
+    const sec = Math.floor(inMinute / 1000);
+    const milli = Math.floor(inMinute - sec * 1000);
+    return `${this.isoMinutePrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  }
+
+  /** Serializes the device's current readings (or none) as one event. */
+  private json(st: DeviceState, eventId: string, eventMs: number, status: string, withReadings: boolean): string {
+    let s = `{"event_id":"${eventId}",${st.jsonIdentity},"event_ts":"${this.isoTime(eventMs)}","status":"${status}"`;
+    if (withReadings) for (let i = 0; i < st.sensors.length; i++) s += `,"${st.sensors[i]}":${formatFixed(st.values[i]!, st.decimals[i]!)}`;
+    st.seq++;
+    if (st.device.contractVersion === 2) s += `,"sequence_number":${st.seq}`;
+    return s + st.jsonTail;
+  }
+
+  private raw(st: DeviceState, label: Label, eventMs: number, arrivalMs: number, status: string, withReadings = true): GeneratedMessage {
+    const eventId = this.rnd.uuid();
+    st.lastEventMs = Math.max(st.lastEventMs, arrivalMs);
+    return {
+      key: st.key,
+      value: Buffer.from(this.json(st, eventId, eventMs, status, withReadings)),
+      contract: st.device.contractVersion === 2 ? 'v2' : 'v1',
+      label,
+      eventId,
+      anomalies: withReadings ? this.anomaliesOf(st) : NONE,
+    };
+  }
+
+  private generateFor(st: DeviceState, eventMs: number, label: Label): GeneratedMessage {
+    switch (label.group) {
+      case 'valid':
+        this.draw(st);
+        return this.raw(st, label, eventMs, eventMs, this.statusFor(st));
+      case 'anomaly':
+        return this.anomaly(st, eventMs, label);
+      case 'edge_case':
+        return this.edgeCase(st, eventMs, label.kind);
+      case 'invalid_schema':
+        return this.invalid(st, eventMs, label.kind);
+    }
+  }
+
+  /** A reading outside its normal range but inside its physical one: kept in RAW, flagged later. */
+  private anomaly(st: DeviceState, eventMs: number, label: Label): GeneratedMessage {
+    const r = this.rnd;
+    this.draw(st);
+    const i = r.pick(st.drawn);
+    const name = st.sensors[i]!;
+    const spec = SENSORS[name];
+    const [plo, phi] = spec.physical;
+    const [nlo, nhi] = spec.normal;
+    const high = phi > nhi && (nlo <= plo || r.next() < 0.7);
+    const room = high ? phi - nhi : nlo - plo;
+    const scale = Math.min(room * 0.9, Math.max(st.sigma[i]! * 20, room * 0.1));
+    const step = spec.integer ? Math.max(1, Math.round(scale * r.uniform(0.1, 0.9))) : scale * r.uniform(0.1, 0.9);
+    let v = roundReading(name, high ? nhi + step : nlo - step);
+    // Rounding must not pull the value back inside the normal range.
+    if (v >= nlo && v <= nhi) v = roundReading(name, high ? nhi + (spec.integer ? 1 : 0.01) : nlo - (spec.integer ? 1 : 0.01));
+    st.values[i] = v;
+    this.derive(st);
+    return this.raw(st, label, eventMs, eventMs, 'warn');
+  }
+
+  private edgeCase(st: DeviceState, eventMs: number, kind: EdgeKind): GeneratedMessage {
+    const r = this.rnd;
+    const label = EDGE_LABELS[kind];
+    switch (kind) {
+      case 'offline':
+        // A last heartbeat saying "offline" (no readings), then silence for a few of its turns.
+        st.offlineTurns = r.int(3, 8);
+        return this.raw(st, label, eventMs, eventMs, 'offline', false);
+      case 'stuck_sensor': {
+        this.draw(st);
+        const i = r.pick(st.drawn);
+        st.stuck = { index: i, value: st.values[i]!, remaining: r.int(5, 20) };
+        return this.raw(st, label, eventMs, eventMs, this.statusFor(st));
+      }
+      case 'battery_drain':
+        if (st.iBattery < 0) {
+          // Mains-powered devices have no battery: their failing supply is a brown-out instead.
+          this.draw(st);
+          if (st.iVoltage >= 0) {
+            st.values[st.iVoltage] = roundReading('voltage', r.uniform(150, 200));
+            this.derive(st);
+          }
+          return this.raw(st, label, eventMs, eventMs, 'warn');
+        }
+        st.battery = Math.min(st.battery, r.uniform(2, 15));
+        this.draw(st);
+        return this.raw(st, label, eventMs, eventMs, 'warn');
+      case 'late':
+        this.draw(st);
+        return this.raw(st, label, eventMs - r.uniform(1, 6) * 3_600_000, eventMs, this.statusFor(st));
+      case 'duplicate': {
+        const prev = st.lastRawMessage ?? this.lastRawGlobal;
+        if (prev) return { ...prev, label };
+        // Nothing sent yet to duplicate: the first message cannot be a resend.
+        return this.edgeCase(st, eventMs, 'late');
+      }
+      case 'out_of_order': {
+        // Event time before this device's previous event, so it arrives out of order.
+        this.draw(st);
+        const before = Number.isFinite(st.lastEventMs) ? st.lastEventMs : eventMs;
+        const back = r.uniform(1, Math.max(2, this.options.stepMs * this.states.length * 3));
+        return this.raw(st, label, Math.round(before - back), eventMs, this.statusFor(st));
+      }
+      case 'clock_skew':
+        this.draw(st);
+        return this.raw(st, label, eventMs + Math.round(r.uniform(10, 180) * 60_000), eventMs, this.statusFor(st));
+    }
+  }
+
+  private invalid(st: DeviceState, eventMs: number, kind: InvalidKind): GeneratedMessage {
+    const r = this.rnd;
+    const label = INVALID_LABELS[kind];
+    this.draw(st);
+    const text = this.json(st, r.uuid(), eventMs, this.statusFor(st), true);
+    const e = JSON.parse(text) as Record<string, unknown>;
+    const key = st.key;
+    const contract = st.device.contractVersion === 2 ? 'v2' : 'v1';
+    const out = (value: Buffer, expectedErrorPath: string, k: Buffer = key): GeneratedMessage => ({ key: k, value, contract, label, expectedErrorPath });
+    switch (kind) {
+      case 'malformed_json':
+        // Any proper prefix of a JSON object is not JSON.
+        return out(Buffer.from(text.slice(0, r.int(1, text.length - 1))), '$');
+      case 'missing_field': {
+        const field = r.pick(REQUIRED_FIELDS);
+        delete e[field];
+        return out(Buffer.from(JSON.stringify(e)), `$.${field}`);
+      }
+      case 'wrong_type': {
+        const choice = r.int(0, 5);
+        let field: string;
+        if (choice === 0) { field = 'floor'; e.floor = String(e.floor); }
+        else if (choice === 1) { field = 'status'; e.status = 1; }
+        else if (choice === 2) { field = 'event_ts'; e.event_ts = eventMs; }
+        else if (choice === 3) { field = 'device_id'; e.device_id = st.device.index + 1; }
+        else { field = r.pick(st.sensors); e[field] = String(e[field]); }
+        return out(Buffer.from(JSON.stringify(e)), `$.${field}`);
+      }
+      case 'out_of_physical_range': {
+        const name = r.pick(st.sensors);
+        const [lo, hi] = SENSORS[name].physical;
+        const high = !(lo === 0 && r.next() < 0.5) || lo < 0 ? r.next() < 0.5 || lo === 0 : false;
+        const delta = Math.max(1, Math.min(hi - lo, 1000) * r.uniform(0.05, 0.5));
+        const v = high ? hi + delta : lo - delta;
+        e[name] = SENSORS[name].integer ? Math.round(v) : Math.round(v * 100) / 100;
+        return out(Buffer.from(JSON.stringify(e)), `$.${name}`);
+      }
+      case 'unknown_device': {
+        const ghost = `ghost-${r.hex(8)}`;
+        e.device_id = ghost;
+        return out(Buffer.from(JSON.stringify(e)), '$.device_id', Buffer.from(ghost));
+      }
+      case 'oversized':
+        e.debug_dump = 'x'.repeat(MAX_EVENT_BYTES + r.int(1, 16_384));
+        return out(Buffer.from(JSON.stringify(e)), '$');
+      case 'not_utf8': {
+        // A Latin-1 "ö" where UTF-8 is required, inside the zone string: right shape, wrong encoding.
+        const json = Buffer.from(JSON.stringify({ ...e, zone: '@@ZONE@@' }));
+        const at = json.indexOf('@@ZONE@@');
+        return out(Buffer.concat([json.subarray(0, at), Buffer.from([0x5a, 0xf6, 0x6e, 0x65]), json.subarray(at + 8)]), '$');
+      }
+      case 'empty':
+        return out(Buffer.alloc(0), '$');
+    }
+  }
+}
+
+/**
+ * A reading as JSON, with exactly `decimals` places ("25.80"): integer formatting is several
+ * times faster than Number#toString on doubles, and the JSON number parses to the same value.
+ */
+export function formatFixed(v: number, decimals: number): string {
+  if (decimals === 0) return String(Math.round(v));
+  const scale = decimals === 3 ? 1000 : 100;
+  const n = Math.round(Math.abs(v) * scale);
+  const int = Math.floor(n / scale);
+  const frac = n - int * scale;
+  const sign = v < 0 && n !== 0 ? '-' : '';
+  const pad = decimals === 3 ? (frac < 10 ? '00' : frac < 100 ? '0' : '') : frac < 10 ? '0' : '';
+  return `${sign}${int}.${pad}${frac}`;
+}
+
+const NONE: SensorName[] = [];
+const VALID: Label = { group: 'valid' };
+const ANOMALY: Label = { group: 'anomaly' };
+const EDGE_LABELS = Object.fromEntries(EDGE_KINDS.map((kind) => [kind, { group: 'edge_case', kind }])) as Record<EdgeKind, Label>;
+const INVALID_LABELS = Object.fromEntries(INVALID_KINDS.map((kind) => [kind, { group: 'invalid_schema', kind }])) as Record<InvalidKind, Label>;
+const REQUIRED_FIELDS = ['event_id', 'device_id', 'device_type', 'building_id', 'floor', 'zone', 'event_ts', 'firmware_version', 'status'] as const;
