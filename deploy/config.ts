@@ -38,6 +38,11 @@ const keys = {
   FLOE_TELEMETRY_PARTITIONS: positiveInt.default(3),
 
   FLOE_S3_PORT: port.default(8333),
+  // SeaweedFS's own servers behind the S3 gateway (each also uses its port + 10000 for gRPC)
+  FLOE_S3_MASTER_PORT: port.default(9333),
+  FLOE_S3_VOLUME_PORT: port.default(9340),
+  FLOE_S3_FILER_PORT: port.default(8888),
+  FLOE_S3_ADMIN_PORT: port.default(23646),
   FLOE_S3_ENDPOINT: url.optional(),
   FLOE_S3_REGION: z.string().min(1).default('us-east-1'),
   FLOE_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid S3 bucket name').default('floe-warehouse'),
@@ -101,7 +106,7 @@ export interface FloeConfig {
   host: string;
   temporal: { address: string; namespace: string; taskQueue: string; port: number; uiPort: number; uiUrl: string };
   kafka: { brokers: string[]; port: number; controllerPort: number; telemetryTopic: string; registryTopic: string; telemetryPartitions: number };
-  s3: { endpoint: string; port: number; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; warehouse: string };
+  s3: { endpoint: string; port: number; internalPorts: { master: number; volume: number; filer: number; admin: number }; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; warehouse: string };
   nessie: { uri: string; port: number; managementPort: number; branch: string };
   trino: { url: string; port: number; user: string; catalog: string; heap: string };
   ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string };
@@ -184,6 +189,7 @@ function fromRaw(c: RawConfig): FloeConfig {
     s3: {
       endpoint: s3Endpoint,
       port: c.FLOE_S3_PORT,
+      internalPorts: { master: c.FLOE_S3_MASTER_PORT, volume: c.FLOE_S3_VOLUME_PORT, filer: c.FLOE_S3_FILER_PORT, admin: c.FLOE_S3_ADMIN_PORT },
       region: c.FLOE_S3_REGION,
       bucket: c.FLOE_S3_BUCKET,
       // Local-stack credentials live in deploy/profiles/dev.env, never in code.

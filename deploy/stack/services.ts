@@ -105,7 +105,8 @@ const s3: Service = {
       command: weed,
       args: [
         'mini', `-dir=${join(dataDir, 'data')}`, `-ip=${c.host}`, `-ip.bind=${c.host}`,
-        `-s3.port=${c.s3.port}`, `-s3.config=${s3Config}`, `-bucket=${c.s3.bucket}`,
+        `-s3.port=${c.s3.port}`, `-master.port=${c.s3.internalPorts.master}`, `-volume.port=${c.s3.internalPorts.volume}`,
+        `-filer.port=${c.s3.internalPorts.filer}`, `-admin.port=${c.s3.internalPorts.admin}`, `-s3.config=${s3Config}`, `-bucket=${c.s3.bucket}`,
         '-webdav=false', '-s3.port.iceberg=0', '-s3.port.lance=0', '-admin.ui=false',
       ],
     };
