@@ -196,7 +196,10 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   timings.uploadMs = rw.uploadMs + dw.uploadMs;
   await deps.fault?.('after-upload', batchId);
 
+  // Every partition's position goes into each RAW snapshot, not only those this batch moved, so
+  // the newest snapshot alone tells the whole committed position of the topic.
   const positions: Record<string, string> = {};
+  for (const [p, next] of Object.entries(positionsFromSummary(topic, state.summary))) positions[positionKey(topic, Number(p))] = String(next);
   for (const r of ranges) positions[positionKey(topic, r.partition)] = String(r.to);
   const rawSummary = {
     ...positions,

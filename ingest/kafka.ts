@@ -17,6 +17,8 @@ export interface KafkaMessage {
 
 export interface RangeReader {
   watermarks(topic: string): Promise<PartitionWatermark[]>;
+  /** Per partition, the first offset whose timestamp is >= timeMs (the high watermark if none). */
+  offsetsForTime(topic: string, timeMs: number): Promise<Record<number, number>>;
   /**
    * Every message of the ranges, in offset order per partition; `onProgress` is called after
    * each fetch round with the number of messages read so far.
@@ -188,6 +190,12 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
       return offsets
         .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
         .sort((x, y) => x.partition - y.partition);
+    },
+    async offsetsForTime(topic, timeMs) {
+      const a = await getAdmin();
+      const [byTime, marks] = await Promise.all([a.fetchTopicOffsetsByTimestamp(topic, timeMs), a.fetchTopicOffsets(topic)]);
+      const high = new Map(marks.map((m) => [m.partition, Number(m.high)]));
+      return Object.fromEntries(byTime.map((o) => [o.partition, Number(o.offset) < 0 ? high.get(o.partition)! : Number(o.offset)]));
     },
     async readRanges(topic, ranges, onProgress) {
       try {

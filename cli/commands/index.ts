@@ -3,6 +3,9 @@ import { registerConfig } from './config.js';
 import { registerStack } from './stack.js';
 import { registerDemo } from './demo.js';
 import { registerQuery } from './query.js';
+import { registerRun } from './run.js';
+import { registerWorker } from './worker.js';
+import { registerVerify } from './verify.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerConfig];

@@ -44,6 +44,9 @@ class FakeReader implements RangeReader {
   async watermarks() {
     return [...this.parts].map(([partition, ms]) => ({ partition, low: 0, high: ms.length }));
   }
+  async offsetsForTime(): Promise<Record<number, number>> {
+    throw new Error('not used');
+  }
   async readRanges(_topic: string, ranges: OffsetRange[]) {
     this.reads++;
     return ranges.flatMap((r) => this.parts.get(r.partition)!.slice(r.from, r.to));

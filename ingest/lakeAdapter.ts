@@ -1,0 +1,164 @@
+// IngestLake over floe's lake library: RAW and DLQ tables (models/tables.ts) in a namespace on
+// one Nessie branch. Creates them on first use. Upload time is measured by wrapping the file IO,
+// so a batch can report encode and upload separately.
+import { createLake, lakeConfigFrom, ConflictError, NotFoundError, S3FileIO, type Lake, type LoadedTable, type Schema } from '../lake/index.js';
+import type { FileIO } from '../lake/s3-file-io.js';
+import type { DataFile } from '../lake/index.js';
+import type { FloeConfig } from '../deploy/config.js';
+import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, type TableDef } from '../models/tables.js';
+import type { CommittedState, IngestLake, TableFile, RawRow, DlqRow } from './batch.js';
+
+/** Properties of our own that must be read along the snapshot ancestry (newest wins). */
+const OWN_PREFIXES = ['floe.kafka.', 'floe.ingest.'];
+
+export function schemaOfTable(def: TableDef): Schema {
+  return { schemaId: 0, fields: def.columns.map((c) => ({ id: c.id, name: c.name, type: c.type, required: c.required, ...(c.doc ? { doc: c.doc } : {}) })) };
+}
+
+export interface IngestLakeOptions {
+  /** Iceberg namespace of RAW and DLQ (default config.ingest.rawNamespace). */
+  namespace?: string;
+  /** Nessie branch (default config.nessie.branch). */
+  branch?: string;
+  /** Wrap the S3 file IO (fault tests make it fail transiently). */
+  wrapIO?: (io: FileIO) => FileIO;
+}
+
+class TimedIO implements FileIO {
+  uploadMs = 0;
+  constructor(private readonly inner: FileIO) {}
+  async write(uri: string, bytes: Uint8Array): Promise<number> {
+    const t = performance.now();
+    try {
+      return await this.inner.write(uri, bytes);
+    } finally {
+      this.uploadMs += performance.now() - t;
+    }
+  }
+  writeStream(...a: Parameters<FileIO['writeStream']>) { return this.inner.writeStream(...a); }
+  read(uri: string) { return this.inner.read(uri); }
+  size(uri: string) { return this.inner.size(uri); }
+  list(prefix: string) { return this.inner.list(prefix); }
+  deleteMany(uris: readonly string[]) { return this.inner.deleteMany(uris); }
+}
+
+export interface RealIngestLake extends IngestLake {
+  readonly lake: Lake;
+  readonly rawTable: string;
+  readonly dlqTable: string;
+  readonly branch: string;
+  close(): Promise<void>;
+}
+
+export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptions = {}): Promise<RealIngestLake> {
+  const cfg = lakeConfigFrom(config);
+  const base: FileIO = new S3FileIO(cfg.s3);
+  const io = new TimedIO(opts.wrapIO ? opts.wrapIO(base) : base);
+  const lake = createLake(cfg, { io });
+  const namespace = opts.namespace ?? config.ingest.rawNamespace;
+  const branch = opts.branch ?? config.nessie.branch;
+  const rawTable = `${namespace}.${RAW_TELEMETRY.name}`;
+  const dlqTable = `${namespace}.${RAW_TELEMETRY_DLQ.name}`;
+  let ready: Promise<void> | undefined;
+
+  async function ensureTable(name: string, def: TableDef): Promise<void> {
+    try {
+      await lake.loadTable(name, branch);
+      return;
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+    try {
+      await lake.createTable(
+        name,
+        schemaOfTable(def),
+        def.partitionSpec.map((p) => ({ column: p.sourceColumn, transform: p.transform, name: p.name })),
+        [],
+        { 'write.format.default': 'parquet', comment: def.doc },
+        { branch, message: `create table ${name}` },
+      );
+    } catch (e) {
+      // Created concurrently by another worker: that is the state we wanted.
+      if (!(e instanceof ConflictError)) throw e;
+      await lake.loadTable(name, branch);
+    }
+  }
+
+  function ensureReady(): Promise<void> {
+    ready ??= (async () => {
+      await lake.createNamespace(namespace, { branch });
+      await ensureTable(rawTable, RAW_TELEMETRY);
+      await ensureTable(dlqTable, RAW_TELEMETRY_DLQ);
+    })().catch((e: unknown) => {
+      ready = undefined;
+      throw e;
+    });
+    return ready;
+  }
+
+  // Tables loaded at the hash readCommitted() saw: writes use their metadata (location, schema).
+  let loaded: { hash: string; raw: LoadedTable; dlq: LoadedTable } | undefined;
+
+  async function write(table: LoadedTable, files: TableFile<RawRow | DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
+    const up0 = io.uploadMs;
+    const t0 = performance.now();
+    const handles: DataFile[] = [];
+    for (const f of files) {
+      handles.push(...(await lake.writeDataFiles(table, f.rows, { fileName: f.name.replace(/\.parquet$/, '') })));
+    }
+    const total = performance.now() - t0;
+    // Files are written one after another, so upload time is the IO time spent meanwhile.
+    const uploadMs = io.uploadMs - up0;
+    return { handles, encodeMs: Math.max(0, total - uploadMs), uploadMs };
+  }
+
+  return {
+    lake,
+    rawTable,
+    dlqTable,
+    branch,
+    async readCommitted(): Promise<CommittedState> {
+      await ensureReady();
+      const ref = await lake.reference(branch);
+      const at = `${branch}@${ref.hash}`;
+      const [raw, dlq] = await Promise.all([lake.loadTable(rawTable, at), lake.loadTable(dlqTable, at)]);
+      loaded = { hash: ref.hash, raw, dlq };
+      const byId = new Map(raw.metadata.snapshots.map((s) => [s.snapshotId, s]));
+      const summary: Record<string, string> = {};
+      const current = raw.metadata.currentSnapshotId;
+      let s = current === null ? undefined : byId.get(current);
+      while (s) {
+        for (const [k, v] of Object.entries(s.summary)) {
+          if (OWN_PREFIXES.some((p) => k.startsWith(p)) && !(k in summary)) summary[k] = v;
+        }
+        s = s.parentSnapshotId === null ? undefined : byId.get(s.parentSnapshotId);
+      }
+      return { hash: ref.hash, summary, ...(current !== null ? { snapshotId: String(current) } : {}) };
+    },
+    async writeRaw(files) {
+      if (!loaded) throw new Error('writeRaw before readCommitted');
+      return write(loaded.raw, files);
+    },
+    async writeDlq(files) {
+      if (!loaded) throw new Error('writeDlq before readCommitted');
+      return write(loaded.dlq, files);
+    },
+    async commit({ expectedHash, raw, dlq, rawSummary, message }) {
+      const changes: { table: string; change: { type: 'append'; files: DataFile[]; summary?: Record<string, string> } }[] = [
+        { table: rawTable, change: { type: 'append', files: raw as DataFile[], summary: rawSummary } },
+      ];
+      if (dlq.length > 0) changes.push({ table: dlqTable, change: { type: 'append', files: dlq as DataFile[], summary: { 'floe.ingest.batch-id': rawSummary['floe.ingest.batch-id'] ?? '' } } });
+      try {
+        const info = await lake.commitMulti(changes, { branch, expectedHash, message });
+        const snap = info.snapshots.get(rawTable);
+        return { hash: info.hash, snapshotId: snap === undefined ? '' : String(snap) };
+      } catch (e) {
+        if (e instanceof ConflictError) throw Object.assign(e, { conflict: true });
+        throw e;
+      }
+    },
+    async close() {
+      // The S3 client and Nessie fetches hold no connections that need closing.
+    },
+  };
+}
