@@ -5,4 +5,5 @@ import type { Suite } from './figure.js';
  * Suite; import it lazily so one suite's dependencies don't slow the others.
  */
 export const suites: Record<string, Suite> = {
+  lake: async () => (await import('./lake.js')).default(),
 };

@@ -1,0 +1,111 @@
+// lake/ benchmarks on the local stack: bulk write + commit throughput, small append commit
+// latency, and listing the live files of a table with 10,000 data files.
+import { loadConfig } from '../deploy/config.js';
+import { createLake, lakeConfigFrom, type DataFile, type FieldDef, type Row } from '../lake/index.js';
+import type { Figure } from './figure.js';
+
+const TELEMETRY: FieldDef[] = [
+  { name: 'event_id', type: 'string', required: true },
+  { name: 'device_id', type: 'string', required: true },
+  { name: 'building_id', type: 'string' },
+  { name: 'floor', type: 'int' },
+  { name: 'event_ts', type: 'timestamptz', required: true },
+  { name: 'temperature', type: 'double' },
+  { name: 'humidity', type: 'double' },
+  { name: 'co2_ppm', type: 'double' },
+  { name: 'power_w', type: 'double' },
+  { name: 'battery_pct', type: 'double' },
+  { name: 'status', type: 'string' },
+  { name: 'firmware', type: 'string' },
+  { name: '_topic', type: 'string', required: true },
+  { name: '_partition', type: 'int', required: true },
+  { name: '_offset', type: 'long', required: true },
+  { name: '_ingested_at', type: 'timestamptz', required: true },
+];
+
+function telemetryRows(n: number, startMs: number): Row[] {
+  const statuses = ['online', 'online', 'online', 'degraded', 'offline'];
+  const ingested = new Date();
+  return Array.from({ length: n }, (_, i) => ({
+    event_id: `evt-${i.toString(36)}-${(i * 2654435761 >>> 0).toString(16)}`,
+    device_id: `device-${i % 500}`,
+    building_id: `bldg-${i % 12}`,
+    floor: i % 20,
+    event_ts: new Date(startMs + i * 14),
+    temperature: 18 + ((i * 7919) % 1000) / 100,
+    humidity: 30 + ((i * 104729) % 4000) / 100,
+    co2_ppm: 400 + (i % 800),
+    power_w: i % 17 === 0 ? null : ((i * 31) % 5000) / 10,
+    battery_pct: 100 - (i % 100),
+    status: statuses[i % statuses.length]!,
+    firmware: `v1.${i % 4}.0`,
+    _topic: 'iot-telemetry',
+    _partition: i % 3,
+    _offset: BigInt(i),
+    _ingested_at: ingested,
+  }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export default async function lakeBench(): Promise<Figure[]> {
+  const cfg = loadConfig();
+  const lake = createLake(lakeConfigFrom(cfg));
+  const ns = `bench_${Date.now().toString(36)}`;
+  await lake.createNamespace(ns);
+  const figures: Figure[] = [];
+
+  // 1. 1M rows -> Parquet on S3 + commit.
+  const big = `${ns}.telemetry`;
+  await lake.createTable(big, TELEMETRY, [{ column: 'event_ts', transform: 'hour' }]);
+  const rows = telemetryRows(1_000_000, Date.parse('2024-05-01T10:00:00Z'));
+  const t0 = performance.now();
+  const table = await lake.loadTable(big);
+  const files = await lake.writeDataFiles(table, rows, { fileName: 'bench-000001' });
+  await lake.append(big, files, { summary: { 'floe.offsets': '0:1000000' } });
+  const secs = (performance.now() - t0) / 1000;
+  figures.push({ name: 'write 1M telemetry rows to Parquet on S3 + commit', value: rows.length / secs, unit: 'rows/s', target: '>= 300000' });
+  figures.push({ name: '1M rows: data files written', value: files.length, unit: 'files' });
+  figures.push({ name: '1M rows: bytes on S3', value: files.reduce((s, f) => s + f.fileSizeInBytes, 0) / 2 ** 20, unit: 'MiB' });
+
+  // 2. Small append commit latency (the data file is written first; the figure is the commit).
+  const small = `${ns}.small`;
+  await lake.createTable(small, TELEMETRY, [{ column: 'event_ts', transform: 'hour' }]);
+  const smallTable = await lake.loadTable(small);
+  const latencies: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const f = await lake.writeDataFiles(smallTable, telemetryRows(100, Date.parse('2024-05-01T10:00:00Z')), { fileName: `small-${i}` });
+    const s = performance.now();
+    await lake.append(small, f);
+    latencies.push(performance.now() - s);
+  }
+  figures.push({ name: 'small append commit p50', value: median(latencies), unit: 'ms', target: '<= 200' });
+  figures.push({ name: 'small append commit max', value: Math.max(...latencies), unit: 'ms' });
+
+  // 3. Listing live files of a table with 10,000 data files (10 appends of 1,000 files).
+  const wide = `${ns}.wide`;
+  await lake.createTable(wide, TELEMETRY, [{ column: 'event_ts', transform: 'hour' }]);
+  const wideTable = await lake.loadTable(wide);
+  const [template] = await lake.writeDataFiles(wideTable, telemetryRows(10, Date.parse('2024-05-01T10:00:00Z')), { fileName: 'template' });
+  const bytes = await lake.io.read(template!.filePath);
+  const all: DataFile[] = [];
+  for (let i = 0; i < 10_000; i++) all.push({ ...template!, filePath: template!.filePath.replace('template.parquet', `copy-${i}.parquet`) });
+  const queue = [...all];
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    for (let f = queue.pop(); f; f = queue.pop()) await lake.io.write(f.filePath, bytes);
+  }));
+  for (let i = 0; i < 10; i++) await lake.append(wide, all.slice(i * 1000, (i + 1) * 1000));
+  const listTimes: number[] = [];
+  let listed = 0;
+  for (let i = 0; i < 5; i++) {
+    const s = performance.now();
+    listed = (await lake.liveDataFiles(wide)).length;
+    listTimes.push(performance.now() - s);
+  }
+  if (listed !== 10_000) throw new Error(`listing returned ${listed} files, expected 10000`);
+  figures.push({ name: 'list live files, 10,000 data files (median of 5)', value: median(listTimes), unit: 'ms', target: '<= 1000' });
+  return figures;
+}
