@@ -2,7 +2,8 @@
 // messages Kafka holds there: each offset once, in exactly one of the two tables. This reads the
 // offsets back from the tables' live Parquet files (not through Trino, so it works on any
 // branch) and compares them with the offsets Kafka returns for the same ranges.
-import { parquetReadObjects } from 'hyparquet';
+import { tableFromIPC } from 'apache-arrow';
+import * as pw from 'parquet-wasm/node';
 import { fromBytes, type DataFile } from '../lake/index.js';
 import { RAW_META_FIELD_IDS, DLQ_FIELD_IDS } from '../models/tables.js';
 import type { OffsetRange } from '../workflows/ingest/plan.js';
@@ -107,11 +108,15 @@ export async function readLakeOffsets(lake: RealIngestLake, topic: string, range
     const columns = ['_topic', '_partition', '_offset', ...(withEventIds && table === 'raw' ? ['event_id'] : [])];
     for (const f of files) {
       const bytes = await lake.lake.io.read(f.filePath);
-      const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      const rows = (await parquetReadObjects({ file: ab, columns })) as Record<string, unknown>[];
-      for (const r of rows) {
-        if (r._topic !== topic) continue;
-        out.push({ partition: Number(r._partition), offset: Number(r._offset), table, ...(r.event_id !== undefined ? { eventId: String(r.event_id) } : {}) });
+      const t = tableFromIPC(pw.readParquet(new Uint8Array(bytes), { columns }).intoIPCStream());
+      const topics = t.getChild('_topic')!;
+      const parts = t.getChild('_partition')!;
+      const offsets = t.getChild('_offset')!;
+      const ids = t.getChild('event_id');
+      for (let i = 0; i < t.numRows; i++) {
+        if (topics.get(i) !== topic) continue;
+        const eventId = ids?.get(i) as string | null | undefined;
+        out.push({ partition: Number(parts.get(i)), offset: Number(offsets.get(i)), table, ...(eventId != null ? { eventId } : {}) });
       }
     }
   }

@@ -1,0 +1,174 @@
+// An ingest environment of its own for one test file: unique topics, RAW namespace and task
+// queue on the shared stack, and a worker (in-process, or a child process that can be killed).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
+import { createIngestActivities } from '../../../activities/ingest.js';
+import { createIngestDeps } from '../../../workers/deps.js';
+import { loadWorkflowBundle } from '../../../workers/bundle.js';
+import { connectClient, ingestInput } from '../../../workers/client.js';
+import { ingestWorkflowId, type IngestRunResult } from '../../../workflows/ingest/ingest.js';
+import { createKafkaRangeReader } from '../../../ingest/kafka.js';
+import { createIngestLake, type RealIngestLake } from '../../../ingest/lakeAdapter.js';
+import { readLakeOffsets, verifyIngest } from '../../../ingest/verify.js';
+import { createTopic, send, uniqueName } from './helpers.js';
+import { registryMessages, telemetryMessages, type Produced, type TelemetryPlan } from './telemetry.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export class IngestHarness {
+  readonly topic: string;
+  readonly registryTopic: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly env: Record<string, string>;
+  readonly config: FloeConfig;
+  readonly devices = ['dev-a', 'dev-b', 'dev-c', 'dev-d'];
+  readonly produced: Produced[][] = [];
+  private client?: Client;
+
+  constructor(name: string, readonly partitions = 3) {
+    const id = uniqueName(name).toLowerCase();
+    this.topic = `floe_t_${id}`;
+    this.registryTopic = `floe_r_${id}`;
+    this.namespace = `t_${id}`;
+    this.taskQueue = `floe-test-${id}`;
+    this.env = { FLOE_RAW_NAMESPACE: this.namespace, FLOE_REGISTRY_TOPIC: this.registryTopic, FLOE_TELEMETRY_TOPIC: this.topic, FLOE_TASK_QUEUE: this.taskQueue };
+    this.config = loadConfig({ ...process.env, ...this.env });
+  }
+
+  async setup(): Promise<void> {
+    await createTopic(this.topic, this.partitions);
+    await createTopic(this.registryTopic, 1);
+    await send(this.registryTopic, registryMessages(this.devices));
+  }
+
+  /** Produces telemetry; returns the messages with partition order kept (offsets are assigned in order per partition). */
+  async produce(plan: Omit<TelemetryPlan, 'partitions' | 'devices'>): Promise<Produced[]> {
+    const msgs = telemetryMessages({ ...plan, partitions: this.partitions, devices: this.devices });
+    await send(this.topic, msgs);
+    this.produced.push(msgs);
+    return msgs;
+  }
+
+  /** Expected (partition, offset) -> message, given every produce() went in order to an initially empty topic. */
+  expected(): Map<string, Produced> {
+    const next = new Map<number, number>();
+    const out = new Map<string, Produced>();
+    for (const m of this.produced.flat()) {
+      const o = next.get(m.partition) ?? 0;
+      next.set(m.partition, o + 1);
+      out.set(`${m.partition}:${o}`, m);
+    }
+    return out;
+  }
+
+  async startInProcessWorker(): Promise<{ stop: () => Promise<void> }> {
+    const bundle = await loadWorkflowBundle(this.config.cacheDir);
+    const deps = await createIngestDeps(this.config);
+    const { NativeConnection } = await import('@temporalio/worker');
+    const connection = await NativeConnection.connect({ address: this.config.temporal.address });
+    const worker = await Worker.create({
+      connection,
+      namespace: this.config.temporal.namespace,
+      taskQueue: this.taskQueue,
+      workflowBundle: { code: bundle.code },
+      activities: createIngestActivities(deps),
+    });
+    const running = worker.run();
+    return {
+      stop: async () => {
+        worker.shutdown();
+        await running;
+        await deps.close();
+        await connection.close();
+      },
+    };
+  }
+
+  /** `floe worker` as a child process, with extra environment (fault injection). */
+  spawnWorker(extraEnv: Record<string, string> = {}): ChildProcess & { exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [join(root, 'bin', 'floe.js'), 'worker'], {
+      cwd: root,
+      env: { ...process.env, ...this.env, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (process.env.FLOE_TEST_VERBOSE) process.stderr.write(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return Object.assign(child, { exited, get log() { return log; } });
+  }
+
+  async getClient(): Promise<Client> {
+    this.client ??= await connectClient(this.config);
+    return this.client;
+  }
+
+  get workflowId(): string {
+    return ingestWorkflowId(this.topic, this.config.env);
+  }
+
+  async startIngest(opts: { maxRecords?: number; maxBatchesPerRun?: number } = {}): Promise<void> {
+    const client = await this.getClient();
+    await client.workflow.start('ingest', {
+      workflowId: this.workflowId,
+      taskQueue: this.taskQueue,
+      args: [ingestInput(this.config, { topic: this.topic, ...opts })],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+
+  async result(): Promise<IngestRunResult> {
+    const client = await this.getClient();
+    return (await client.workflow.getHandle(this.workflowId).result()) as IngestRunResult;
+  }
+
+  async lake(): Promise<RealIngestLake> {
+    return createIngestLake(this.config);
+  }
+
+  /** RAW + DLQ against what was produced: by offset and by event id. */
+  async reconcile(): Promise<{ verifyOk: boolean; missing: string[]; extra: string[]; wrongTable: string[]; rawEventIds: string[]; expectedEventIds: string[] }> {
+    const reader = createKafkaRangeReader({ brokers: this.config.kafka.brokers });
+    try {
+      const lake = await this.lake();
+      const report = await verifyIngest(reader, lake, { topic: this.topic });
+      const expected = this.expected();
+      const all = [...expected.keys()].map((k) => k.split(':').map(Number) as [number, number]);
+      const maxByP = new Map<number, number>();
+      for (const [p, o] of all) maxByP.set(p, Math.max(maxByP.get(p) ?? 0, o + 1));
+      const ranges = [...maxByP].map(([partition, to]) => ({ partition, from: 0, to }));
+      const rows = await readLakeOffsets(lake, this.topic, ranges, undefined, true);
+      const seen = new Map<string, number>();
+      const wrongTable: string[] = [];
+      for (const r of rows) {
+        const k = `${r.partition}:${r.offset}`;
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+        const m = expected.get(k);
+        if (m && (m.defect ? r.table !== 'dlq' : r.table !== 'raw' || r.eventId !== m.eventId)) wrongTable.push(`${k} in ${r.table}`);
+      }
+      const missing = [...expected.keys()].filter((k) => !seen.has(k));
+      const extra = [...seen].filter(([k, n]) => n > 1 || !expected.has(k)).map(([k, n]) => `${k} x${n}`);
+      return {
+        verifyOk: report.ok && report.kafkaMessages === expected.size,
+        missing,
+        extra,
+        wrongTable,
+        rawEventIds: rows.filter((r) => r.table === 'raw').map((r) => r.eventId!).sort(),
+        expectedEventIds: [...expected.values()].filter((m) => !m.defect).map((m) => m.eventId!).sort(),
+      };
+    } finally {
+      await reader.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.connection.close();
+  }
+}
