@@ -2,7 +2,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FloeConfig } from '../config.js';
-import { groupRss, liveRecord, startDetached, stopRecorded, type ProcessRecord } from './process.js';
+import { groupRss, liveRecord, startDetached, stopRecorded } from './process.js';
 import { SERVICES, SERVICE_NAMES, type Service, type ServiceName } from './services.js';
 
 export { SERVICE_NAMES, type ServiceName };
@@ -94,43 +94,40 @@ export async function up(c: FloeConfig, opts: { only?: ServiceName[]; log?: (lin
   return withLock(c, async () => {
     const t0 = Date.now();
     const services = select(opts.only);
-    // Install and start every service that is not running; all downloads and starts overlap.
-    const started = await settleAll(
-      services.map(async (s): Promise<{ s: Service; rec: ProcessRecord; fresh: boolean }> => {
-        const p = paths(c, s.name);
-        const running = liveRecord(p.pid);
-        if (running) return { s, rec: running, fresh: false };
-        mkdirSync(p.data, { recursive: true });
-        let launch;
-        try {
-          launch = await s.prepare(c, p.data);
-        } catch (err) {
-          throw new StackError(s.name, `could not be installed or configured: ${err instanceof Error ? err.message : String(err)}`);
-        }
-        const rec = startDetached({ command: launch.command, args: launch.args, cwd: p.data, env: { ...process.env, ...launch.env }, logFile: p.log, pidFile: p.pid });
-        log(`floe stack: started ${s.name} (pid ${rec.pid}), waiting for it to answer`);
-        return { s, rec, fresh: true };
-      }),
-    );
+    // Each service is installed, started and probed on its own, all at once: a slow download
+    // (Trino's) does not hold back the others.
     const results = await settleAll(
-      started.map(async ({ s, rec, fresh }): Promise<UpResult> => {
+      services.map(async (s): Promise<UpResult> => {
         const p = paths(c, s.name);
-        const deadline = Date.now() + s.startTimeoutSeconds * 1000;
-        let lastError: string | undefined;
+        let rec = liveRecord(p.pid);
+        const fresh = !rec;
+        if (!rec) {
+          mkdirSync(p.data, { recursive: true });
+          let launch;
+          try {
+            launch = await s.prepare(c, p.data);
+          } catch (err) {
+            throw new StackError(s.name, `could not be installed or configured: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          rec = startDetached({ command: launch.command, args: launch.args, cwd: p.data, env: { ...process.env, ...launch.env }, logFile: p.log, pidFile: p.pid });
+          log(`floe stack: started ${s.name} (pid ${rec.pid}), waiting for it to answer`);
+        }
+        const startedAt = Date.now();
+        const deadline = startedAt + s.startTimeoutSeconds * 1000;
         for (;;) {
-          lastError = await probeOnce(s, c);
-          if (!lastError) break;
+          const problem = await probeOnce(s, c);
+          if (!problem) break;
           if (!liveRecord(p.pid)) {
             throw new StackError(s.name, `exited during start-up (pid ${rec.pid}); last lines of its log:\n${tail(p.log, 20)}`, p.log);
           }
           if (Date.now() > deadline) {
-            throw new StackError(s.name, `did not answer within ${s.startTimeoutSeconds}s (last probe: ${lastError})`, p.log);
+            throw new StackError(s.name, `did not answer within ${s.startTimeoutSeconds}s (last probe: ${problem})`, p.log);
           }
           await sleep(fresh ? 1000 : 500);
         }
         if (s.bootstrap) await s.bootstrap(c);
         const seconds = (Date.now() - t0) / 1000;
-        if (fresh) log(`floe stack: ${s.name} healthy after ${seconds.toFixed(1)}s`);
+        if (fresh) log(`floe stack: ${s.name} healthy after ${seconds.toFixed(1)}s (${((Date.now() - startedAt) / 1000).toFixed(1)}s after its start)`);
         return { service: s.name, state: fresh ? 'started' : 'already running', seconds, endpoint: s.endpoint(c) };
       }),
     );
