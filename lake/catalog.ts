@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, LakeError, NotFoundError } from './errors.js';
 import type { DataFile } from './manifest.js';
-import { NessieClient, keyToString, type ContentKey, type IcebergTableContent, type Operation, type Reference } from './nessie-client.js';
+import { NessieClient, keyToString, type IcebergTableContent, type Operation, type Reference } from './nessie-client.js';
 import { computePartition, partitionKey, partitionPath, partitionSpecOf, partitionType, sortOrderOf, UNSORTED, type PartitionFieldDef, type SortFieldDef } from './partitioning.js';
 import { writeParquet, type ParquetWriteOptions, type Row } from './parquet-writer.js';
 import { S3FileIO, type FileIO, type S3Config } from './s3-file-io.js';

@@ -167,7 +167,7 @@ export function writeParquet(schema: Schema, rows: readonly Row[], ctx: WriteCon
   const table = new arrow.Table([new arrow.RecordBatch(aSchema, struct)]);
   let bytes: Uint8Array;
   try {
-    let props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setCreatedBy('floe lake (parquet-wasm)');
+    let props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setStatisticsEnabled(pw.EnabledStatistics.Chunk).setCreatedBy('floe lake (parquet-wasm)');
     if (opts.rowGroupSize) props = props.setMaxRowGroupSize(opts.rowGroupSize);
     const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
     bytes = pw.writeParquet(wasmTable, props.build());
