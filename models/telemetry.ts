@@ -8,7 +8,7 @@ import { compileObjectCheck } from './fastcheck.js';
 import { SENSORS, SENSOR_NAMES, DEVICE_TYPES, DEVICE_STATUSES, anomalousReadings, type SensorName } from './sensors.js';
 
 /** Messages larger than this are rejected unparsed (a healthy event is ~500 bytes). */
-export const MAX_EVENT_BYTES = 64 * 1024;
+export const MAX_EVENT_BYTES = 16 * 1024;
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const FIRMWARE_PATTERN = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/;

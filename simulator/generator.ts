@@ -72,6 +72,8 @@ interface DeviceState {
   iBattery: number;
   energyKwh: number;
   battery: number;
+  /** Battery % lost per reading: tiny when healthy, a few % while a failing battery drains. */
+  batteryDrain: number;
   stuck: { index: number; value: number; remaining: number } | undefined;
   offlineTurns: number;
   lastEventMs: number;
@@ -154,6 +156,7 @@ export class TelemetryGenerator {
       iBattery: sensors.indexOf('battery_level'),
       energyKwh: Math.round(this.rnd.uniform(100, 50_000)),
       battery: this.rnd.uniform(60, 100),
+      batteryDrain: 0.01,
       stuck: undefined,
       offlineTurns: 0,
       lastEventMs: -Infinity,
@@ -241,9 +244,12 @@ export class TelemetryGenerator {
       values[st.iEnergy] = roundReading('energy_kwh', st.energyKwh);
     }
     if (st.iBattery >= 0) {
-      st.battery -= this.rnd.uniform(0, 0.02);
-      // Batteries get swapped before they leave the normal range, unless an edge case drained them.
-      if ((st.battery < 25 && st.battery > 20.5) || st.battery < 0.5) st.battery = 100;
+      st.battery -= this.rnd.uniform(0, 2 * st.batteryDrain);
+      // Healthy batteries get swapped before they leave the normal range; a failing one runs flat first.
+      if ((st.battery < 25 && st.batteryDrain < 1) || st.battery < 0.5) {
+        st.battery = 100;
+        st.batteryDrain = 0.01;
+      }
       values[st.iBattery] = roundReading('battery_level', st.battery);
     }
   }
@@ -361,7 +367,9 @@ export class TelemetryGenerator {
           }
           return this.raw(st, label, eventMs, eventMs, 'warn');
         }
-        st.battery = Math.min(st.battery, r.uniform(2, 15));
+        // The battery fails: it drops to a low level and runs flat within a few readings.
+        st.battery = Math.min(st.battery, r.uniform(5, 15));
+        st.batteryDrain = r.uniform(1, 3);
         this.draw(st);
         return this.raw(st, label, eventMs, eventMs, 'warn');
       case 'late':

@@ -106,8 +106,8 @@ export class Prng {
     put(b, 19, w2 >>> 16, 4);
     put(b, 24, w2 & 0xffff, 4);
     put(b, 28, w3, 8);
-    // latin1Slice gives a flat string: concatenation would leave a rope the manifest then retains.
-    return b.latin1Slice(0, 36);
+    // toString gives a flat string: concatenation would leave a rope the manifest then retains.
+    return b.toString('latin1', 0, 36);
   }
 
   /** `n` random hex characters. */

@@ -1,0 +1,144 @@
+// Kafka for the simulator: topic setup (telemetry topic with the configured partition count,
+// compacted device registry topic) and two interchangeable producer clients. Both partition by
+// the Java client's murmur2 rule, so a device id maps to the same partition whichever is used.
+// bench/simulator.ts measures both; DEFAULT_CLIENT is the faster one on this machine.
+import { Kafka, CompressionTypes, logLevel, type Producer as KafkajsProducer, type Admin } from 'kafkajs';
+import { Producer as PlatformaticProducer, compatibilityPartitioner } from '@platformatic/kafka';
+
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+export const COMPRESSIONS = ['none', 'gzip', 'lz4', 'snappy'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** Picked by measurement (bench/simulator.ts; figures in the issue report). */
+export const DEFAULT_CLIENT: KafkaClientName = 'platformatic';
+export const DEFAULT_COMPRESSION: Compression = 'lz4';
+
+export interface OutgoingMessage {
+  key: Buffer;
+  value: Buffer | null;
+  headers?: Record<string, string>;
+}
+
+/** Something messages can be sent to in batches: Kafka, or a test's array. */
+export interface MessageSink {
+  readonly client: string;
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+function silentKafka(brokers: string[], clientId: string): Kafka {
+  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  configEntries?: { name: string; value: string }[];
+}
+
+/** Creates topics that do not exist yet; an existing topic is left as it is (its partition count is reported). */
+export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promise<Record<string, number>> {
+  const admin: Admin = silentKafka(brokers, 'floe-admin').admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: 1, configEntries: s.configEntries ?? [] })),
+      });
+    }
+    const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    return Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Current end offsets (high watermarks) per partition. */
+export async function topicEndOffsets(brokers: string[], topic: string): Promise<Record<string, string>> {
+  const admin = silentKafka(brokers, 'floe-admin').admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return Object.fromEntries(offsets.map((o) => [String(o.partition), o.high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function createSink(client: KafkaClientName, brokers: string[], compression: Compression): Promise<MessageSink> {
+  return client === 'kafkajs' ? KafkajsSink.connect(brokers, compression) : PlatformaticSink.connect(brokers, compression);
+}
+
+const KAFKAJS_CODECS: Record<Compression, CompressionTypes | undefined> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  lz4: undefined,
+  snappy: undefined,
+};
+
+export class KafkajsSink implements MessageSink {
+  readonly client = 'kafkajs';
+  private constructor(private readonly producer: KafkajsProducer, private readonly codec: CompressionTypes) {}
+
+  static async connect(brokers: string[], compression: Compression): Promise<KafkajsSink> {
+    const codec = KAFKAJS_CODECS[compression];
+    if (codec === undefined) throw new Error(`kafkajs has no built-in ${compression} codec; use --compression none|gzip or --client platformatic`);
+    const producer = silentKafka(brokers, 'floe-simulator').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    return new KafkajsSink(producer, codec);
+  }
+
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    await this.producer.send({ topic, acks: -1, compression: this.codec, messages });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+export class PlatformaticSink implements MessageSink {
+  readonly client = 'platformatic';
+  private constructor(private readonly producer: PlatformaticProducer<Buffer, Buffer, string, string>) {}
+
+  static async connect(brokers: string[], compression: Compression): Promise<PlatformaticSink> {
+    const producer = new PlatformaticProducer<Buffer, Buffer, string, string>({
+      clientId: 'floe-simulator',
+      bootstrapBrokers: brokers,
+      acks: -1,
+      compression,
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: false,
+      retries: 8,
+      retryDelay: 200,
+      serializers: { headerKey: (s) => (s === undefined ? undefined : Buffer.from(s)), headerValue: (s) => (s === undefined ? undefined : Buffer.from(s)) },
+    });
+    // Fail early (and name the brokers) rather than on the first send.
+    await producer.metadata({ topics: [] });
+    return new PlatformaticSink(producer);
+  }
+
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    await this.producer.send({
+      messages: messages.map((m) => ({ topic, key: m.key, value: m.value ?? undefined, ...(m.headers ? { headers: m.headers } : {}) })),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+  }
+}
+
+/** Collects messages in memory: the sink unit tests use. */
+export class MemorySink implements MessageSink {
+  readonly client = 'memory';
+  readonly sent: { topic: string; message: OutgoingMessage }[] = [];
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    for (const message of messages) this.sent.push({ topic, message });
+  }
+  async close(): Promise<void> {}
+}
