@@ -6,6 +6,8 @@ import { registerQuery } from './query.js';
 import { registerRun } from './run.js';
 import { registerWorker } from './worker.js';
 import { registerVerify } from './verify.js';
+import { registerProduce } from './produce.js';
+import { registerContracts } from './contracts.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerConfig];
