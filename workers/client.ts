@@ -10,6 +10,7 @@ export interface StartIngestOptions {
   maxRecords?: number;
   maxBytes?: number;
   maxBatchesPerRun?: number;
+  heartbeatTimeout?: string;
 }
 
 export async function connectClient(config: FloeConfig): Promise<Client> {
@@ -25,6 +26,7 @@ export function ingestInput(config: FloeConfig, opts: StartIngestOptions = {}): 
     maxRecords: opts.maxRecords ?? config.ingest.maxRecords,
     maxBytes: opts.maxBytes ?? config.ingest.maxBytes,
     ...(opts.maxBatchesPerRun ? { maxBatchesPerRun: opts.maxBatchesPerRun } : {}),
+    ...(opts.heartbeatTimeout ? { heartbeatTimeout: opts.heartbeatTimeout } : {}),
   };
 }
 

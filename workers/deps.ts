@@ -2,7 +2,8 @@
 import type { FloeConfig } from '../deploy/config.js';
 import { createKafkaRangeReader } from '../ingest/kafka.js';
 import { TopicDeviceRegistry } from '../ingest/registry.js';
-import { createIngestLake } from '../ingest/lakeAdapter.js';
+import { createIngestLake, type IngestLakeOptions } from '../ingest/lakeAdapter.js';
+import type { IngestLake } from '../ingest/batch.js';
 import { validateTelemetry } from '../models/telemetry.js';
 import type { IngestActivityDeps } from '../activities/ingest.js';
 
@@ -10,10 +11,18 @@ export interface IngestDeps extends IngestActivityDeps {
   close(): Promise<void>;
 }
 
-export async function createIngestDeps(config: FloeConfig, opts: { registryTopic?: string } = {}): Promise<IngestDeps> {
+export interface IngestDepsOptions {
+  registryTopic?: string;
+  lake?: IngestLakeOptions;
+  /** Wrap the lake (fault tests force Nessie conflicts through it). */
+  wrapLake?: (lake: IngestLake) => IngestLake;
+}
+
+export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptions = {}): Promise<IngestDeps> {
   const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: `floe-ingest-${config.env}` });
   const registry = new TopicDeviceRegistry(reader, opts.registryTopic ?? config.kafka.registryTopic);
-  const lake = await createIngestLake(config);
+  const real = await createIngestLake(config, opts.lake);
+  const lake = opts.wrapLake ? opts.wrapLake(real) : real;
   return {
     reader,
     registry,
@@ -21,7 +30,7 @@ export async function createIngestDeps(config: FloeConfig, opts: { registryTopic
     validate: validateTelemetry,
     async close() {
       await reader.close();
-      await lake.close?.();
+      await real.close();
     },
   };
 }

@@ -2,10 +2,11 @@
 // too; both tolerate the other having done it first (ALREADY_EXISTS, or a concurrent add).
 import type { Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { floeSearchAttributes } from '../workflows/ingest/searchAttributes.js';
 
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+// @temporalio/proto is CommonJS: take the namespace from its default export under Node ESM.
+const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 const typeOf = {
   KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,

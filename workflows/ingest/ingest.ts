@@ -25,18 +25,21 @@ const { readIngestState } = proxyActivities<IngestActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-const { ingestBatch } = proxyActivities<IngestActivities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '60s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '20s',
-    // A position that matches neither end of the batch means another writer touched RAW:
-    // retrying cannot fix that, a person must look.
-    nonRetryableErrorTypes: ['PositionMismatch', 'InvalidBatch'],
-  },
-});
+function batchActivity(heartbeatTimeout: string): IngestActivities['ingestBatch'] {
+  return proxyActivities<IngestActivities>({
+    startToCloseTimeout: '15 minutes',
+    // A worker that dies mid-batch is noticed after this long, and the batch retried elsewhere.
+    heartbeatTimeout,
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '20s',
+      // A position that matches neither end of the batch means another writer touched RAW:
+      // retrying cannot fix that, a person must look.
+      nonRetryableErrorTypes: ['PositionMismatch', 'InvalidBatch'],
+    },
+  }).ingestBatch;
+}
 
 export interface IngestWorkflowInput {
   topic: string;
@@ -47,6 +50,8 @@ export interface IngestWorkflowInput {
   maxBatchesPerRun?: number;
   /** Continue-as-new when history has this many events (default 4000). */
   maxHistoryEvents?: number;
+  /** Heartbeat timeout of the batch activity (default '60s'). */
+  heartbeatTimeout?: string;
   /** Carried over by continue-as-new. */
   carried?: { totals: IngestTotals; generation: number };
 }
@@ -83,6 +88,7 @@ export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResul
   const maxHistory = input.maxHistoryEvents ?? 4000;
   const totals: IngestTotals = input.carried?.totals ?? { batches: 0, messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0 };
   const generation = input.carried?.generation ?? 0;
+  const ingestBatch = batchActivity(input.heartbeatTimeout ?? '60s');
   const progress: IngestProgress = { topic, env, generation, positions: {}, targets: {}, lag: 0, totals };
   setHandler(ingestProgressQuery, () => progress);
 

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
 import { createIngestActivities } from '../../../activities/ingest.js';
-import { createIngestDeps } from '../../../workers/deps.js';
+import { createIngestDeps, type IngestDepsOptions } from '../../../workers/deps.js';
 import { loadWorkflowBundle } from '../../../workers/bundle.js';
 import { connectClient, ingestInput } from '../../../workers/client.js';
 import { ingestWorkflowId, type IngestRunResult } from '../../../workflows/ingest/ingest.js';
@@ -66,9 +66,9 @@ export class IngestHarness {
     return out;
   }
 
-  async startInProcessWorker(): Promise<{ stop: () => Promise<void> }> {
+  async startInProcessWorker(depsOptions: IngestDepsOptions = {}): Promise<{ stop: () => Promise<void> }> {
     const bundle = await loadWorkflowBundle(this.config.cacheDir);
-    const deps = await createIngestDeps(this.config);
+    const deps = await createIngestDeps(this.config, depsOptions);
     const { NativeConnection } = await import('@temporalio/worker');
     const connection = await NativeConnection.connect({ address: this.config.temporal.address });
     const worker = await Worker.create({
@@ -90,19 +90,19 @@ export class IngestHarness {
   }
 
   /** `floe worker` as a child process, with extra environment (fault injection). */
-  spawnWorker(extraEnv: Record<string, string> = {}): ChildProcess & { exited: Promise<number | null> } {
+  spawnWorker(extraEnv: Record<string, string> = {}): ChildProcess & { exited: Promise<number | null>; output: { log: string } } {
     const child = spawn(process.execPath, [join(root, 'bin', 'floe.js'), 'worker'], {
       cwd: root,
       env: { ...process.env, ...this.env, ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let log = '';
+    const output = { log: '' };
     child.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
+      output.log = (output.log + d.toString()).slice(-20_000);
       if (process.env.FLOE_TEST_VERBOSE) process.stderr.write(d);
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return Object.assign(child, { exited, get log() { return log; } });
+    return Object.assign(child, { exited, output });
   }
 
   async getClient(): Promise<Client> {
@@ -114,7 +114,7 @@ export class IngestHarness {
     return ingestWorkflowId(this.topic, this.config.env);
   }
 
-  async startIngest(opts: { maxRecords?: number; maxBatchesPerRun?: number } = {}): Promise<void> {
+  async startIngest(opts: { maxRecords?: number; maxBatchesPerRun?: number; heartbeatTimeout?: string } = {}): Promise<void> {
     const client = await this.getClient();
     await client.workflow.start('ingest', {
       workflowId: this.workflowId,
