@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../deploy/config.js';
-import { trinoQuery } from '../../deploy/trino.js';
 import { printTable } from './stack.js';
 
 function cell(v: unknown): string {
@@ -18,6 +17,7 @@ export function registerQuery(program: Command): void {
     .option('--catalog <name>', 'Trino catalog (default: FLOE_TRINO_CATALOG)')
     .option('--schema <name>', 'Trino schema')
     .action(async (sql: string, opts: { json?: boolean; catalog?: string; schema?: string }) => {
+      const { trinoQuery } = await import('../../deploy/trino.js');
       const res = await trinoQuery(loadConfig(), sql, { catalog: opts.catalog, schema: opts.schema });
       const names = res.columns.map((c) => c.name);
       if (opts.json) {
