@@ -244,11 +244,12 @@ export class TelemetryGenerator {
       values[st.iEnergy] = roundReading('energy_kwh', st.energyKwh);
     }
     if (st.iBattery >= 0) {
-      st.battery -= this.rnd.uniform(0, 2 * st.batteryDrain);
       // Healthy batteries get swapped before they leave the normal range; a failing one runs flat first.
-      if ((st.battery < 25 && st.batteryDrain < 1) || st.battery < 0.5) {
+      if (st.battery <= 0 || (st.battery < 25 && st.batteryDrain < 1)) {
         st.battery = 100;
         st.batteryDrain = 0.01;
+      } else {
+        st.battery = Math.max(0, st.battery - this.rnd.uniform(0, 2 * st.batteryDrain));
       }
       values[st.iBattery] = roundReading('battery_level', st.battery);
     }
@@ -368,7 +369,7 @@ export class TelemetryGenerator {
           return this.raw(st, label, eventMs, eventMs, 'warn');
         }
         // The battery fails: it drops to a low level and runs flat within a few readings.
-        st.battery = Math.min(st.battery, r.uniform(5, 15));
+        st.battery = r.uniform(5, 15);
         st.batteryDrain = r.uniform(1, 3);
         this.draw(st);
         return this.raw(st, label, eventMs, eventMs, 'warn');
