@@ -1,5 +1,6 @@
 // Turns `floe produce` options into a ProduceRun, or a UsageError naming the bad option and value.
 // Kept apart from the command so tests can check every rule without Kafka.
+import { z } from 'zod';
 import type { FloeConfig } from '../deploy/config.js';
 import { UsageError } from '../cli/usage.js';
 import { SCENARIOS, isScenario } from './scenarios.js';
@@ -75,8 +76,9 @@ export function parseProduceOptions(o: ProduceCliOptions, config: FloeConfig, no
   let startMs = Math.floor(now());
   let stepMs: number;
   if (o.start !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(o.start.trim())) throw bad('--start', o.start, 'must be an ISO 8601 date or time with offset, e.g. 2025-03-01 or 2025-03-01T00:00:00Z');
-    const ms = Date.parse(o.start);
+    const isoStart = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+    if (!isoStart.safeParse(o.start.trim()).success) throw bad('--start', o.start, 'must be an ISO 8601 date or time with offset, e.g. 2025-03-01 or 2025-03-01T00:00:00Z');
+    const ms = Date.parse(o.start.trim());
     if (Number.isNaN(ms)) throw bad('--start', o.start, 'is not a valid date');
     mode = 'history';
     startMs = ms;
