@@ -1,7 +1,9 @@
 // Shared helpers of the ingest integration tests: unique names per run, topics and messages on
 // the real Kafka of the local stack.
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import kafkajs, { type Kafka, type Producer } from 'kafkajs';
+
+const { Kafka: KafkaClient, logLevel, Partitioners, CompressionTypes } = kafkajs;
 import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
 
 export const config: FloeConfig = loadConfig();
@@ -11,7 +13,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export function kafka(): Kafka {
-  return new Kafka({ clientId: 'floe-test', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+  return new KafkaClient({ clientId: 'floe-test', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
 }
 
 export async function createTopic(topic: string, partitions: number): Promise<void> {
@@ -42,10 +44,10 @@ export async function withProducer<T>(fn: (p: Producer) => Promise<T>): Promise<
 }
 
 /** Sends messages in order, in chunks; returns nothing: offsets are read back from Kafka. */
-export async function send(topic: string, messages: Outgoing[], chunk = 5000): Promise<void> {
+export async function send(topic: string, messages: Outgoing[], chunk = 5000, compression: 'none' | 'gzip' = 'none'): Promise<void> {
   await withProducer(async (p) => {
     for (let i = 0; i < messages.length; i += chunk) {
-      await p.send({ topic, acks: -1, messages: messages.slice(i, i + chunk).map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers })) });
+      await p.send({ topic, acks: -1, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None, messages: messages.slice(i, i + chunk).map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers })) });
     }
   });
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaRangeReader, type RangeReader } from '../../../ingest/kafka.js';
+import { createKafkaRangeReader, type FetchClient, type RangeReader } from '../../../ingest/kafka.js';
 import { config, createTopic, send, uniqueName } from './helpers.js';
 
-describe('kafka range reader (real Kafka)', () => {
+describe.each(['platformatic', 'kafkajs'] as FetchClient[])('kafka range reader via %s (real Kafka)', (fetchClient) => {
   const topic = uniqueName('floe_test_reader');
   let reader: RangeReader;
 
@@ -10,8 +10,10 @@ describe('kafka range reader (real Kafka)', () => {
     await createTopic(topic, 3);
     const msgs = [];
     for (let i = 0; i < 3000; i++) msgs.push({ partition: i % 3, key: `k${i}`, value: `v${i}`, headers: { n: String(i) } });
-    await send(topic, msgs, 700);
-    reader = createKafkaRangeReader({ brokers: config.kafka.brokers, partitionFetchBytes: 8 * 1024 });
+    // gzip and uncompressed batches, both decoded by either client
+    await send(topic, msgs.slice(0, 1500), 700);
+    await send(topic, msgs.slice(1500), 700, 'gzip');
+    reader = createKafkaRangeReader({ brokers: config.kafka.brokers, partitionFetchBytes: 8 * 1024, fetchClient });
   });
   afterAll(async () => {
     await reader?.close();
