@@ -1,5 +1,6 @@
 // Manifest lists: one Avro file per snapshot naming its manifests, with counts and partition
 // field summaries used to skip whole manifests (Iceberg spec "Manifest Lists", field ids 500-519).
+import { toBigInt } from './avro-decoder.js';
 import { readAvroFile, writeAvroFile } from './avro-file.js';
 import { toBytes, fromBytes } from './conversions.js';
 import type { PartitionFieldType, PartitionValues } from './partitioning.js';
@@ -101,27 +102,28 @@ export function writeManifestList(meta: ManifestListMeta, manifests: readonly Ma
   });
 }
 
-export function readManifestList(buf: Buffer, what: string): ManifestFile[] {
+export function readManifestList(buf: Uint8Array, what: string): ManifestFile[] {
   const file = readAvroFile<Record<string, unknown>>(buf, what);
+  const big = (v: unknown): bigint => (v === null || v === undefined ? 0n : toBigInt(v));
   return file.records.map((r) => ({
     manifestPath: r.manifest_path as string,
     manifestLength: Number(r.manifest_length),
     partitionSpecId: r.partition_spec_id as number,
     content: ((r.content as number | undefined) ?? 0) as 0 | 1,
-    sequenceNumber: BigInt((r.sequence_number as bigint | undefined) ?? 0n),
-    minSequenceNumber: BigInt((r.min_sequence_number as bigint | undefined) ?? 0n),
-    addedSnapshotId: BigInt(r.added_snapshot_id as bigint),
+    sequenceNumber: big(r.sequence_number),
+    minSequenceNumber: big(r.min_sequence_number),
+    addedSnapshotId: toBigInt(r.added_snapshot_id),
     addedFilesCount: Number(r.added_files_count ?? r.added_data_files_count ?? 0),
     existingFilesCount: Number(r.existing_files_count ?? r.existing_data_files_count ?? 0),
     deletedFilesCount: Number(r.deleted_files_count ?? r.deleted_data_files_count ?? 0),
-    addedRowsCount: BigInt((r.added_rows_count as bigint | null) ?? 0n),
-    existingRowsCount: BigInt((r.existing_rows_count as bigint | null) ?? 0n),
-    deletedRowsCount: BigInt((r.deleted_rows_count as bigint | null) ?? 0n),
+    addedRowsCount: big(r.added_rows_count),
+    existingRowsCount: big(r.existing_rows_count),
+    deletedRowsCount: big(r.deleted_rows_count),
     partitions: ((r.partitions as Record<string, unknown>[] | null) ?? []).map((p) => ({
       containsNull: Boolean(p.contains_null),
       ...(p.contains_nan !== null && p.contains_nan !== undefined ? { containsNan: Boolean(p.contains_nan) } : {}),
-      ...(p.lower_bound ? { lowerBound: new Uint8Array(p.lower_bound as Buffer) } : {}),
-      ...(p.upper_bound ? { upperBound: new Uint8Array(p.upper_bound as Buffer) } : {}),
+      ...(p.lower_bound ? { lowerBound: p.lower_bound as Uint8Array } : {}),
+      ...(p.upper_bound ? { upperBound: p.upper_bound as Uint8Array } : {}),
     })),
   }));
 }

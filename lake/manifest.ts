@@ -1,5 +1,6 @@
 // Manifests: Avro files listing data files with their partition tuple and column metrics
 // (Iceberg spec "Manifests", v2 field ids 0-4 and 100-140).
+import { toBigInt } from './avro-decoder.js';
 import { writeAvroFile, readAvroFile } from './avro-file.js';
 import type { PartitionFieldType, PartitionSpec, PartitionValues } from './partitioning.js';
 import { specToJson } from './partitioning.js';
@@ -107,14 +108,20 @@ export function manifestEntrySchema(partitionType: readonly PartitionFieldType[]
   };
 }
 
-type AvroMap = { key: number; value: bigint | Buffer }[] | null;
-
 function mapToAvro<V extends bigint | Uint8Array>(m: Map<number, V>): { key: number; value: V extends bigint ? bigint : Buffer }[] {
   return [...m].sort((a, b) => a[0] - b[0]).map(([key, value]) => ({ key, value: (typeof value === 'bigint' ? value : Buffer.from(value)) as V extends bigint ? bigint : Buffer }));
 }
 
-function avroToMap<V>(a: AvroMap, conv: (v: bigint | Buffer) => V): Map<number, V> {
-  return new Map((a ?? []).map((e) => [e.key, conv(e.value)]));
+/** A decoded int-keyed map of longs, with values made bigint in place (they are exact counts). */
+function longMap(v: unknown): Map<number, bigint> {
+  if (!(v instanceof Map)) return new Map();
+  const m = v as Map<number, number | bigint>;
+  for (const [k, x] of m) if (typeof x !== 'bigint') m.set(k, toBigInt(x));
+  return m as Map<number, bigint>;
+}
+
+function bytesMap(v: unknown): Map<number, Uint8Array> {
+  return v instanceof Map ? (v as Map<number, Uint8Array>) : new Map();
 }
 
 function partitionToAvro(types: readonly PartitionFieldType[], values: PartitionValues): Record<string, unknown> {
@@ -130,8 +137,8 @@ function partitionFromAvro(types: readonly PartitionFieldType[], rec: Record<str
   return types.map((t) => {
     const v = rec[t.field.name];
     if (v === null || v === undefined) return null;
-    if (Buffer.isBuffer(v)) return new Uint8Array(v);
-    if (t.type === 'long' || t.type === 'timestamp' || t.type === 'timestamptz') return BigInt(v as bigint);
+    if (v instanceof Uint8Array) return v;
+    if (t.type === 'long' || t.type === 'timestamp' || t.type === 'timestamptz') return toBigInt(v);
     return v as Value;
   });
 }
@@ -190,17 +197,33 @@ export interface ManifestRead {
   entries: ManifestEntry[];
 }
 
+/** The manifest entry fields planning and rewriting need; others (split offsets, key metadata, …) are skipped. */
+const ENTRY_FIELDS = new Set([
+  'status', 'snapshot_id', 'sequence_number', 'file_sequence_number', 'data_file',
+  ...['content', 'file_path', 'file_format', 'partition', 'record_count', 'file_size_in_bytes', 'column_sizes', 'value_counts',
+    'null_value_counts', 'nan_value_counts', 'lower_bounds', 'upper_bounds', 'sort_order_id'].map((f) => `data_file.${f}`),
+]);
+
+function projectEntry(path: string): boolean {
+  // Everything below a kept data_file field (partition fields, map entries) is kept.
+  return path.split('.').length > 2 || ENTRY_FIELDS.has(path);
+}
+
+function optionalBigInt(v: unknown): bigint | null {
+  return v === null || v === undefined ? null : toBigInt(v);
+}
+
 /** Reads a manifest written by any Iceberg writer (field names per spec; extra fields ignored). */
-export function readManifest(buf: Buffer, partitionType: readonly PartitionFieldType[], specId: number, what: string): ManifestRead {
-  const file = readAvroFile<Record<string, unknown>>(buf, what);
+export function readManifest(buf: Uint8Array, partitionType: readonly PartitionFieldType[], specId: number, what: string): ManifestRead {
+  const file = readAvroFile<Record<string, unknown>>(buf, what, { project: projectEntry });
   const entries = file.records.map((r): ManifestEntry => {
     const d = r.data_file as Record<string, unknown>;
     const sortOrderId = d.sort_order_id as number | null | undefined;
     return {
       status: r.status as EntryStatus,
-      snapshotId: (r.snapshot_id as bigint | null) ?? null,
-      sequenceNumber: (r.sequence_number as bigint | null | undefined) ?? null,
-      fileSequenceNumber: (r.file_sequence_number as bigint | null | undefined) ?? null,
+      snapshotId: optionalBigInt(r.snapshot_id),
+      sequenceNumber: optionalBigInt(r.sequence_number),
+      fileSequenceNumber: optionalBigInt(r.file_sequence_number),
       dataFile: {
         content: ((d.content as number | undefined) ?? 0) as 0,
         filePath: d.file_path as string,
@@ -209,12 +232,12 @@ export function readManifest(buf: Buffer, partitionType: readonly PartitionField
         partition: partitionFromAvro(partitionType, (d.partition ?? {}) as Record<string, unknown>),
         recordCount: Number(d.record_count),
         fileSizeInBytes: Number(d.file_size_in_bytes),
-        columnSizes: avroToMap(d.column_sizes as AvroMap, (v) => BigInt(v as bigint)),
-        valueCounts: avroToMap(d.value_counts as AvroMap, (v) => BigInt(v as bigint)),
-        nullValueCounts: avroToMap(d.null_value_counts as AvroMap, (v) => BigInt(v as bigint)),
-        nanValueCounts: avroToMap(d.nan_value_counts as AvroMap, (v) => BigInt(v as bigint)),
-        lowerBounds: avroToMap(d.lower_bounds as AvroMap, (v) => new Uint8Array(v as Buffer)),
-        upperBounds: avroToMap(d.upper_bounds as AvroMap, (v) => new Uint8Array(v as Buffer)),
+        columnSizes: longMap(d.column_sizes),
+        valueCounts: longMap(d.value_counts),
+        nullValueCounts: longMap(d.null_value_counts),
+        nanValueCounts: longMap(d.nan_value_counts),
+        lowerBounds: bytesMap(d.lower_bounds),
+        upperBounds: bytesMap(d.upper_bounds),
         ...(sortOrderId !== null && sortOrderId !== undefined ? { sortOrderId } : {}),
       },
     };

@@ -54,19 +54,71 @@ export async function readManifestListOf(io: FileIO, t: LoadedTable, s: Snapshot
   return readManifestList(await io.read(s.manifestList), `manifest list ${s.manifestList} of ${t.name}`);
 }
 
+/**
+ * Parsed manifests by path. Manifest files are immutable (every commit writes new ones under a
+ * fresh name), so a decoded manifest stays valid; readers get fresh entry and data file objects
+ * each time so the cached ones are never mutated. Bounded by entry count, least recently used out.
+ */
+class ManifestCache {
+  private readonly byKey = new Map<string, ManifestEntry[]>();
+  private entries = 0;
+  constructor(private readonly maxEntries: number) {}
+
+  get(key: string): ManifestEntry[] | undefined {
+    const hit = this.byKey.get(key);
+    if (hit) {
+      this.byKey.delete(key);
+      this.byKey.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: ManifestEntry[]): void {
+    if (value.length > this.maxEntries || this.byKey.has(key)) return;
+    this.byKey.set(key, value);
+    this.entries += value.length;
+    for (const [k, v] of this.byKey) {
+      if (this.entries <= this.maxEntries) break;
+      this.byKey.delete(k);
+      this.entries -= v.length;
+    }
+  }
+}
+
+export const MANIFEST_CACHE_MAX_ENTRIES = 200_000;
+const manifestCaches = new WeakMap<FileIO, ManifestCache>();
+
+function cacheFor(io: FileIO): ManifestCache {
+  let c = manifestCaches.get(io);
+  if (!c) manifestCaches.set(io, (c = new ManifestCache(MANIFEST_CACHE_MAX_ENTRIES)));
+  return c;
+}
+
+async function parsedManifest(io: FileIO, t: LoadedTable, m: ManifestFile, specId: number, types: PartitionFieldType[]): Promise<ManifestEntry[]> {
+  const cache = cacheFor(io);
+  const key = `${m.manifestPath}\u0000${specId}`;
+  let entries = cache.get(key);
+  if (!entries) {
+    entries = readManifest(await io.read(m.manifestPath), types, specId, `manifest ${m.manifestPath} of ${t.name}`).entries;
+    cache.set(key, entries);
+  }
+  return entries;
+}
+
 /** Reads a manifest and fills inherited fields (snapshot id, sequence numbers) from the list entry. */
 export async function readEntries(io: FileIO, t: LoadedTable, m: ManifestFile): Promise<ManifestEntry[]> {
   const spec = specById(t.metadata, m.partitionSpecId);
   const types = partitionType(spec, currentSchemaForSpec(t));
-  const { entries } = readManifest(await io.read(m.manifestPath), types, spec.specId, `manifest ${m.manifestPath} of ${t.name}`);
-  for (const e of entries) {
+  const parsed = await parsedManifest(io, t, m, spec.specId, types);
+  return parsed.map((p) => {
+    const e: ManifestEntry = { ...p, dataFile: { ...p.dataFile } };
     e.snapshotId ??= m.addedSnapshotId;
     if (e.status === EntryStatus.ADDED || m.sequenceNumber === 0n) {
       e.sequenceNumber ??= m.sequenceNumber;
       e.fileSequenceNumber ??= m.sequenceNumber;
     }
-  }
-  return entries;
+    return e;
+  });
 }
 
 function currentSchemaForSpec(t: LoadedTable) {
