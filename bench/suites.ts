@@ -5,5 +5,6 @@ import type { Suite } from './figure.js';
  * Suite; import it lazily so one suite's dependencies don't slow the others.
  */
 export const suites: Record<string, Suite> = {
+  ingest: async () => (await import('./ingest.js')).default(),
   lake: async () => (await import('./lake.js')).default(),
 };
