@@ -125,6 +125,18 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
     return admin;
   }
 
+  /** Runs an admin call; after a failure the admin client is dropped so the next call reconnects. */
+  async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
+    const a = await getAdmin();
+    try {
+      return await fn(a);
+    } catch (err) {
+      if (admin === a) admin = undefined;
+      await a.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
   async function getCluster(topic: string): Promise<Cluster> {
     if (!cluster) {
       const c = createClusterOf(kafka);
@@ -213,15 +225,13 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
 
   return {
     async watermarks(topic) {
-      const a = await getAdmin();
-      const offsets = await a.fetchTopicOffsets(topic);
+      const offsets = await withAdmin((a) => a.fetchTopicOffsets(topic));
       return offsets
         .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
         .sort((x, y) => x.partition - y.partition);
     },
     async offsetsForTime(topic, timeMs) {
-      const a = await getAdmin();
-      const [byTime, marks] = await Promise.all([a.fetchTopicOffsetsByTimestamp(topic, timeMs), a.fetchTopicOffsets(topic)]);
+      const [byTime, marks] = await withAdmin((a) => Promise.all([a.fetchTopicOffsetsByTimestamp(topic, timeMs), a.fetchTopicOffsets(topic)]));
       const high = new Map(marks.map((m) => [m.partition, Number(m.high)]));
       return Object.fromEntries(byTime.map((o) => [o.partition, Number(o.offset) < 0 ? high.get(o.partition)! : Number(o.offset)]));
     },

@@ -30,26 +30,27 @@ export class IngestHarness {
   readonly produced: Produced[][] = [];
   private client?: Client;
 
-  constructor(name: string, readonly partitions = 3) {
+  constructor(name: string, readonly partitions = 3, extraEnv: Record<string, string> = {}) {
     const id = uniqueName(name).toLowerCase();
     this.topic = `floe_t_${id}`;
     this.registryTopic = `floe_r_${id}`;
     this.namespace = `t_${id}`;
     this.taskQueue = `floe-test-${id}`;
-    this.env = { FLOE_RAW_NAMESPACE: this.namespace, FLOE_REGISTRY_TOPIC: this.registryTopic, FLOE_TELEMETRY_TOPIC: this.topic, FLOE_TASK_QUEUE: this.taskQueue };
+    this.env = { FLOE_RAW_NAMESPACE: this.namespace, FLOE_REGISTRY_TOPIC: this.registryTopic, FLOE_TELEMETRY_TOPIC: this.topic, FLOE_TASK_QUEUE: this.taskQueue, ...extraEnv };
     this.config = loadConfig({ ...process.env, ...this.env });
   }
 
   async setup(): Promise<void> {
-    await createTopic(this.topic, this.partitions);
-    await createTopic(this.registryTopic, 1);
-    await send(this.registryTopic, registryMessages(this.devices));
+    const brokers = this.config.kafka.brokers;
+    await createTopic(this.topic, this.partitions, brokers);
+    await createTopic(this.registryTopic, 1, brokers);
+    await send(this.registryTopic, registryMessages(this.devices), 5000, 'none', brokers);
   }
 
   /** Produces telemetry; returns the messages with partition order kept (offsets are assigned in order per partition). */
   async produce(plan: Omit<TelemetryPlan, 'partitions' | 'devices'>): Promise<Produced[]> {
     const msgs = telemetryMessages({ ...plan, partitions: this.partitions, devices: this.devices });
-    await send(this.topic, msgs);
+    await send(this.topic, msgs, 5000, 'none', this.config.kafka.brokers);
     this.produced.push(msgs);
     return msgs;
   }

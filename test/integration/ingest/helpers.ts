@@ -12,12 +12,12 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
-export function kafka(): Kafka {
-  return new KafkaClient({ clientId: 'floe-test', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+export function kafka(brokers = config.kafka.brokers): Kafka {
+  return new KafkaClient({ clientId: 'floe-test', brokers, logLevel: logLevel.ERROR });
 }
 
-export async function createTopic(topic: string, partitions: number): Promise<void> {
-  const admin = kafka().admin();
+export async function createTopic(topic: string, partitions: number, brokers = config.kafka.brokers): Promise<void> {
+  const admin = kafka(brokers).admin();
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
@@ -33,8 +33,8 @@ export interface Outgoing {
   headers?: Record<string, string>;
 }
 
-export async function withProducer<T>(fn: (p: Producer) => Promise<T>): Promise<T> {
-  const producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+export async function withProducer<T>(fn: (p: Producer) => Promise<T>, brokers = config.kafka.brokers): Promise<T> {
+  const producer = kafka(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {
     return await fn(producer);
@@ -44,10 +44,10 @@ export async function withProducer<T>(fn: (p: Producer) => Promise<T>): Promise<
 }
 
 /** Sends messages in order, in chunks; returns nothing: offsets are read back from Kafka. */
-export async function send(topic: string, messages: Outgoing[], chunk = 5000, compression: 'none' | 'gzip' = 'none'): Promise<void> {
+export async function send(topic: string, messages: Outgoing[], chunk = 5000, compression: 'none' | 'gzip' = 'none', brokers = config.kafka.brokers): Promise<void> {
   await withProducer(async (p) => {
     for (let i = 0; i < messages.length; i += chunk) {
       await p.send({ topic, acks: -1, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None, messages: messages.slice(i, i + chunk).map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers })) });
     }
-  });
+  }, brokers);
 }
