@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, LakeError, NotFoundError } from './errors.js';
 import type { DataFile } from './manifest.js';
 import { NessieClient, keyToString, type IcebergTableContent, type Operation, type Reference } from './nessie-client.js';
-import { computePartition, partitionKey, partitionPath, partitionSpecOf, partitionType, sortOrderOf, UNSORTED, type PartitionFieldDef, type SortFieldDef } from './partitioning.js';
-import { writeParquet, type ParquetWriteOptions, type Row } from './parquet-writer.js';
+import { partitionPath, partitionSpecOf, partitionType, sortOrderOf, UNSORTED, type PartitionFieldDef, type SortFieldDef } from './partitioning.js';
+import { writeParquetAsync, type ParquetWriteOptions, type Row } from './parquet-writer.js';
+import { groupByPartition } from './partition-grouping.js';
 import { S3FileIO, type FileIO, type S3Config } from './s3-file-io.js';
 import { bindFilter, fileMayMatch, manifestMayMatch, type Predicate } from './scan.js';
 import { schemaOf, type FieldDef, type Schema } from './schema.js';
@@ -13,8 +14,6 @@ import type { Snapshot } from './snapshot.js';
 import { applyChange, mapLimit, pickSnapshot, readEntries, readManifestListOf, type LoadedTable, type TableChange } from './table.js';
 import { currentSchema, defaultSpec, metadataFromJson, metadataToJson, newTableMetadata, nextMetadataFileName } from './table-metadata.js';
 import { EntryStatus } from './manifest.js';
-import { normalize, ValueError } from './values.js';
-import { SchemaMismatchError } from './errors.js';
 
 export interface LakeConfig {
   s3: S3Config & { warehouse: string };
@@ -189,47 +188,34 @@ export class Lake {
     const schema = currentSchema(table.metadata);
     const spec = defaultSpec(table.metadata);
     const types = partitionType(spec, schema);
-    const groups = new Map<string, { values: ReturnType<typeof computePartition>; rows: Row[] }>();
-    if (!types.length) groups.set('', { values: [], rows: rows as Row[] });
-    else {
-      const sources = types.map((t) => schema.fields.find((f) => f.id === t.field.sourceId)!);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        const srcValues = sources.map((f) => {
-          const raw = row[f.name];
-          if (raw === null || raw === undefined) return null;
-          try {
-            return normalize(f.type, raw);
-          } catch (e) {
-            if (e instanceof ValueError) throw new SchemaMismatchError(`row ${i}: column ${JSON.stringify(f.name)} ${e.message}`, { table: table.name, file: opts.fileName });
-            throw e;
-          }
-        });
-        const values = computePartition(types, srcValues);
-        const k = partitionKey(values);
-        let g = groups.get(k);
-        if (!g) groups.set(k, (g = { values, rows: [] }));
-        g.rows.push(row);
-      }
-    }
-    const out: DataFile[] = [];
+    const groups = groupByPartition(types, schema, rows, { table: table.name, file: opts.fileName });
+    // Columns are built here, one file after another, while earlier files are encoded in worker
+    // threads and uploaded: the three stages overlap.
+    const pending: Promise<DataFile>[] = [];
     for (const g of groups.values()) {
       const dir = types.length ? `${table.metadata.location}/data/${partitionPath(types, g.values)}` : `${table.metadata.location}/data`;
       const filePath = `${dir}/${opts.fileName}.parquet`;
-      const pq = writeParquet(schema, g.rows, { table: table.name, file: filePath }, opts);
-      await this.io.write(filePath, pq.bytes);
-      out.push({
-        content: 0,
-        filePath,
-        fileFormat: 'PARQUET',
-        specId: spec.specId,
-        partition: g.values,
-        recordCount: pq.recordCount,
-        fileSizeInBytes: pq.bytes.length,
-        ...pq.metrics,
-      });
+      const encoded = writeParquetAsync(schema, g.rows, { table: table.name, file: filePath }, opts);
+      pending.push(encoded.then(async (pq): Promise<DataFile> => {
+        await this.io.write(filePath, pq.bytes);
+        return {
+          content: 0,
+          filePath,
+          fileFormat: 'PARQUET',
+          specId: spec.specId,
+          partition: g.values,
+          recordCount: pq.recordCount,
+          fileSizeInBytes: pq.bytes.length,
+          ...pq.metrics,
+        };
+      }));
+      // A validation error in a later file must not leave earlier promises unobserved.
+      encoded.catch(() => {});
     }
-    return out;
+    const settled = await Promise.allSettled(pending);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<DataFile>).value);
   }
 
   // ---- committing -----------------------------------------------------------------------------

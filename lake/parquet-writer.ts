@@ -1,16 +1,18 @@
-// Writes one Parquet data file from rows: builds Arrow columns directly (typed arrays, no
-// per-value Arrow builders), writes them with parquet-wasm (arrow-rs, zstd) carrying the Iceberg
-// field id of every column as Parquet field_id, then reads the footer back with an independent
-// reader (hyparquet) to prove the ids are there and to take exact column sizes.
-import * as arrow from 'apache-arrow';
-import { parquetMetadata } from 'hyparquet';
-import * as pw from 'parquet-wasm/node';
+// Writes one Parquet data file from rows. Columns are built straight into Arrow buffers (typed
+// arrays; timestamps and longs from numbers written as two int32 words, no BigInt per value)
+// with the Iceberg metrics of each column computed in the same pass; lake/parquet-encoder.ts
+// then encodes them with parquet-wasm (inline, or in a worker thread for large files) carrying
+// every column's Iceberg field id as its Parquet field_id.
+import { encoderPool } from './encoder-pool.js';
 import { LakeError, SchemaMismatchError } from './errors.js';
-import { ColumnMetricsBuilder, fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
-import type { NestedField, PrimitiveType, Schema } from './schema.js';
-import { normalize, show, ValueError, type Value } from './values.js';
+import { fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
+import { arrowSchemaOf, arrowType, encodeParquet, type ColumnBuffers, type EncodeJob, type EncodeResult, type ParquetCompression } from './parquet-encoder.js';
+import type { NestedField, Schema } from './schema.js';
+import { compareBytes, compareStrings, normalize, show, ValueError } from './values.js';
 
 export type Row = Readonly<Record<string, unknown>>;
+export { arrowType };
+export type { ParquetCompression };
 
 export interface ParquetFileResult {
   bytes: Uint8Array;
@@ -23,186 +25,399 @@ export interface WriteContext {
   file: string;
 }
 
-const FIELD_ID_KEY = 'PARQUET:field_id';
-
-export function arrowType(t: PrimitiveType): arrow.DataType {
-  switch (t) {
-    case 'boolean': return new arrow.Bool();
-    case 'int': return new arrow.Int32();
-    case 'long': return new arrow.Int64();
-    case 'float': return new arrow.Float32();
-    case 'double': return new arrow.Float64();
-    case 'date': return new arrow.DateDay();
-    case 'timestamp': return new arrow.TimestampMicrosecond(null);
-    case 'timestamptz': return new arrow.TimestampMicrosecond('UTC');
-    case 'string': return new arrow.Utf8();
-    case 'binary': return new arrow.Binary();
-  }
-}
-
-export function arrowSchema(schema: Schema): arrow.Schema {
-  return new arrow.Schema(schema.fields.map((f) => new arrow.Field(f.name, arrowType(f.type), !f.required, new Map([[FIELD_ID_KEY, String(f.id)]]))));
+export function arrowSchema(schema: Schema) {
+  return arrowSchemaOf(schema.fields);
 }
 
 interface BuiltColumn {
-  data: arrow.Data;
+  buffers: ColumnBuffers;
   metrics: ColumnMetrics;
 }
 
+const TWO_32 = 4294967296;
+/** |ms| up to this converts to microseconds exactly in a double (ms * 1000 <= 2^53). */
+const MAX_EXACT_MS = 9_007_199_254_740;
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
 const utf8 = new TextEncoder();
+
+function mismatch(field: NestedField, i: number, raw: unknown, ctx: WriteContext): never {
+  if (raw === null || raw === undefined) {
+    throw new SchemaMismatchError(`row ${i}: required column ${JSON.stringify(field.name)} is ${raw === null ? 'null' : 'missing'}`, ctx);
+  }
+  try {
+    normalize(field.type, raw);
+  } catch (e) {
+    if (e instanceof ValueError) throw new SchemaMismatchError(`row ${i}: column ${JSON.stringify(field.name)} ${e.message}`, ctx);
+    throw e;
+  }
+  throw new SchemaMismatchError(`row ${i}: column ${JSON.stringify(field.name)} has an unsupported value ${show(raw)}`, ctx);
+}
+
+/** Tracks lower/upper of 64-bit values that arrive as exact numbers or as bigint. */
+class LongRange {
+  loN = Infinity;
+  hiN = -Infinity;
+  loB: bigint | undefined;
+  hiB: bigint | undefined;
+
+  big(v: bigint): void {
+    if (this.loB === undefined || v < this.loB) this.loB = v;
+    if (this.hiB === undefined || v > this.hiB) this.hiB = v;
+  }
+
+  bounds(): { lower?: bigint; upper?: bigint } {
+    let lo = this.loB;
+    let hi = this.hiB;
+    if (this.loN !== Infinity) {
+      const ln = BigInt(this.loN);
+      const hn = BigInt(this.hiN);
+      if (lo === undefined || ln < lo) lo = ln;
+      if (hi === undefined || hn > hi) hi = hn;
+    }
+    return lo === undefined ? {} : { lower: lo, upper: hi! };
+  }
+}
 
 function buildColumn(field: NestedField, rows: readonly Row[], ctx: WriteContext): BuiltColumn {
   const n = rows.length;
-  const validity = new Uint8Array((n + 7) >> 3);
-  const m = new ColumnMetricsBuilder(field);
+  const name = field.name;
+  const required = field.required;
+  let validity: Uint8Array | undefined = required ? undefined : new Uint8Array((n + 7) >> 3);
   let nulls = 0;
-  const type = arrowType(field.type);
-  const get = (i: number): Value | null => {
-    const raw = rows[i]![field.name];
-    if (raw === null || raw === undefined) {
-      if (field.required) {
-        throw new SchemaMismatchError(`row ${i}: required column ${JSON.stringify(field.name)} is ${raw === null ? 'null' : 'missing'}`, ctx);
-      }
-      nulls++;
-      m.add(null);
-      return null;
-    }
-    let v: Value;
-    try {
-      v = normalize(field.type, raw);
-    } catch (e) {
-      if (e instanceof ValueError) throw new SchemaMismatchError(`row ${i}: column ${JSON.stringify(field.name)} ${e.message}`, ctx);
-      throw e;
-    }
-    validity[i >> 3]! |= 1 << (i & 7);
-    m.add(v);
-    return v;
-  };
-  let data: arrow.Data;
+  let values: ColumnBuffers['values'];
+  let offsets: Int32Array | undefined;
+  let lower: ColumnMetrics['lower'];
+  let upper: ColumnMetrics['upper'];
+  let nanCount: number | undefined;
+
   switch (field.type) {
     case 'boolean': {
       const bits = new Uint8Array((n + 7) >> 3);
-      for (let i = 0; i < n; i++) if (get(i) === true) bits[i >> 3]! |= 1 << (i & 7);
-      data = arrow.makeData({ type: type as arrow.Bool, length: n, nullCount: nulls, nullBitmap: validity, data: bits });
+      let seenTrue = false, seenFalse = false;
+      for (let i = 0; i < n; i++) {
+        const raw = rows[i]![name];
+        if (raw === null || raw === undefined) {
+          if (required) mismatch(field, i, raw, ctx);
+          nulls++;
+          continue;
+        }
+        if (typeof raw !== 'boolean') mismatch(field, i, raw, ctx);
+        if (validity) validity[i >> 3]! |= 1 << (i & 7);
+        if (raw) {
+          bits[i >> 3]! |= 1 << (i & 7);
+          seenTrue = true;
+        } else seenFalse = true;
+      }
+      if (seenTrue || seenFalse) {
+        lower = !seenFalse;
+        upper = seenTrue;
+      }
+      values = bits;
       break;
     }
     case 'int':
     case 'date': {
       const a = new Int32Array(n);
-      for (let i = 0; i < n; i++) a[i] = (get(i) as number | null) ?? 0;
-      data = arrow.makeData({ type: type as arrow.Int32, length: n, nullCount: nulls, nullBitmap: validity, data: a });
+      let lo = Infinity, hi = -Infinity;
+      const isDate = field.type === 'date';
+      for (let i = 0; i < n; i++) {
+        const raw = rows[i]![name];
+        if (raw === null || raw === undefined) {
+          if (required) mismatch(field, i, raw, ctx);
+          nulls++;
+          continue;
+        }
+        let v: number;
+        if (typeof raw === 'number' && (isDate ? Number.isInteger(raw) : (raw | 0) === raw)) v = raw;
+        else if (isDate) {
+          try {
+            v = normalize('date', raw) as number;
+          } catch {
+            mismatch(field, i, raw, ctx);
+          }
+        } else mismatch(field, i, raw, ctx);
+        if (validity) validity[i >> 3]! |= 1 << (i & 7);
+        a[i] = v;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (lo !== Infinity) {
+        lower = lo;
+        upper = hi;
+      }
+      values = a;
       break;
     }
     case 'long':
     case 'timestamp':
     case 'timestamptz': {
       const a = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) a[i] = (get(i) as bigint | null) ?? 0n;
-      data = arrow.makeData({ type: type as arrow.Int64, length: n, nullCount: nulls, nullBitmap: validity, data: a });
-      break;
-    }
-    case 'float': {
-      const a = new Float32Array(n);
-      for (let i = 0; i < n; i++) a[i] = (get(i) as number | null) ?? 0;
-      data = arrow.makeData({ type: type as arrow.Float32, length: n, nullCount: nulls, nullBitmap: validity, data: a });
-      break;
-    }
-    case 'double': {
-      const a = new Float64Array(n);
-      for (let i = 0; i < n; i++) a[i] = (get(i) as number | null) ?? 0;
-      data = arrow.makeData({ type: type as arrow.Float64, length: n, nullCount: nulls, nullBitmap: validity, data: a });
-      break;
-    }
-    case 'string':
-    case 'binary': {
-      const offsets = new Int32Array(n + 1);
-      let buf = new Uint8Array(Math.max(1024, n * 16));
-      let pos = 0;
+      const words = new Int32Array(a.buffer);
+      const r = new LongRange();
+      const isLong = field.type === 'long';
       for (let i = 0; i < n; i++) {
-        const v = get(i) as string | Uint8Array | null;
-        if (v !== null) {
-          const need = typeof v === 'string' ? v.length * 3 : v.length;
-          if (pos + need > buf.length) {
-            const bigger = new Uint8Array(Math.max(buf.length * 2, pos + need));
-            bigger.set(buf.subarray(0, pos));
-            buf = bigger;
-          }
-          if (typeof v === 'string') pos += utf8.encodeInto(v, buf.subarray(pos)).written;
-          else {
-            buf.set(v, pos);
-            pos += v.length;
-          }
+        const raw = rows[i]![name];
+        if (raw === null || raw === undefined) {
+          if (required) mismatch(field, i, raw, ctx);
+          nulls++;
+          continue;
         }
+        let num: number | undefined;
+        if (!isLong && raw instanceof Date) {
+          const ms = raw.getTime();
+          if (ms >= -MAX_EXACT_MS && ms <= MAX_EXACT_MS) num = ms * 1000;
+          else if (Number.isNaN(ms)) mismatch(field, i, raw, ctx);
+          else {
+            const b = BigInt(ms) * 1000n;
+            a[i] = b;
+            r.big(b);
+          }
+        } else if (typeof raw === 'bigint') {
+          if (raw < LONG_MIN || raw > LONG_MAX) mismatch(field, i, raw, ctx);
+          a[i] = raw;
+          r.big(raw);
+        } else if (isLong && typeof raw === 'number' && Number.isSafeInteger(raw)) {
+          num = raw;
+        } else {
+          let b: bigint;
+          try {
+            b = normalize(field.type, raw) as bigint;
+          } catch {
+            mismatch(field, i, raw, ctx);
+          }
+          a[i] = b;
+          r.big(b);
+        }
+        if (num !== undefined) {
+          // Exact 64-bit two's complement from a safe integer, little-endian words, no BigInt.
+          const hiWord = Math.floor(num / TWO_32);
+          words[2 * i] = num - hiWord * TWO_32;
+          words[2 * i + 1] = hiWord;
+          if (num < r.loN) r.loN = num;
+          if (num > r.hiN) r.hiN = num;
+        }
+        if (validity) validity[i >> 3]! |= 1 << (i & 7);
+      }
+      ({ lower, upper } = r.bounds());
+      values = a;
+      break;
+    }
+    case 'float':
+    case 'double': {
+      const isFloat = field.type === 'float';
+      const a = isFloat ? new Float32Array(n) : new Float64Array(n);
+      let lo = Infinity, hi = -Infinity, nans = 0, seen = false;
+      for (let i = 0; i < n; i++) {
+        const raw = rows[i]![name];
+        if (raw === null || raw === undefined) {
+          if (required) mismatch(field, i, raw, ctx);
+          nulls++;
+          continue;
+        }
+        if (typeof raw !== 'number') mismatch(field, i, raw, ctx);
+        if (validity) validity[i >> 3]! |= 1 << (i & 7);
+        const v = isFloat ? Math.fround(raw) : raw;
+        a[i] = v;
+        if (v !== v) {
+          nans++;
+          continue;
+        }
+        if (!seen) {
+          lo = hi = v;
+          seen = true;
+        } else if (v < lo) lo = v;
+        else if (v > hi) hi = v;
+      }
+      nanCount = nans;
+      if (seen) {
+        lower = lo;
+        upper = hi;
+      }
+      values = a;
+      break;
+    }
+    case 'string': {
+      ({ values, offsets, lower, upper, nulls } = buildStrings(field, rows, validity, ctx));
+      break;
+    }
+    case 'binary': {
+      offsets = new Int32Array(n + 1);
+      let buf: Uint8Array = new Uint8Array(Math.max(1024, n * 16));
+      let pos = 0;
+      let lo: Uint8Array | undefined;
+      let hi: Uint8Array | undefined;
+      for (let i = 0; i < n; i++) {
+        const raw = rows[i]![name];
+        if (raw === null || raw === undefined) {
+          if (required) mismatch(field, i, raw, ctx);
+          nulls++;
+          offsets[i + 1] = pos;
+          continue;
+        }
+        if (!(raw instanceof Uint8Array)) mismatch(field, i, raw, ctx);
+        if (pos + raw.length > buf.length) buf = grow(buf, pos, raw.length);
+        buf.set(raw, pos);
+        pos += raw.length;
+        if (lo === undefined) lo = hi = raw;
+        else if (compareBytes(raw, lo) < 0) lo = raw;
+        else if (compareBytes(raw, hi!) > 0) hi = raw;
+        if (validity) validity[i >> 3]! |= 1 << (i & 7);
         offsets[i + 1] = pos;
       }
-      if (pos > 0x7fffffff) throw new LakeError(`column ${field.name} holds more than 2 GiB of text; write smaller files`, ctx);
-      data = arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount: nulls, nullBitmap: validity, valueOffsets: offsets, data: buf.subarray(0, pos) });
+      if (pos > 0x7fffffff) throw new LakeError(`column ${field.name} holds more than 2 GiB of binary data; write smaller files`, ctx);
+      if (lo !== undefined) {
+        lower = lo;
+        upper = hi!;
+      }
+      values = buf.subarray(0, pos);
       break;
     }
   }
-  return { data, metrics: m.build() };
+  if (nulls === 0) validity = undefined;
+  return {
+    buffers: { nullCount: nulls, values, ...(validity ? { validity } : {}), ...(offsets ? { offsets } : {}) },
+    metrics: {
+      valueCount: n,
+      nullCount: nulls,
+      ...(nanCount !== undefined ? { nanCount } : {}),
+      ...(lower !== undefined ? { lower, upper: upper! } : {}),
+    },
+  };
+}
+
+/** Surrogates and U+E000..U+FFFF: the only code units where UTF-16 order differs from code point order. */
+const NON_BMP_ORDER_SENSITIVE = /[\uD800-\uFFFF]/;
+
+/**
+ * A string column: the values are joined and UTF-8 encoded in one call (per-value encoding
+ * cost more than everything else in a telemetry row), offsets come from lengths (exact for
+ * ASCII, recomputed per value otherwise), and bounds use the engine's string comparison, exact
+ * for Iceberg's code point order unless a value holds U+D800..U+FFFF (then recomputed).
+ */
+function buildStrings(field: NestedField, rows: readonly Row[], validity: Uint8Array | undefined, ctx: WriteContext) {
+  const n = rows.length;
+  const name = field.name;
+  const required = field.required;
+  const offsets = new Int32Array(n + 1);
+  const parts: string[] = [];
+  let nulls = 0;
+  let pos = 0;
+  let lo: string | undefined;
+  let hi: string | undefined;
+  for (let i = 0; i < n; i++) {
+    const raw = rows[i]![name];
+    if (raw === null || raw === undefined) {
+      if (required) mismatch(field, i, raw, ctx);
+      nulls++;
+      offsets[i + 1] = pos;
+      continue;
+    }
+    if (typeof raw !== 'string') mismatch(field, i, raw, ctx);
+    parts.push(raw);
+    pos += raw.length;
+    offsets[i + 1] = pos;
+    if (validity) validity[i >> 3]! |= 1 << (i & 7);
+    if (lo === undefined) lo = hi = raw;
+    else if (raw < lo) lo = raw;
+    else if (raw > hi!) hi = raw;
+  }
+  const joined = parts.join('');
+  const values = utf8.encode(joined);
+  if (values.length > 0x7fffffff) throw new LakeError(`column ${field.name} holds more than 2 GiB of text; write smaller files`, ctx);
+  if (values.length !== joined.length) {
+    // Multi-byte characters: offsets in UTF-8 bytes, value by value.
+    let p = 0;
+    let k = 0;
+    let prevUnits = 0;
+    for (let i = 0; i < n; i++) {
+      const units = offsets[i + 1]!;
+      if (units !== prevUnits) p += Buffer.byteLength(parts[k++]!, 'utf8');
+      else if (validity ? validity[i >> 3]! & (1 << (i & 7)) : true) k++; // an empty string
+      prevUnits = units;
+      offsets[i + 1] = p;
+    }
+    if (NON_BMP_ORDER_SENSITIVE.test(joined)) {
+      lo = hi = parts[0];
+      for (const v of parts) {
+        if (compareStrings(v, lo!) < 0) lo = v;
+        else if (compareStrings(v, hi!) > 0) hi = v;
+      }
+    }
+  }
+  return { values, offsets, nulls, lower: lo, upper: hi };
+}
+
+function grow(buf: Uint8Array, used: number, need: number): Uint8Array {
+  const bigger = new Uint8Array(Math.max(buf.length * 2, used + need));
+  bigger.set(buf.subarray(0, used));
+  return bigger;
 }
 
 function checkColumnNames(schema: Schema, rows: readonly Row[], ctx: WriteContext): void {
   const known = new Set(schema.fields.map((f) => f.name));
+  // Rows usually share one key order: compare against the last row that passed before falling
+  // back to set lookups.
+  let lastOk: string[] = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
+    let j = 0;
+    let same = true;
     for (const k in row) {
+      if (same && lastOk[j] === k) {
+        j++;
+        continue;
+      }
+      same = false;
       if (!known.has(k)) throw new SchemaMismatchError(`row ${i}: column ${JSON.stringify(k)} is not in the table schema (value ${show(row[k])})`, ctx);
+      j++;
     }
+    if (!same || j !== lastOk.length) lastOk = Object.keys(row);
   }
 }
 
 export interface ParquetWriteOptions {
   /** Rows per row group; arrow-rs' default (1Mi) when omitted. */
   rowGroupSize?: number;
+  /** Page compression; zstd (smallest files, measured fast enough) by default. */
+  compression?: ParquetCompression;
 }
 
-/** Encodes rows as one Parquet file with Iceberg field ids and exact metrics. */
-export function writeParquet(schema: Schema, rows: readonly Row[], ctx: WriteContext, opts: ParquetWriteOptions = {}): ParquetFileResult {
+/** Builds the column buffers and metrics of one file (validates every value against the schema). */
+export function buildColumns(schema: Schema, rows: readonly Row[], ctx: WriteContext, opts: ParquetWriteOptions = {}): { job: EncodeJob; metrics: ColumnMetrics[] } {
   checkColumnNames(schema, rows, ctx);
   const built = schema.fields.map((f) => buildColumn(f, rows, ctx));
-  const aSchema = arrowSchema(schema);
-  const struct = arrow.makeData({ type: new arrow.Struct(aSchema.fields), length: rows.length, nullCount: 0, children: built.map((b) => b.data) });
-  const table = new arrow.Table([new arrow.RecordBatch(aSchema, struct)]);
-  let bytes: Uint8Array;
-  try {
-    let props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setStatisticsEnabled(pw.EnabledStatistics.Chunk).setCreatedBy('floe lake (parquet-wasm)');
-    if (opts.rowGroupSize) props = props.setMaxRowGroupSize(opts.rowGroupSize);
-    const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
-    bytes = pw.writeParquet(wasmTable, props.build());
-  } catch (e) {
-    throw new LakeError(`Parquet encoding failed: ${e instanceof Error ? e.message : String(e)}`, ctx, { cause: e });
-  }
-  const columnSizes = verifyFooter(schema, bytes, rows.length, ctx);
-  return { bytes, recordCount: rows.length, metrics: fileMetrics(schema.fields, built.map((b) => b.metrics), columnSizes) };
+  return {
+    job: {
+      fields: schema.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required })),
+      numRows: rows.length,
+      columns: built.map((b) => b.buffers),
+      compression: opts.compression ?? 'zstd',
+      ...(opts.rowGroupSize ? { rowGroupSize: opts.rowGroupSize } : {}),
+    },
+    metrics: built.map((b) => b.metrics),
+  };
+}
+
+function finish(schema: Schema, rows: number, metrics: ColumnMetrics[], r: EncodeResult, ctx: WriteContext): ParquetFileResult {
+  if (!r.ok) throw new LakeError(`Parquet encoding failed: ${r.message}`, ctx);
+  const sizes = new Map(r.columnSizes.map(([id, size]) => [id, BigInt(size)]));
+  return { bytes: r.bytes, recordCount: rows, metrics: fileMetrics(schema.fields, metrics, sizes) };
+}
+
+/** Encodes rows as one Parquet file with Iceberg field ids and exact metrics, on this thread. */
+export function writeParquet(schema: Schema, rows: readonly Row[], ctx: WriteContext, opts: ParquetWriteOptions = {}): ParquetFileResult {
+  const { job, metrics } = buildColumns(schema, rows, ctx, opts);
+  return finish(schema, rows.length, metrics, encodeParquet(job), ctx);
 }
 
 /**
- * Reads the footer back and checks that every column carries its Iceberg field id (Trino
- * silently reads NULLs otherwise) and the row count is right. Returns compressed column sizes.
+ * Like writeParquet, but large files are encoded in a worker thread: the caller can build the
+ * next file's columns (or upload the previous one) meanwhile. Validation errors still throw
+ * synchronously-early, before anything is handed to a worker.
  */
-export function verifyFooter(schema: Schema, bytes: Uint8Array, expectedRows: number, ctx: WriteContext): Map<number, bigint> {
-  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const meta = parquetMetadata(ab);
-  if (Number(meta.num_rows) !== expectedRows) {
-    throw new LakeError(`Parquet footer says ${meta.num_rows} rows, expected ${expectedRows}`, ctx);
-  }
-  const idByName = new Map<string, number | undefined>();
-  for (const el of meta.schema.slice(1)) idByName.set(el.name, el.field_id);
-  for (const f of schema.fields) {
-    const id = idByName.get(f.name);
-    if (id !== f.id) throw new LakeError(`Parquet column ${JSON.stringify(f.name)} has field_id ${String(id)}, expected ${f.id}`, ctx);
-  }
-  const sizes = new Map<number, bigint>();
-  const idOf = new Map(schema.fields.map((f) => [f.name, f.id]));
-  for (const rg of meta.row_groups) {
-    for (const col of rg.columns) {
-      const md = col.meta_data;
-      if (!md) continue;
-      const id = idOf.get(md.path_in_schema[0]!);
-      if (id !== undefined) sizes.set(id, (sizes.get(id) ?? 0n) + BigInt(md.total_compressed_size));
-    }
-  }
-  return sizes;
+export function writeParquetAsync(schema: Schema, rows: readonly Row[], ctx: WriteContext, opts: ParquetWriteOptions = {}): Promise<ParquetFileResult> {
+  const { job, metrics } = buildColumns(schema, rows, ctx, opts);
+  return encoderPool().encode(job).then((r) => finish(schema, rows.length, metrics, r, ctx));
 }

@@ -1,0 +1,92 @@
+// A small pool of worker threads that encode Parquet files (lake/parquet-encoder.ts), so the
+// files of a large write (one per partition) are compressed in parallel on all cores while the
+// calling thread builds the next file's columns and uploads finished ones. Workers are started
+// on first use, kept for the life of the process (unref'd: they never keep it alive), and
+// replaced if one dies. If workers cannot be started, encoding runs on the calling thread.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ENCODER_WORKER_MARKER, encodeParquet, type EncodeJob, type EncodeResult } from './parquet-encoder.js';
+
+interface Pending {
+  resolve: (r: EncodeResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+  pending: Map<number, Pending>;
+}
+
+/** Jobs smaller than this many cells (rows x columns) are encoded inline: a worker round trip costs more. */
+export const INLINE_ENCODE_MAX_CELLS = 200_000;
+
+export class EncoderPool {
+  private slots: Slot[] = [];
+  private nextId = 1;
+  private failed = false;
+
+  constructor(readonly size: number = Math.max(1, Math.min(4, availableParallelism()))) {}
+
+  private start(): Slot {
+    const self = import.meta.url;
+    const encoderUrl = new URL(`./parquet-encoder${self.endsWith('.ts') ? '.ts' : '.js'}`, self).href;
+    const worker = new Worker(new URL('./encoder-worker.mjs', self), { workerData: { role: ENCODER_WORKER_MARKER, encoderUrl } });
+    worker.unref();
+    const slot: Slot = { worker, busy: 0, pending: new Map() };
+    worker.on('message', (msg: { id: number; result: EncodeResult }) => {
+      const p = slot.pending.get(msg.id);
+      if (!p) return;
+      slot.pending.delete(msg.id);
+      slot.busy--;
+      if (slot.busy === 0) worker.unref();
+      p.resolve(msg.result);
+    });
+    const fail = (err: Error) => {
+      this.slots = this.slots.filter((s) => s !== slot);
+      for (const p of slot.pending.values()) p.reject(err);
+      slot.pending.clear();
+    };
+    worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+    worker.on('exit', (code) => fail(new Error(`Parquet encoder worker exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private pick(): Slot {
+    if (this.slots.length < this.size) {
+      const idle = this.slots.find((s) => s.busy === 0);
+      return idle ?? this.start();
+    }
+    return this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+  }
+
+  /**
+   * Encodes in a worker (the job's buffers are copied across, a memcpy, so a failed worker
+   * costs nothing but time: the job is then encoded here).
+   */
+  async encode(job: EncodeJob): Promise<EncodeResult> {
+    if (this.failed || job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS) return encodeParquet(job);
+    try {
+      const slot = this.pick();
+      const id = this.nextId++;
+      return await new Promise<EncodeResult>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.busy++;
+        slot.worker.ref();
+        slot.worker.postMessage({ id, job });
+      });
+    } catch {
+      // The worker died or could not load its module: stop using workers in this process.
+      this.failed = true;
+      return encodeParquet(job);
+    }
+  }
+}
+
+let shared: EncoderPool | undefined;
+
+/** The process-wide pool. */
+export function encoderPool(): EncoderPool {
+  return (shared ??= new EncoderPool());
+}
