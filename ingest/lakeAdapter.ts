@@ -1,6 +1,5 @@
 // IngestLake over floe's lake library: RAW and DLQ tables (models/tables.ts) in a namespace on
-// one Nessie branch. Creates them on first use. Upload time is measured by wrapping the file IO,
-// so a batch can report encode and upload separately.
+// one Nessie branch. Creates them on first use.
 import { createLake, lakeConfigFrom, ConflictError, NotFoundError, S3FileIO, type Lake, type LoadedTable, type Schema } from '../lake/index.js';
 import type { FileIO } from '../lake/s3-file-io.js';
 import type { DataFile } from '../lake/index.js';
@@ -24,24 +23,6 @@ export interface IngestLakeOptions {
   wrapIO?: (io: FileIO) => FileIO;
 }
 
-class TimedIO implements FileIO {
-  uploadMs = 0;
-  constructor(private readonly inner: FileIO) {}
-  async write(uri: string, bytes: Uint8Array): Promise<number> {
-    const t = performance.now();
-    try {
-      return await this.inner.write(uri, bytes);
-    } finally {
-      this.uploadMs += performance.now() - t;
-    }
-  }
-  writeStream(...a: Parameters<FileIO['writeStream']>) { return this.inner.writeStream(...a); }
-  read(uri: string) { return this.inner.read(uri); }
-  size(uri: string) { return this.inner.size(uri); }
-  list(prefix: string) { return this.inner.list(prefix); }
-  deleteMany(uris: readonly string[]) { return this.inner.deleteMany(uris); }
-}
-
 export interface RealIngestLake extends IngestLake {
   readonly lake: Lake;
   readonly rawTable: string;
@@ -53,7 +34,7 @@ export interface RealIngestLake extends IngestLake {
 export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptions = {}): Promise<RealIngestLake> {
   const cfg = lakeConfigFrom(config);
   const base: FileIO = new S3FileIO(cfg.s3);
-  const io = new TimedIO(opts.wrapIO ? opts.wrapIO(base) : base);
+  const io = opts.wrapIO ? opts.wrapIO(base) : base;
   const lake = createLake(cfg, { io });
   const namespace = opts.namespace ?? config.ingest.rawNamespace;
   const branch = opts.branch ?? config.nessie.branch;
@@ -100,16 +81,19 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
   let loaded: { hash: string; raw: LoadedTable; dlq: LoadedTable } | undefined;
 
   async function write(table: LoadedTable, files: TableFile<RawRow | DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
-    const up0 = io.uploadMs;
     const t0 = performance.now();
-    const handles: DataFile[] = [];
+    let encodeMs = 0;
+    // One file per call: writeDataFiles encodes synchronously up to its first await (the S3
+    // write), so starting all calls back to back encodes file after file while earlier files
+    // upload, and the synchronous part of each call is that file's encoding time.
+    const pending: Promise<DataFile[]>[] = [];
     for (const f of files) {
-      handles.push(...(await lake.writeDataFiles(table, f.rows, { fileName: f.name.replace(/\.parquet$/, '') })));
+      const t = performance.now();
+      pending.push(lake.writeDataFiles(table, f.rows, { fileName: f.name.replace(/\.parquet$/, '') }));
+      encodeMs += performance.now() - t;
     }
-    const total = performance.now() - t0;
-    // Files are written one after another, so upload time is the IO time spent meanwhile.
-    const uploadMs = io.uploadMs - up0;
-    return { handles, encodeMs: Math.max(0, total - uploadMs), uploadMs };
+    const handles = (await Promise.all(pending)).flat();
+    return { handles, encodeMs, uploadMs: Math.max(0, performance.now() - t0 - encodeMs) };
   }
 
   return {
