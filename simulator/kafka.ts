@@ -3,9 +3,11 @@
 // the Java client's murmur2 rule, so a device id maps to the same partition whichever is used.
 // bench/simulator.ts measures both; DEFAULT_CLIENT is the faster one on this machine.
 import { Kafka, CompressionTypes, logLevel, type Producer as KafkajsProducer, type Admin } from 'kafkajs';
+import { Worker } from 'node:worker_threads';
 import { Producer as PlatformaticProducer, compatibilityPartitioner } from '@platformatic/kafka';
 
-export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+/** `platformatic-thread` sends from a worker thread (measured slower on the loaded 2-core machine; kept to re-measure). */
+export const KAFKA_CLIENTS = ['platformatic', 'platformatic-thread', 'kafkajs'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 export const COMPRESSIONS = ['none', 'gzip', 'lz4', 'snappy'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
@@ -70,7 +72,9 @@ export async function topicEndOffsets(brokers: string[], topic: string): Promise
 }
 
 export async function createSink(client: KafkaClientName, brokers: string[], compression: Compression): Promise<MessageSink> {
-  return client === 'kafkajs' ? KafkajsSink.connect(brokers, compression) : PlatformaticSink.connect(brokers, compression);
+  if (client === 'kafkajs') return KafkajsSink.connect(brokers, compression);
+  if (client === 'platformatic-thread') return ThreadedPlatformaticSink.connect(brokers, compression);
+  return PlatformaticSink.connect(brokers, compression);
 }
 
 const KAFKAJS_CODECS: Record<Compression, CompressionTypes | undefined> = {
@@ -130,6 +134,89 @@ export class PlatformaticSink implements MessageSink {
 
   async close(): Promise<void> {
     await this.producer.close();
+  }
+}
+
+/** Packs messages into one transferable buffer (layout in send-worker.mjs). */
+export function packMessages(messages: OutgoingMessage[]): ArrayBuffer {
+  const headers = messages.map((m) => (m.headers ? Buffer.from(JSON.stringify(m.headers)) : undefined));
+  let size = 0;
+  messages.forEach((m, i) => (size += 12 + m.key.length + (m.value?.length ?? 0) + (headers[i]?.length ?? 0)));
+  const ab = new ArrayBuffer(size);
+  const buf = Buffer.from(ab);
+  let at = 0;
+  messages.forEach((m, i) => {
+    const h = headers[i];
+    buf.writeUInt32LE(m.key.length, at);
+    buf.writeUInt32LE(m.value === null ? 0xffffffff : m.value.length, at + 4);
+    buf.writeUInt32LE(h?.length ?? 0, at + 8);
+    at += 12;
+    at += m.key.copy(buf, at);
+    if (m.value) at += m.value.copy(buf, at);
+    if (h) at += h.copy(buf, at);
+  });
+  return ab;
+}
+
+/**
+ * @platformatic/kafka on a worker thread (simulator/send-worker.mjs): generation and sending
+ * overlap on two cores. Batches are handed over as transferred buffers, without copies.
+ */
+export class ThreadedPlatformaticSink implements MessageSink {
+  readonly client = 'platformatic-thread';
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private closed: (() => void) | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { type: string; id?: number; message?: string }) => {
+      if (m.type === 'closed') {
+        this.closed?.();
+        return;
+      }
+      const p = this.pending.get(m.id!);
+      if (!p) return;
+      this.pending.delete(m.id!);
+      if (m.type === 'ack') p.resolve();
+      else p.reject(new Error(m.message));
+    });
+    worker.on('error', (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
+  }
+
+  static async connect(brokers: string[], compression: Compression): Promise<ThreadedPlatformaticSink> {
+    const worker = new Worker(new URL('./send-worker.mjs', import.meta.url), { workerData: { brokers, compression, clientId: 'floe-simulator' } });
+    const sink = new ThreadedPlatformaticSink(worker);
+    try {
+      // Fail early (and name the brokers) rather than on the first send.
+      await sink.request({ type: 'ping' });
+    } catch (err) {
+      await worker.terminate();
+      throw new Error(`cannot reach Kafka at ${brokers.join(',')}: ${(err as Error).message}`);
+    }
+    return sink;
+  }
+
+  private request(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<void> {
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    const buf = packMessages(messages);
+    return this.request({ type: 'batch', topic, buf }, [buf]);
+  }
+
+  async close(): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.closed = resolve));
+    this.worker.postMessage({ type: 'close' });
+    await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+    await this.worker.terminate();
   }
 }
 
