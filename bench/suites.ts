@@ -7,4 +7,5 @@ import type { Suite } from './figure.js';
 export const suites: Record<string, Suite> = {
   ingest: async () => (await import('./ingest.js')).default(),
   lake: async () => (await import('./lake.js')).default(),
+  simulator: async () => (await import('./simulator.js')).default(),
 };
