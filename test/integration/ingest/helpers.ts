@@ -20,7 +20,24 @@ export async function createTopic(topic: string, partitions: number, brokers = c
   const admin = kafka(brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    // A broker that has just started may not serve metadata for a new topic at once: retry, and
+    // accept a topic an earlier attempt created once all its partitions have leaders.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+        return;
+      } catch (err) {
+        try {
+          const md = await admin.fetchTopicMetadata({ topics: [topic] });
+          const ps = md.topics[0]?.partitions ?? [];
+          if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return;
+        } catch {
+          // not there yet
+        }
+        if (attempt >= 10) throw new Error(`creating topic ${topic} on ${brokers.join(',')} failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
