@@ -4,7 +4,7 @@
 // bench/simulator.ts measures both; DEFAULT_CLIENT is the faster one on this machine.
 import { Kafka, CompressionTypes, logLevel, type Producer as KafkajsProducer, type Admin } from 'kafkajs';
 import { Worker } from 'node:worker_threads';
-import { Producer as PlatformaticProducer, compatibilityPartitioner } from '@platformatic/kafka';
+import { Producer as PlatformaticProducer, compatibilityPartitioner, murmur2 } from '@platformatic/kafka';
 
 /** `platformatic-thread` sends from a worker thread (measured slower on the loaded 2-core machine; kept to re-measure). */
 export const KAFKA_CLIENTS = ['platformatic', 'platformatic-thread', 'kafkajs'] as const;
@@ -20,6 +20,13 @@ export interface OutgoingMessage {
   key: Buffer;
   value: Buffer | null;
   headers?: Record<string, string>;
+  /** Precomputed with keyPartition(); otherwise the client partitions by key. */
+  partition?: number;
+}
+
+/** The partition the Java client (and both clients here) pick for a key: murmur2, positive, modulo. */
+export function keyPartition(key: Buffer, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions;
 }
 
 /** Something messages can be sent to in batches: Kafka, or a test's array. */
@@ -128,7 +135,13 @@ export class PlatformaticSink implements MessageSink {
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     await this.producer.send({
-      messages: messages.map((m) => ({ topic, key: m.key, value: m.value ?? undefined, ...(m.headers ? { headers: m.headers } : {}) })),
+      messages: messages.map((m) => ({
+        topic,
+        key: m.key,
+        value: m.value ?? undefined,
+        ...(m.headers ? { headers: m.headers } : {}),
+        ...(m.partition !== undefined ? { partition: m.partition } : {}),
+      })),
     });
   }
 

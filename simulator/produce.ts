@@ -4,7 +4,7 @@
 // describe messages that were not sent.
 import { writeFileSync } from 'node:fs';
 import { TelemetryGenerator, type GeneratedMessage } from './generator.js';
-import { ensureTopics, topicEndOffsets, createSink, type MessageSink, type OutgoingMessage, type KafkaClientName, type Compression } from './kafka.js';
+import { ensureTopics, topicEndOffsets, createSink, keyPartition, type MessageSink, type OutgoingMessage, type KafkaClientName, type Compression } from './kafka.js';
 import { registryMessages } from './registry.js';
 import type { Manifest } from './manifest.js';
 import type { Scenario } from './scenarios.js';
@@ -43,9 +43,6 @@ export interface ProduceResult {
   manifest: Manifest;
 }
 
-function toOutgoing(m: GeneratedMessage): OutgoingMessage {
-  return { key: m.key, value: m.value };
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -60,13 +57,25 @@ export async function produce(run: ProduceRun, sinkOverride?: MessageSink): Prom
     stepMs: run.stepMs,
   });
   const useKafka = sinkOverride === undefined;
+  let partitions = run.partitions;
   if (useKafka) {
-    await ensureTopics(run.brokers, [
+    const counts = await ensureTopics(run.brokers, [
       { topic: run.topic, partitions: run.partitions },
       // Compaction keeps the latest record per device id: the topic is the registry.
       { topic: run.registryTopic, partitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
     ]);
+    // An existing topic keeps its own partition count.
+    partitions = counts[run.topic] ?? partitions;
   }
+  // Partition once per key (device), not once per message.
+  const partitionOf = new Map<Buffer, number>();
+  const toOutgoing = (m: GeneratedMessage): OutgoingMessage => {
+    // Unknown-device messages carry one-off keys: not worth caching.
+    if (m.label.group === 'invalid_schema' && m.label.kind === 'unknown_device') return { key: m.key, value: m.value, partition: keyPartition(m.key, partitions) };
+    let p = partitionOf.get(m.key);
+    if (p === undefined) partitionOf.set(m.key, (p = keyPartition(m.key, partitions)));
+    return { key: m.key, value: m.value, partition: p };
+  };
   const sink = sinkOverride ?? (await createSink(run.client, run.brokers, run.compression));
   const startedAt = new Date();
   let before: Record<string, string> | undefined;
