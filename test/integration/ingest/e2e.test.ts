@@ -71,4 +71,21 @@ describe('ingest end to end: Kafka -> ingest workflow -> RAW + DLQ -> Trino, ver
     expect(out.stdout).toContain('OK: raw + dlq == kafka');
     expect(out.code).toBe(0);
   });
+
+  it('floe verify ingest exits 1 listing the offsets when RAW holds a row twice', async () => {
+    // Corrupt the table on purpose: append one of its live data files a second time.
+    const lake = await h.lake();
+    const files = await lake.lake.liveDataFiles(lake.rawTable);
+    const victim = files.find((f) => f.recordCount > 0)!;
+    await lake.lake.append(lake.rawTable, [victim], { branch: lake.branch, message: 'test: duplicate a data file' });
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['bin/floe.js', 'verify', 'ingest', '--topic', h.topic], { env: { ...process.env, ...h.env } }, (err, stdout) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(new RegExp(`EXTRA ${victim.recordCount} offsets: \\d+@\\d+ \\(raw x2\\)`));
+    expect(out.stdout).toContain('FAILED: raw + dlq != kafka');
+  });
 });
