@@ -154,7 +154,7 @@ export class PlatformaticSink implements MessageSink {
 export function packMessages(messages: OutgoingMessage[]): ArrayBuffer {
   const headers = messages.map((m) => (m.headers ? Buffer.from(JSON.stringify(m.headers)) : undefined));
   let size = 0;
-  messages.forEach((m, i) => (size += 12 + m.key.length + (m.value?.length ?? 0) + (headers[i]?.length ?? 0)));
+  messages.forEach((m, i) => (size += 16 + m.key.length + (m.value?.length ?? 0) + (headers[i]?.length ?? 0)));
   const ab = new ArrayBuffer(size);
   const buf = Buffer.from(ab);
   let at = 0;
@@ -163,7 +163,8 @@ export function packMessages(messages: OutgoingMessage[]): ArrayBuffer {
     buf.writeUInt32LE(m.key.length, at);
     buf.writeUInt32LE(m.value === null ? 0xffffffff : m.value.length, at + 4);
     buf.writeUInt32LE(h?.length ?? 0, at + 8);
-    at += 12;
+    buf.writeUInt32LE(m.partition ?? 0xffffffff, at + 12);
+    at += 16;
     at += m.key.copy(buf, at);
     if (m.value) at += m.value.copy(buf, at);
     if (h) at += h.copy(buf, at);

@@ -5,8 +5,8 @@
 //
 // Protocol (parentPort): {type:'batch', id, topic, buf: ArrayBuffer} -> {type:'ack', id} |
 // {type:'error', id, message}; {type:'close'} -> {type:'closed'}. A batch buffer holds, per
-// message: u32 key length, u32 value length (0xffffffff: null), u32 headers-JSON length, then
-// the key, value and headers bytes.
+// message: u32 key length, u32 value length (0xffffffff: null), u32 headers-JSON length, u32
+// partition (0xffffffff: by key), then the key, value and headers bytes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Producer, compatibilityPartitioner } from '@platformatic/kafka';
 
@@ -32,7 +32,8 @@ function unpack(topic, ab) {
     const keyLen = buf.readUInt32LE(at);
     const valueLen = buf.readUInt32LE(at + 4);
     const headersLen = buf.readUInt32LE(at + 8);
-    at += 12;
+    const partition = buf.readUInt32LE(at + 12);
+    at += 16;
     const key = buf.subarray(at, at + keyLen);
     at += keyLen;
     let value;
@@ -41,6 +42,7 @@ function unpack(topic, ab) {
       at += valueLen;
     }
     const m = { topic, key, value };
+    if (partition !== 0xffffffff) m.partition = partition;
     if (headersLen) {
       m.headers = JSON.parse(buf.toString('utf8', at, at + headersLen));
       at += headersLen;

@@ -23,7 +23,7 @@ export function registerProduce(program: Command): void {
     .option('--manifest-event-ids', 'include the sorted RAW event ids in the manifest')
     .option('--client <name>', `Kafka client: ${KAFKA_CLIENTS.join('|')}`)
     .option('--compression <c>', `${COMPRESSIONS.join('|')} (kafkajs: none|gzip)`)
-    .option('--batch-size <n>', 'messages per produce request', '5000')
+    .option('--batch-size <n>', 'messages per produce request', '10000')
     .option('--no-registry', 'do not publish the fleet to the device registry topic')
     .option('--quiet', 'no progress line')
     .action(async (opts: ProduceCliOptions) => {

@@ -18,17 +18,19 @@ describe('keyPartition', () => {
 describe('packMessages', () => {
   it('lays out key, value (or null) and headers per message', () => {
     const ab = packMessages([
-      { key: Buffer.from('k1'), value: Buffer.from('v1'), headers: { a: 'b' } },
+      { key: Buffer.from('k1'), value: Buffer.from('v1'), headers: { a: 'b' }, partition: 2 },
       { key: Buffer.from('k2'), value: null },
     ]);
     const b = Buffer.from(ab);
     expect(b.readUInt32LE(0)).toBe(2);
     expect(b.readUInt32LE(4)).toBe(2);
     const hl = b.readUInt32LE(8);
-    expect(b.toString('utf8', 12, 16)).toBe('k1v1');
-    expect(JSON.parse(b.toString('utf8', 16, 16 + hl))).toEqual({ a: 'b' });
-    const at = 16 + hl;
+    expect(b.readUInt32LE(12)).toBe(2);
+    expect(b.toString('utf8', 16, 20)).toBe('k1v1');
+    expect(JSON.parse(b.toString('utf8', 20, 20 + hl))).toEqual({ a: 'b' });
+    const at = 20 + hl;
     expect(b.readUInt32LE(at + 4)).toBe(0xffffffff);
-    expect(b.toString('utf8', at + 12)).toBe('k2');
+    expect(b.readUInt32LE(at + 12)).toBe(0xffffffff);
+    expect(b.toString('utf8', at + 16)).toBe('k2');
   });
 });
