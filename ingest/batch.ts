@@ -83,6 +83,9 @@ export class BatchError extends Error {
 }
 
 const HOUR_MS = 3_600_000;
+const YIELD_EVERY = 20_000;
+
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** `YYYY-MM-DDTHH` (UTC) of the hour holding `ms`. */
 export function hourOf(ms: number): string {
@@ -167,7 +170,13 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   const eventIds = new Set<string>();
   let duplicates = 0;
   let bytes = 0;
-  for (const m of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (i > 0 && i % YIELD_EVERY === 0) {
+      // Let the event loop breathe so heartbeats go out during a long validation.
+      await yieldToEventLoop();
+      beat({ stage: 'validate', messages: i });
+    }
     bytes += m.value?.length ?? 0;
     const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
     const v = deps.validate(m.value, deps.registry);

@@ -5,7 +5,7 @@ import type { FileIO } from '../lake/s3-file-io.js';
 import type { DataFile } from '../lake/index.js';
 import type { FloeConfig } from '../deploy/config.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, type TableDef } from '../models/tables.js';
-import type { CommittedState, IngestLake, TableFile, RawRow, DlqRow } from './batch.js';
+import { yieldToEventLoop, type CommittedState, type IngestLake, type TableFile, type RawRow, type DlqRow } from './batch.js';
 
 /** Properties of our own that must be read along the snapshot ancestry (newest wins). */
 const OWN_PREFIXES = ['floe.kafka.', 'floe.ingest.'];
@@ -88,8 +88,14 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
     // upload, and the synchronous part of each call is that file's encoding time.
     const pending: Promise<DataFile[]>[] = [];
     for (const f of files) {
+      // Between files, let heartbeats and finished uploads through.
+      if (pending.length > 0) await yieldToEventLoop();
       const t = performance.now();
-      pending.push(lake.writeDataFiles(table, f.rows, { fileName: f.name.replace(/\.parquet$/, '') }));
+      const p = lake.writeDataFiles(table, f.rows, { fileName: f.name.replace(/\.parquet$/, '') });
+      // Handled below by Promise.all; marked handled now so a failure while we yield is not an
+      // unhandled rejection (which would end the worker process).
+      p.catch(() => undefined);
+      pending.push(p);
       encodeMs += performance.now() - t;
     }
     const handles = (await Promise.all(pending)).flat();
