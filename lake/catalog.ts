@@ -7,6 +7,7 @@ import { NessieClient, keyToString, type IcebergTableContent, type Operation, ty
 import { partitionPath, partitionSpecOf, partitionType, sortOrderOf, UNSORTED, type PartitionFieldDef, type SortFieldDef } from './partitioning.js';
 import { writeParquetAsync, type ParquetWriteOptions, type Row } from './parquet-writer.js';
 import { groupByPartition } from './partition-grouping.js';
+import { encoderPool, INLINE_ENCODE_MAX_CELLS } from './encoder-pool.js';
 import { S3FileIO, type FileIO, type S3Config } from './s3-file-io.js';
 import { bindFilter, fileMayMatch, manifestMayMatch, type Predicate } from './scan.js';
 import { schemaOf, type FieldDef, type Schema } from './schema.js';
@@ -188,6 +189,8 @@ export class Lake {
     const schema = currentSchema(table.metadata);
     const spec = defaultSpec(table.metadata);
     const types = partitionType(spec, schema);
+    // Large writes: start the encoder workers now so they load while rows are grouped and built.
+    if (rows.length * schema.fields.length >= INLINE_ENCODE_MAX_CELLS) encoderPool().warm();
     const groups = groupByPartition(types, schema, rows, { table: table.name, file: opts.fileName });
     // Columns are built here, one file after another, while earlier files are encoded in worker
     // threads and uploaded: the three stages overlap.

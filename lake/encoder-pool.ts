@@ -25,6 +25,8 @@ export class EncoderPool {
   private slots: Slot[] = [];
   private nextId = 1;
   private failed = false;
+  /** How jobs ran: in a worker, inline (small or no workers), or inline after a worker failed. */
+  readonly stats = { worker: 0, inline: 0, workerFailures: 0 };
 
   constructor(readonly size: number = Math.max(1, Math.min(4, availableParallelism()))) {}
 
@@ -53,6 +55,16 @@ export class EncoderPool {
     return slot;
   }
 
+  /** Starts the workers now (they load in parallel with whatever the caller does next). */
+  warm(): void {
+    if (this.failed) return;
+    try {
+      while (this.slots.length < this.size) this.start();
+    } catch {
+      this.failed = true;
+    }
+  }
+
   private pick(): Slot {
     if (this.slots.length < this.size) {
       const idle = this.slots.find((s) => s.busy === 0);
@@ -66,19 +78,25 @@ export class EncoderPool {
    * costs nothing but time: the job is then encoded here).
    */
   async encode(job: EncodeJob): Promise<EncodeResult> {
-    if (this.failed || job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS) return encodeParquet(job);
+    if (this.failed || job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS) {
+      this.stats.inline++;
+      return encodeParquet(job);
+    }
     try {
       const slot = this.pick();
       const id = this.nextId++;
-      return await new Promise<EncodeResult>((resolve, reject) => {
+      const r = await new Promise<EncodeResult>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
         slot.busy++;
         slot.worker.ref();
         slot.worker.postMessage({ id, job });
       });
+      this.stats.worker++;
+      return r;
     } catch {
       // The worker died or could not load its module: stop using workers in this process.
       this.failed = true;
+      this.stats.workerFailures++;
       return encodeParquet(job);
     }
   }
