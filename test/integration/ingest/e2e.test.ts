@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trinoQuery } from '../../../deploy/trino.js';
 import { IngestHarness } from './harness.js';
+import { FloeEnv, FloeLag, FloeRejects, FloeRows, FloeTopic } from '../../../workflows/ingest/searchAttributes.js';
 
 describe('ingest end to end: Kafka -> ingest workflow -> RAW + DLQ -> Trino, verify', () => {
   const h = new IngestHarness('e2e');
@@ -33,6 +34,15 @@ describe('ingest end to end: Kafka -> ingest workflow -> RAW + DLQ -> Trino, ver
     expect(rec.wrongTable).toEqual([]);
     expect(rec.rawEventIds).toEqual(rec.expectedEventIds);
     expect(rec.verifyOk).toBe(true);
+
+    // Visible to people: search attributes and details of the run.
+    const client = await h.getClient();
+    const d = await client.workflow.getHandle(h.workflowId).describe();
+    expect(d.typedSearchAttributes.get(FloeTopic)).toBe(h.topic);
+    expect(d.typedSearchAttributes.get(FloeEnv)).toBe(h.config.env);
+    expect(d.typedSearchAttributes.get(FloeRows)).toBe(r.totals.rows);
+    expect(d.typedSearchAttributes.get(FloeRejects)).toBe(r.totals.rejects);
+    expect(d.typedSearchAttributes.get(FloeLag)).toBe(0);
   });
 
   it('a second run with nothing new does nothing; new messages are picked up incrementally', async () => {
