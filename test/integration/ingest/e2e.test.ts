@@ -60,6 +60,22 @@ describe('ingest end to end: Kafka -> ingest workflow -> RAW + DLQ -> Trino, ver
     expect(rec.rawEventIds).toEqual(rec.expectedEventIds);
   });
 
+  it('continues as new every few batches, carrying totals across runs', async () => {
+    await h.produce({ count: 1000, defectEvery: 7 });
+    await h.startIngest({ maxRecords: 100, maxBatchesPerRun: 3 });
+    const r = await h.result();
+    expect(r.totals.messages).toBe(1000);
+    expect(r.totals.batches).toBe(10);
+    const client = await h.getClient();
+    let runs = 0;
+    for await (const _ of client.workflow.list({ query: `WorkflowId = "${h.workflowId}"` })) runs++;
+    // 3 earlier runs (e2e), then this one: 10 batches at 3 per run -> 4 runs
+    expect(runs).toBeGreaterThanOrEqual(3 + 4);
+    const rec = await h.reconcile();
+    expect(rec.missing).toEqual([]);
+    expect(rec.extra).toEqual([]);
+  });
+
   it('RAW and DLQ are queryable in Trino, with late events in their event hour', async () => {
     const valid = h.produced.flat().filter((m) => !m.defect).length;
     const defects = h.produced.flat().length - valid;
