@@ -100,14 +100,14 @@ export function dataFileName(batchId: string, part: string, index: number): stri
 type Status = { kind: 'pending' } | { kind: 'done' };
 
 /** Compares the committed position with the batch's ranges: every range starts there, or every range is already behind it. */
-export function batchStatus(topic: string, ranges: OffsetRange[], committed: Positions): Status {
+export function batchStatus(topic: string, ranges: OffsetRange[], committed: Positions, retentionGapFrom: Record<number, number> = {}): Status {
   let done = 0;
   let pending = 0;
   const bad: string[] = [];
   for (const r of ranges) {
     const c = committed[r.partition];
     if (c !== undefined && c >= r.to) done++;
-    else if (c === undefined || c === r.from) pending++;
+    else if (c === undefined || c === r.from || (c < r.from && retentionGapFrom[r.partition] === c)) pending++;
     else bad.push(`partition ${r.partition}: committed ${c}, range ${r.from}-${r.to}`);
   }
   if (bad.length > 0 || (done > 0 && pending > 0)) {
@@ -151,7 +151,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
 
   // A retried attempt first looks at what is committed: the batch may already be in RAW.
   let state = await deps.lake.readCommitted();
-  if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary)).kind === 'done') {
+  if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary), input.retentionGapFrom).kind === 'done') {
     log('batch already committed', { topic, batchId });
     return { ...base, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
   }
@@ -239,7 +239,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       // very batch): re-read, and stop if our ranges are in RAW now.
       log('commit conflict, re-reading', { topic, batchId, attempt, error: (err as Error).message });
       state = await deps.lake.readCommitted();
-      if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary)).kind === 'done') {
+      if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary), input.retentionGapFrom).kind === 'done') {
         timings.commitMs = performance.now() - t;
         return { ...base, timings, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
       }

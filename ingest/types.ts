@@ -23,6 +23,11 @@ export interface IngestBatchInput {
   ranges: OffsetRange[];
   /** Ingestion time (ms), fixed by the workflow so every attempt writes byte-identical files. */
   ingestedAt: number;
+  /**
+   * Partition -> committed position the batch may start from although its range starts later:
+   * retention removed [committed, from) before it was ingested (the workflow logged the gap).
+   */
+  retentionGapFrom?: Record<number, number>;
 }
 
 export interface BatchTimings {

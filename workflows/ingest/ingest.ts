@@ -115,8 +115,12 @@ export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResul
   for (;;) {
     const state = await readIngestState({ topic });
     const start = startPositions(state.committed, state.watermarks);
+    // Offsets retention removed before they were ingested cannot be had any more: say so, and
+    // let the first batch of each such partition start past the gap.
+    const gapFrom: Record<number, number> = {};
     if (start.retentionGaps.length > 0) {
       log.warn('offsets removed by retention before ingestion', { topic, gaps: start.retentionGaps });
+      for (const g of start.retentionGaps) gapFrom[g.partition] = g.from;
     }
     let positions = start.positions;
     const targets: Positions = Object.fromEntries(state.watermarks.map((w) => [w.partition, w.high]));
@@ -133,7 +137,15 @@ export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResul
     for (;;) {
       const plan = planBatch(topic, positions, targets, limits);
       if (!plan) break;
-      const r = await ingestBatch({ topic, batchId: plan.batchId, ranges: plan.ranges, ingestedAt: Date.now() });
+      const gaps = Object.fromEntries(plan.ranges.filter((x) => gapFrom[x.partition] !== undefined).map((x) => [x.partition, gapFrom[x.partition]!]));
+      const r = await ingestBatch({
+        topic,
+        batchId: plan.batchId,
+        ranges: plan.ranges,
+        ingestedAt: Date.now(),
+        ...(Object.keys(gaps).length > 0 ? { retentionGapFrom: gaps } : {}),
+      });
+      for (const p of Object.keys(gaps)) delete gapFrom[Number(p)];
       positions = advance(positions, plan.ranges);
       totals.batches += 1;
       totals.messages += r.messages;

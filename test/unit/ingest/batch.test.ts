@@ -217,6 +217,12 @@ describe('helpers', () => {
     expect(batchStatus('t', ranges, { 0: 9, 1: 3 }).kind).toBe('done');
     expect(() => batchStatus('t', ranges, { 0: 9, 1: 0 })).toThrow(BatchError);
   });
+  it('batchStatus: a range may start past the committed position only across a declared retention gap', () => {
+    const ranges = [{ partition: 0, from: 5, to: 9 }];
+    expect(() => batchStatus('t', ranges, { 0: 2 })).toThrow(/partition 0: committed 2, range 5-9/);
+    expect(batchStatus('t', ranges, { 0: 2 }, { 0: 2 }).kind).toBe('pending');
+    expect(() => batchStatus('t', ranges, { 0: 3 }, { 0: 2 })).toThrow(BatchError);
+  });
   it('positionsFromSummary reads only this topic', () => {
     expect(positionsFromSummary('a.b', { 'floe.kafka.a.b.0': '7', 'floe.kafka.a.b.12': '3', 'floe.kafka.other.0': '1', x: 'y' })).toEqual({ 0: 7, 12: 3 });
   });
