@@ -149,6 +149,13 @@ interface Compiled {
 export interface CompileOptions {
   /** Whether to decode the field at a dotted path (e.g. `data_file.split_offsets`); skipped fields are absent. */
   project?: (path: string) => boolean;
+  /** Whether the long values of the Iceberg int map at a dotted path decode as bigint (counts, sizes). */
+  bigIntMapValues?: (path: string) => boolean;
+}
+
+function readLongAsBigInt(c: AvroCursor): bigint {
+  const v = readLong(c);
+  return typeof v === 'bigint' ? v : BigInt(v);
 }
 
 /** Compiles a decoder for an Avro schema (the writer's, as found in the file header). */
@@ -252,7 +259,8 @@ export function compileDecoder(schema: unknown, opts: CompileOptions = {}): Deco
         if (isIcebergMap) {
           // Decode into a Map directly rather than an array of {key, value} objects.
           const key = compile(itemRecord.fields[0]!.type, path, namespace);
-          const value = compile(itemRecord.fields[1]!.type, path, namespace);
+          const valueType = itemRecord.fields[1]!.type;
+          const value = valueType === 'long' && opts.bigIntMapValues?.(path) ? { decode: readLongAsBigInt, skip: skipVarint } : compile(valueType, path, namespace);
           return {
             decode: (c) => {
               const m = new Map<unknown, AvroValue>();

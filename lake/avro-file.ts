@@ -70,6 +70,8 @@ export interface AvroFile<T> {
 export interface AvroReadOptions {
   /** Decode only the fields at these dotted paths' predicate (others are skipped, absent). */
   project?: (path: string) => boolean;
+  /** Decode the long values of Iceberg int maps at these paths as bigint. */
+  bigIntMapValues?: (path: string) => boolean;
 }
 
 const headerDecoder = compileDecoder({
@@ -104,7 +106,7 @@ export function readAvroFile<T = Record<string, unknown>>(buf: Uint8Array, what:
   if (!schema) throw new Error(`${what}: Avro header has no avro.schema`);
   const codec = metadata['avro.codec'] ?? 'null';
   if (codec !== 'null' && codec !== 'deflate') throw new Error(`${what}: unsupported Avro codec ${codec}`);
-  const decode = compileDecoder(schema, opts.project ? { project: opts.project } : {});
+  const decode = compileDecoder(schema, { ...(opts.project ? { project: opts.project } : {}), ...(opts.bigIntMapValues ? { bigIntMapValues: opts.bigIntMapValues } : {}) });
   const sync = header.sync;
   const records: T[] = [];
   let pos = c.pos;

@@ -215,7 +215,7 @@ function optionalBigInt(v: unknown): bigint | null {
 
 /** Reads a manifest written by any Iceberg writer (field names per spec; extra fields ignored). */
 export function readManifest(buf: Uint8Array, partitionType: readonly PartitionFieldType[], specId: number, what: string): ManifestRead {
-  const file = readAvroFile<Record<string, unknown>>(buf, what, { project: projectEntry });
+  const file = readAvroFile<Record<string, unknown>>(buf, what, { project: projectEntry, bigIntMapValues: () => true });
   const entries = file.records.map((r): ManifestEntry => {
     const d = r.data_file as Record<string, unknown>;
     const sortOrderId = d.sort_order_id as number | null | undefined;
