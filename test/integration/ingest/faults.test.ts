@@ -47,6 +47,13 @@ describe('ingest faults (real stack)', () => {
       await w.exited;
     }
     await expectExact(h);
+    // The attempt after the after-commit kill found its batch in RAW and wrote nothing.
+    const history = await (await h.getClient()).workflow.getHandle(h.workflowId).fetchHistory();
+    const outcomes = (history.events ?? []).flatMap((e) => {
+      const data = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { outcome?: string }).outcome] : [];
+    });
+    expect(outcomes).toContain('already-committed');
   }, 240_000);
 
   it('transient S3 failures during upload and commit are retried without loss or duplicates', async () => {
