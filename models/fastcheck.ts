@@ -6,6 +6,15 @@
 
 type Check = (v: unknown) => boolean;
 
+/** Why a value failed, in the terms validateTelemetry reports (same order of checks as zod). */
+export type Problem =
+  | { problem: 'type'; expected: string }
+  | { problem: 'range'; min: number; max: number }
+  | { problem: 'format'; format: string }
+  | { problem: 'enum'; values: unknown[] };
+
+type Explain = (v: unknown) => Problem;
+
 interface JsonSchemaNode {
   type?: string;
   anyOf?: JsonSchemaNode[];
@@ -17,6 +26,7 @@ interface JsonSchemaNode {
   maximum?: number;
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
+  format?: string;
   properties?: Record<string, JsonSchemaNode>;
   required?: string[];
 }
@@ -57,11 +67,41 @@ function compileNode(node: JsonSchemaNode, where: string): Check {
   }
 }
 
+function explainNode(node: JsonSchemaNode): Explain {
+  if (node.anyOf) {
+    // Nullable fields: anyOf [T, null]; explain against T.
+    const main = node.anyOf.find((n) => n.type !== 'null') ?? node.anyOf[0]!;
+    return explainNode(main);
+  }
+  if (node.enum) {
+    const values = node.enum;
+    return (v) => (values.some((x) => typeof x === typeof v) ? { problem: 'enum', values } : { problem: 'type', expected: typeof values[0] });
+  }
+  switch (node.type) {
+    case 'string':
+      return (v) => (typeof v !== 'string' ? { problem: 'type', expected: 'string' } : { problem: 'format', format: node.format ?? (node.pattern ? 'pattern' : 'length') });
+    case 'number':
+    case 'integer': {
+      const integer = node.type === 'integer';
+      const min = node.minimum ?? -Infinity;
+      const max = node.maximum ?? Infinity;
+      return (v) => (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) ? { problem: 'type', expected: integer ? 'int' : 'number' } : { problem: 'range', min, max });
+    }
+    default:
+      return () => ({ problem: 'type', expected: node.type ?? 'value' });
+  }
+}
+
 export interface ObjectCheck {
   /** True when `v` is an object that satisfies every property constraint. */
   check(v: unknown): v is Record<string, unknown>;
   /** Known property names, in contract order: what the typed output keeps. */
   keys: readonly string[];
+  /**
+   * For a value `check` rejected: the first failing property in contract order (zod's issue
+   * order) and why, or the root (`path` []) when the value is not an object.
+   */
+  explain(v: unknown): { path: string[]; missing: boolean; value: unknown } & ({ problem: 'none' } | Problem);
 }
 
 /** Compiles an object schema (draft 2020-12, as z.toJSONSchema emits it) into a boolean check. */
@@ -69,7 +109,7 @@ export function compileObjectCheck(schema: Record<string, unknown>): ObjectCheck
   const root = schema as JsonSchemaNode;
   if (root.type !== 'object' || !root.properties) throw new Error('fastcheck: the root schema must be an object with properties');
   const required = new Set(root.required ?? []);
-  const fields = Object.entries(root.properties).map(([name, node]) => ({ name, required: required.has(name), check: compileNode(node, `$.${name}`) }));
+  const fields = Object.entries(root.properties).map(([name, node]) => ({ name, required: required.has(name), check: compileNode(node, `$.${name}`), explain: explainNode(node) }));
   const check = (v: unknown): v is Record<string, unknown> => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
     const o = v as Record<string, unknown>;
@@ -83,5 +123,18 @@ export function compileObjectCheck(schema: Record<string, unknown>): ObjectCheck
     }
     return true;
   };
-  return { check, keys: fields.map((f) => f.name) };
+  const explain: ObjectCheck['explain'] = (v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return { path: [], missing: false, value: v, problem: 'type', expected: 'object' };
+    const o = v as Record<string, unknown>;
+    for (const f of fields) {
+      const x = o[f.name];
+      if (x === undefined) {
+        if (f.required) return { path: [f.name], missing: true, value: x, problem: 'type', expected: 'value' };
+        continue;
+      }
+      if (!f.check(x)) return { path: [f.name], missing: false, value: x, ...f.explain(x) };
+    }
+    return { path: [], missing: false, value: v, problem: 'none' };
+  };
+  return { check, keys: fields.map((f) => f.name), explain };
 }

@@ -141,17 +141,21 @@ export function validateTelemetry(bytes: Uint8Array | null | undefined, registry
     return reject('malformed_json', '$', `message value is not JSON: ${(err as Error).message}`);
   }
   let event: TelemetryEvent;
-  if (fastCheck().check(parsed)) {
+  const fast = fastCheck();
+  if (fast.check(parsed)) {
     // Same output as zod's: only the contract's keys, in contract order.
     const out: Record<string, unknown> = {};
-    for (const k of fastCheck().keys) {
+    for (const k of fast.keys) {
       const v = parsed[k];
       if (v !== undefined) out[k] = v;
     }
     event = out as TelemetryEvent;
   } else {
+    const why = fast.explain(parsed);
+    if (why.problem !== 'none') return rejectionFromProblem(why);
+    // The fast check and its explanation disagree: let zod decide (never expected; tests compare both).
     const result = CURRENT_CONTRACT.safeParse(parsed);
-    if (!result.success) return rejectionFromIssue(result.error.issues[0]!, parsed, result.error.issues.length);
+    if (!result.success) return zodRejection(result.error.issues[0]!, parsed, result.error.issues.length);
     event = result.data;
   }
   if (!registry.has(event.device_id)) {
@@ -160,7 +164,34 @@ export function validateTelemetry(bytes: Uint8Array | null | undefined, registry
   return { ok: true, event };
 }
 
-function rejectionFromIssue(issue: z.core.$ZodIssue, parsed: unknown, count: number): Rejection {
+function rejectionFromProblem(why: ReturnType<ReturnType<typeof compileObjectCheck>['explain']>): Rejection {
+  const path = pathString(why.path);
+  const field = why.path.length ? path : 'message';
+  if (why.missing) return reject('missing_field', path, `required field ${path} is missing`);
+  switch (why.problem) {
+    case 'type':
+      return reject('wrong_type', path, `${field} must be ${why.expected}, got ${describe(why.value)}`);
+    case 'range': {
+      const name = why.path[why.path.length - 1];
+      const s = name !== undefined && name in SENSORS ? SENSORS[name as SensorName] : undefined;
+      return s
+        ? reject('out_of_physical_range', path, `${path}=${describe(why.value)} is outside the physical range ${s.physical[0]}..${s.physical[1]} ${s.unit}`.trimEnd())
+        : reject('out_of_physical_range', path, `${path}=${describe(why.value)} is outside ${why.min}..${why.max}`);
+    }
+    case 'format':
+      return reject('invalid_format', path, `${path}=${describe(why.value)} is not a valid ${why.format}`);
+    case 'enum':
+      return reject('invalid_value', path, `${path}=${describe(why.value)} must be one of ${why.values.map((v) => describe(v)).join(', ')}`);
+    default:
+      return reject('invalid_value', path, `${path}=${describe(why.value)} is not valid`);
+  }
+}
+
+/**
+ * The rejection zod's first issue maps to: the reference the fast explanation is tested
+ * against (test/unit/models/telemetry.test.ts).
+ */
+export function zodRejection(issue: z.core.$ZodIssue, parsed: unknown, count = 1): Rejection {
   const path = pathString(issue.path);
   const more = count > 1 ? ` (and ${count - 1} more issue${count > 2 ? 's' : ''})` : '';
   const field = issue.path.length ? path : 'message';
@@ -186,13 +217,21 @@ function rejectionFromIssue(issue: z.core.$ZodIssue, parsed: unknown, count: num
     case 'invalid_format':
       return reject('invalid_format', path, `${path}=${describe(value)} is not a valid ${issue.format}${more}`);
     case 'invalid_value':
-      if (value !== null && !issue.values.some((v) => typeof v === typeof value)) {
+      if (!issue.values.some((v) => typeof v === typeof value)) {
         return reject('wrong_type', path, `${path} must be ${typeof issue.values[0]}, got ${describe(value)}${more}`);
       }
       return reject('invalid_value', path, `${path}=${describe(value)} must be one of ${issue.values.map((v) => describe(v)).join(', ')}${more}`);
     default:
       return reject('invalid_value', path, `${path}=${describe(value)}: ${issue.message}${more}`);
   }
+}
+
+/** Validates an already parsed value with zod alone (slow; for tests and diagnostics). */
+export function validateParsedWithZod(parsed: unknown, registry: DeviceLookup): Validation {
+  const result = CURRENT_CONTRACT.safeParse(parsed);
+  if (!result.success) return zodRejection(result.error.issues[0]!, parsed, result.error.issues.length);
+  if (!registry.has(result.data.device_id)) return reject('unknown_device', '$.device_id', `device_id ${describe(result.data.device_id)} is not in the device registry`);
+  return { ok: true, event: result.data };
 }
 
 /** Readings outside their normal operating range: anomalies to flag, never to reject. */

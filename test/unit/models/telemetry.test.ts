@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { validateTelemetry, contractJsonSchema, CURRENT_CONTRACT, MAX_EVENT_BYTES, REJECT_KINDS, TelemetryV1, type Validation } from '../../../models/telemetry.js';
+import { validateTelemetry, validateParsedWithZod, contractJsonSchema, CURRENT_CONTRACT, MAX_EVENT_BYTES, REJECT_KINDS, TelemetryV1, type Validation } from '../../../models/telemetry.js';
 import { TelemetryGenerator } from '../../../simulator/generator.js';
 import { Prng } from '../../../simulator/prng.js';
 
@@ -136,6 +136,9 @@ describe('fast path', () => {
       const zod = CURRENT_CONTRACT.safeParse(mutated);
       expect(fast.ok, JSON.stringify(mutated)).toBe(zod.success);
       if (fast.ok && zod.success) expect(fast.event).toEqual(zod.data);
+      // Rejections: the fast explanation names the same kind and path as zod's first issue.
+      const ref = validateParsedWithZod(mutated, allReg);
+      if (!fast.ok && !ref.ok) expect(`${fast.kind} ${fast.errorPath}`, JSON.stringify(mutated)).toBe(`${ref.kind} ${ref.errorPath}`);
       checked++;
     }
     expect(checked).toBeGreaterThan(2000);
