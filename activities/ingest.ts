@@ -2,6 +2,7 @@
 // failure types. Built by a factory from injected clients so tests can pass real or fake ones.
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { AVG_BYTES_KEY, BatchError, positionsFromSummary, runBatch, type BatchDeps } from '../ingest/batch.js';
+import { TopicNotFoundError } from '../ingest/kafka.js';
 import type { IngestBatchInput, IngestBatchResult, IngestState, ReadIngestStateInput } from '../ingest/types.js';
 
 /** Size assumed before any batch was committed (a healthy event is ~500 bytes). */
@@ -20,7 +21,14 @@ function inActivity(): Context | undefined {
 export function createIngestActivities(deps: IngestActivityDeps) {
   return {
     async readIngestState(input: ReadIngestStateInput): Promise<IngestState> {
-      const [state, watermarks] = await Promise.all([deps.lake.readCommitted(), deps.reader.watermarks(input.topic)]);
+      let watermarks;
+      try {
+        watermarks = await deps.reader.watermarks(input.topic);
+      } catch (err) {
+        if (err instanceof TopicNotFoundError) throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
+        throw err;
+      }
+      const state = await deps.lake.readCommitted();
       const avg = Number(state.summary[AVG_BYTES_KEY]);
       return {
         topic: input.topic,

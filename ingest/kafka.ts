@@ -21,6 +21,14 @@ export interface KafkaMessage {
   headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
+/** The topic does not exist on the cluster: retrying will not help. */
+export class TopicNotFoundError extends Error {
+  override name = 'TopicNotFound';
+  constructor(readonly topic: string, brokers: string[]) {
+    super(`Kafka topic ${JSON.stringify(topic)} does not exist on ${brokers.join(',')}`);
+  }
+}
+
 export interface RangeReader {
   watermarks(topic: string): Promise<PartitionWatermark[]>;
   /** Per partition, the first offset whose timestamp is >= timeMs (the high watermark if none). */
@@ -131,6 +139,7 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
     try {
       return await fn(a);
     } catch (err) {
+      if (err instanceof TopicNotFoundError) throw err;
       if (admin === a) admin = undefined;
       await a.disconnect().catch(() => undefined);
       throw err;
@@ -225,7 +234,10 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
 
   return {
     async watermarks(topic) {
-      const offsets = await withAdmin((a) => a.fetchTopicOffsets(topic));
+      const offsets = await withAdmin(async (a) => {
+        if (!(await a.listTopics()).includes(topic)) throw new TopicNotFoundError(topic, opts.brokers);
+        return a.fetchTopicOffsets(topic);
+      });
       return offsets
         .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
         .sort((x, y) => x.partition - y.partition);

@@ -44,8 +44,17 @@ export function registerRun(program: Command): void {
         return;
       }
       const { waitIngest } = await import('../../workers/client.js');
-      const result = await waitIngest(client, handle.workflowId, (p) => process.stderr.write(`lag ${p.lag}, batches ${p.totals.batches}, rows ${p.totals.rows}, rejects ${p.totals.rejects}\n`));
-      process.stdout.write(JSON.stringify(result) + '\n');
-      await client.connection.close();
+      try {
+        const result = await waitIngest(client, handle.workflowId, (p) => process.stderr.write(`lag ${p.lag}, batches ${p.totals.batches}, rows ${p.totals.rows}, rejects ${p.totals.rejects}\n`));
+        process.stdout.write(JSON.stringify(result) + '\n');
+      } catch (err) {
+        // Name the root cause (e.g. a missing topic) rather than the workflow wrapper.
+        let cause: unknown = err;
+        while (cause instanceof Error && cause.cause) cause = cause.cause;
+        process.stderr.write(`floe: ingest run ${handle.workflowId} failed: ${cause instanceof Error ? cause.message : String(cause)}\n`);
+        process.exitCode = 1;
+      } finally {
+        await client.connection.close();
+      }
     });
 }

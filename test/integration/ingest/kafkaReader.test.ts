@@ -19,6 +19,10 @@ describe.each(['platformatic', 'kafkajs'] as FetchClient[])('kafka range reader 
     await reader?.close();
   });
 
+  it('says which topic does not exist', async () => {
+    await expect(reader.watermarks(`${topic}_missing`)).rejects.toThrow(new RegExp(`topic "${topic}_missing" does not exist`));
+  });
+
   it('reports watermarks per partition', async () => {
     expect(await reader.watermarks(topic)).toEqual([
       { partition: 0, low: 0, high: 1000 },
