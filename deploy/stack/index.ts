@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FloeConfig } from '../config.js';
 import { groupRss, liveRecord, startDetached, stopRecorded } from './process.js';
 import { SERVICES, SERVICE_NAMES, type Service, type ServiceName } from './services.js';
+import { stopWorker } from './worker.js';
 
 export { SERVICE_NAMES, type ServiceName };
 
@@ -165,9 +166,11 @@ export async function status(c: FloeConfig, only?: ServiceName[]): Promise<Servi
   );
 }
 
-export async function down(c: FloeConfig, only?: ServiceName[]): Promise<{ service: ServiceName; result: string }[]> {
+export async function down(c: FloeConfig, only?: ServiceName[]): Promise<{ service: ServiceName | 'worker'; result: string }[]> {
   return withLock(c, async () => {
-    const out = [];
+    const out: { service: ServiceName | 'worker'; result: string }[] = [];
+    // the worker depends on every service: it goes first
+    if (!only?.length) out.push({ service: 'worker', result: await stopWorker(c) });
     for (const s of [...select(only)].reverse()) out.push({ service: s.name, result: await stopRecorded(paths(c, s.name).pid) });
     return out;
   });
