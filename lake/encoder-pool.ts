@@ -74,31 +74,42 @@ export class EncoderPool {
   }
 
   /**
-   * Encodes in a worker (the job's buffers are copied across, a memcpy, so a failed worker
-   * costs nothing but time: the job is then encoded here).
+   * Encodes in a worker. The job's buffers are copied to the worker by postMessage before this
+   * returns (so the caller may reuse them at once); small jobs are encoded here, also before
+   * this returns. If the worker dies before answering, the result says `workerFailed` and the
+   * caller must rebuild the job (its buffers may have been reused); workers are not used again.
    */
-  async encode(job: EncodeJob): Promise<EncodeResult> {
+  encode(job: EncodeJob): Promise<EncodeResult> {
     if (this.failed || job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS) {
       this.stats.inline++;
-      return encodeParquet(job);
+      return Promise.resolve(encodeParquet(job));
     }
+    let slot: Slot;
     try {
-      const slot = this.pick();
-      const id = this.nextId++;
-      const r = await new Promise<EncodeResult>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        slot.busy++;
-        slot.worker.ref();
-        slot.worker.postMessage({ id, job });
-      });
-      this.stats.worker++;
-      return r;
+      slot = this.pick();
     } catch {
-      // The worker died or could not load its module: stop using workers in this process.
       this.failed = true;
-      this.stats.workerFailures++;
-      return encodeParquet(job);
+      this.stats.inline++;
+      return Promise.resolve(encodeParquet(job));
     }
+    const id = this.nextId++;
+    const answer = new Promise<EncodeResult>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.busy++;
+      slot.worker.ref();
+      slot.worker.postMessage({ id, job });
+    });
+    return answer.then(
+      (r) => {
+        this.stats.worker++;
+        return r;
+      },
+      (e: unknown) => {
+        this.failed = true;
+        this.stats.workerFailures++;
+        return { ok: false, message: `Parquet encoder worker failed: ${e instanceof Error ? e.message : String(e)}`, workerFailed: true } as const;
+      },
+    );
   }
 }
 

@@ -38,7 +38,7 @@ export interface EncodeJob {
 
 export type EncodeResult =
   | { ok: true; bytes: Uint8Array; columnSizes: [number, number][] }
-  | { ok: false; message: string };
+  | { ok: false; message: string; /** The worker died before answering: the job was not encoded. */ workerFailed?: true };
 
 const FIELD_ID_KEY = 'PARQUET:field_id';
 

@@ -138,4 +138,16 @@ describe('Parquet writer: fast column paths', () => {
     expect(pooled.metrics).toEqual(inline.metrics);
     expect(pooled.recordCount).toBe(60_000);
   });
+
+  it('builds the next file while earlier ones are still encoding without mixing their columns up', async () => {
+    const make = (seed: number) => Array.from({ length: 60_000 }, (_, i) => ({ id: BigInt(i * seed), ts: new Date(seed * 1e9 + i), txt: `s${seed}-${i % 91}`, n: (i * seed) % 1000 }));
+    const batches = [make(1), make(7), make(13)];
+    const pending = batches.map((rows) => writeParquetAsync(s, rows, ctx)); // built back to back, not awaited
+    const results = await Promise.all(pending);
+    results.forEach((r, k) => {
+      const inline = writeParquet(s, batches[k]!, ctx);
+      expect(Buffer.from(r.bytes).equals(Buffer.from(inline.bytes))).toBe(true);
+      expect(r.metrics).toEqual(inline.metrics);
+    });
+  });
 });
