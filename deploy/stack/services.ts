@@ -86,6 +86,11 @@ const temporal: Service = {
   },
 };
 
+async function s3Client(c: FloeConfig, maxAttempts?: number) {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  return new S3Client({ endpoint: c.s3.endpoint, region: c.s3.region, forcePathStyle: true, credentials: { accessKeyId: c.s3.accessKeyId, secretAccessKey: c.s3.secretAccessKey }, maxAttempts });
+}
+
 const s3: Service = {
   name: 's3',
   startTimeoutSeconds: 60,
@@ -112,8 +117,8 @@ const s3: Service = {
     };
   },
   async probe(c) {
-    const { S3Client, HeadBucketCommand } = await import('@aws-sdk/client-s3');
-    const client = new S3Client({ endpoint: c.s3.endpoint, region: c.s3.region, forcePathStyle: true, credentials: { accessKeyId: c.s3.accessKeyId, secretAccessKey: c.s3.secretAccessKey }, maxAttempts: 1 });
+    const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
+    const client = await s3Client(c, 1);
     try {
       await client.send(new HeadBucketCommand({ Bucket: c.s3.bucket }), { abortSignal: AbortSignal.timeout(5000) });
     } finally {
@@ -121,8 +126,8 @@ const s3: Service = {
     }
   },
   async bootstrap(c) {
-    const { S3Client, CreateBucketCommand, HeadBucketCommand } = await import('@aws-sdk/client-s3');
-    const client = new S3Client({ endpoint: c.s3.endpoint, region: c.s3.region, forcePathStyle: true, credentials: { accessKeyId: c.s3.accessKeyId, secretAccessKey: c.s3.secretAccessKey } });
+    const { CreateBucketCommand, HeadBucketCommand } = await import('@aws-sdk/client-s3');
+    const client = await s3Client(c);
     try {
       await client.send(new HeadBucketCommand({ Bucket: c.s3.bucket })).catch(() => client.send(new CreateBucketCommand({ Bucket: c.s3.bucket })));
     } finally {
