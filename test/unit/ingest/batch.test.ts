@@ -230,3 +230,36 @@ describe('helpers', () => {
     expect(hourOf(Date.parse('2026-03-04T05:59:59.999+01:00'))).toBe('2026-03-04T04');
   });
 });
+
+describe('runBatch fast path', () => {
+  /** A value as the lake stores it (Date -> epoch µs, long numbers -> bigint). */
+  const stored = (rows: Record<string, unknown>[]) =>
+    rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? BigInt(v.getTime()) * 1000n : typeof v === 'number' && (k === '_offset' || k === 'sequence_number') ? BigInt(v) : v])));
+
+  it('writes the same files, rows (in the same order) and rejects as the validator-only path', async () => {
+    const evs = (p: number) => [
+      event('dev-1', '2026-01-01T10:15:00Z', { sequence_number: p }),
+      'not json',
+      event('dev-1', '2026-01-01T11:59:59.999123+00:00'),
+      event('ghost', '2026-01-01T10:21:00Z'),
+      event('dev-1', '2026-01-01T09:00:00+02:00', { gateway_id: 'gw', pm25: null }),
+      event('dev-1', '2026-01-01T10:22:00Z', { temperature: 9999 }),
+      event('dev-1', '2026-01-01T10:16:00Z'),
+    ];
+    const topic = topicOf([evs(0), evs(1), evs(2)]);
+    const ranges = [0, 1, 2].map((partition) => ({ partition, from: 0, to: 7 }));
+    const fastLake = new FakeLake();
+    const slowLake = new FakeLake();
+    const a = await runBatch({ ...deps(new FakeReader(topic), fastLake), fastPath: true }, input(ranges));
+    const b = await runBatch({ ...deps(new FakeReader(topic), slowLake), fastPath: false }, input(ranges));
+    expect({ ...a, timings: undefined }).toEqual({ ...b, timings: undefined });
+    expect(a.rows).toBe(12);
+    expect(a.rejects).toBe(9);
+    const files = (l: FakeLake) => l.commits[0]!.raw.map((f) => ({ name: f.name, rows: stored(f.rows) }));
+    expect(files(fastLake)).toEqual(files(slowLake));
+    expect(fastLake.rows('dlq')).toEqual(slowLake.rows('dlq'));
+    // Rows of a file stay in partition, then offset order.
+    const tenOClock = fastLake.commits[0]!.raw.find((f) => f.name.includes('20260101T10'))!;
+    expect(tenOClock.rows.map((r) => `${r._partition}@${r._offset}`)).toEqual(['0@0', '0@6', '1@0', '1@6', '2@0', '2@6']);
+  });
+});

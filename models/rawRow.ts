@@ -1,0 +1,132 @@
+// The ingestion hot path from Kafka bytes to a RAW row, in one pass: decode (UTF-8 checked by
+// the decoder itself), JSON.parse, the compiled contract check, the registry lookup, and a RAW
+// row object of one fixed shape built straight from the parsed value. No intermediate event
+// object, no per-row BigInt, no regex for the timestamp, and the event hour comes back as a
+// number. Only messages it can accept with certainty are accepted here: anything else (empty,
+// oversized, not UTF-8, not JSON, failing the contract or the registry) returns `undefined`,
+// and the caller asks validateTelemetry() for the exact rejection. A differential test
+// (test/unit/models/rawRow.test.ts) proves rows equal toRawRow(validateTelemetry(...)) and that
+// nothing validateTelemetry rejects is accepted here.
+import { compileObjectCheck } from './fastcheck.js';
+import { contractJsonSchema, CURRENT_VERSION, MAX_EVENT_BYTES, type DeviceLookup } from './telemetry.js';
+import { isoToMicros, RAW_TELEMETRY } from './tables.js';
+
+/**
+ * A RAW row as the lake writer takes it: event_ts and _ingested_at as a Date when exact to the
+ * millisecond (bigint microseconds otherwise), _offset and sequence_number as safe integers.
+ */
+export type FastRawRow = Record<string, string | number | bigint | Date | null>;
+
+export interface RawPosition {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Shared by every row of a batch (the lake reads it, never mutates it). */
+  ingestedAt: Date | bigint;
+}
+
+export interface FastAccepted {
+  row: FastRawRow;
+  /** Hours since the epoch of event_ts (its RAW hour partition). */
+  hour: number;
+  eventId: string;
+}
+
+const HOUR_MS = 3_600_000;
+const HOUR_MICROS = 3_600_000_000n;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+let compiled: ReturnType<typeof compileObjectCheck> | undefined;
+const check = (): ReturnType<typeof compileObjectCheck> => (compiled ??= compileObjectCheck(contractJsonSchema(CURRENT_VERSION)));
+
+/** The RAW columns this builder fills, in table order (a test compares them with RAW_TELEMETRY). */
+export const FAST_ROW_COLUMNS = [
+  'event_id', 'device_id', 'device_type', 'building_id', 'floor', 'zone', 'event_ts', 'firmware_version', 'status',
+  'temperature', 'humidity', 'pressure', 'air_quality_index', 'pm25', 'noise_level', 'illuminance', 'vibration',
+  'power_kw', 'voltage', 'current', 'power_factor', 'energy_kwh', 'battery_level', 'signal_strength',
+  'sequence_number', 'gateway_id', '_topic', '_partition', '_offset', '_ingested_at',
+] as const;
+
+/**
+ * Milliseconds of an ISO timestamp that the contract already accepted, or NaN when it has more
+ * than three fraction digits (then only bigint microseconds are exact).
+ */
+function exactMillis(ts: string): number {
+  const dot = ts.indexOf('.', 19);
+  if (dot !== -1) {
+    let end = dot + 1;
+    while (end < ts.length && ts.charCodeAt(end) >= 48 && ts.charCodeAt(end) <= 57) end++;
+    if (end - dot - 1 > 3) return NaN;
+  }
+  return Date.parse(ts);
+}
+
+/**
+ * The RAW row of a message the contract and registry accept, or undefined (then the caller
+ * must run validateTelemetry for the verdict and the exact rejection).
+ */
+export function fastRawRow(bytes: Uint8Array | null | undefined, registry: DeviceLookup, at: RawPosition): FastAccepted | undefined {
+  if (!bytes || bytes.length === 0 || bytes.length > MAX_EVENT_BYTES) return undefined;
+  let o: unknown;
+  try {
+    o = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (!check().check(o)) return undefined;
+  const e = o as Record<string, string | number | null | undefined>;
+  const deviceId = e.device_id as string;
+  if (!registry.has(deviceId)) return undefined;
+  const ts = e.event_ts as string;
+  const ms = exactMillis(ts);
+  let eventTs: Date | bigint;
+  let hour: number;
+  if (Number.isNaN(ms)) {
+    eventTs = isoToMicros(ts);
+    const micros = eventTs;
+    hour = Number(micros >= 0n ? micros / HOUR_MICROS : -((-micros + HOUR_MICROS - 1n) / HOUR_MICROS));
+  } else {
+    eventTs = new Date(ms);
+    hour = Math.floor(ms / HOUR_MS);
+  }
+  const eventId = e.event_id as string;
+  const row: FastRawRow = {
+    event_id: eventId,
+    device_id: deviceId,
+    device_type: e.device_type as string,
+    building_id: e.building_id as string,
+    floor: e.floor as number,
+    zone: e.zone as string,
+    event_ts: eventTs,
+    firmware_version: e.firmware_version as string,
+    status: e.status as string,
+    temperature: e.temperature ?? null,
+    humidity: e.humidity ?? null,
+    pressure: e.pressure ?? null,
+    air_quality_index: e.air_quality_index ?? null,
+    pm25: e.pm25 ?? null,
+    noise_level: e.noise_level ?? null,
+    illuminance: e.illuminance ?? null,
+    vibration: e.vibration ?? null,
+    power_kw: e.power_kw ?? null,
+    voltage: e.voltage ?? null,
+    current: e.current ?? null,
+    power_factor: e.power_factor ?? null,
+    energy_kwh: e.energy_kwh ?? null,
+    battery_level: e.battery_level ?? null,
+    signal_strength: e.signal_strength ?? null,
+    sequence_number: e.sequence_number ?? null,
+    gateway_id: e.gateway_id ?? null,
+    _topic: at.topic,
+    _partition: at.partition,
+    _offset: at.offset,
+    _ingested_at: at.ingestedAt,
+  };
+  return { row, hour, eventId };
+}
+
+/** Columns of RAW the fast row must cover exactly (checked once, at first use, and by a test). */
+export function fastRowColumnsMatchRaw(): boolean {
+  const raw = RAW_TELEMETRY.columns.map((c) => c.name);
+  return raw.length === FAST_ROW_COLUMNS.length && raw.every((n, i) => n === FAST_ROW_COLUMNS[i]);
+}
