@@ -51,9 +51,11 @@ const utf8 = new TextEncoder();
  * buildColumns call, which writeParquet and writeParquetAsync do synchronously.
  */
 class ColumnArena {
-  private readonly buffers: ArrayBuffer[] = [];
+  private readonly buffers: (ArrayBuffer | undefined)[] = [];
   private next = 0;
-  private static readonly MAX_RETAINED_BYTES = 64 * 2 ** 20;
+  private retained = 0;
+  /** Kept between writes at most this much (a 250k-row telemetry file needs ~35 MiB). */
+  private static readonly MAX_RETAINED_BYTES = 256 * 2 ** 20;
 
   reset(): void {
     this.next = 0;
@@ -68,7 +70,11 @@ class ColumnArena {
       return have;
     }
     const fresh = new ArrayBuffer(Math.max(bytes, 1024));
-    if (bytes <= ColumnArena.MAX_RETAINED_BYTES) this.buffers[slot] = fresh;
+    const retainedAfter = this.retained - (have?.byteLength ?? 0) + fresh.byteLength;
+    if (retainedAfter <= ColumnArena.MAX_RETAINED_BYTES) {
+      this.buffers[slot] = fresh;
+      this.retained = retainedAfter;
+    }
     return fresh;
   }
 
