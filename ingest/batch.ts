@@ -199,13 +199,14 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     let eventId: string;
     pos.partition = m.partition;
     pos.offset = m.offset;
-    const accepted = fast ? fastRawRow(m.value, deps.registry, pos) : undefined;
-    if (accepted) {
-      ({ row, hour, eventId } = accepted);
+    const f = fast ? fastRawRow(m.value, deps.registry, pos) : undefined;
+    if (f?.ok) {
+      ({ row, hour, eventId } = f);
     } else {
-      // Not certainly valid: the contract's own validator decides, and explains a rejection.
+      // Rejected by the fast path (with validateTelemetry's own words), or not decided there:
+      // then the contract's validator decides.
       const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
-      const v = deps.validate(m.value, deps.registry);
+      const v = f ?? deps.validate(m.value, deps.registry);
       if (!v.ok) {
         dlq.push(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
         continue;

@@ -2,13 +2,13 @@
 // the decoder itself), JSON.parse, the compiled contract check, the registry lookup, and a RAW
 // row object of one fixed shape built straight from the parsed value. No intermediate event
 // object, no per-row BigInt, no regex for the timestamp, and the event hour comes back as a
-// number. Only messages it can accept with certainty are accepted here: anything else (empty,
-// oversized, not UTF-8, not JSON, failing the contract or the registry) returns `undefined`,
-// and the caller asks validateTelemetry() for the exact rejection. A differential test
-// (test/unit/models/rawRow.test.ts) proves rows equal toRawRow(validateTelemetry(...)) and that
-// nothing validateTelemetry rejects is accepted here.
+// number. A message it does not accept gets the rejection validateTelemetry() gives it, from
+// the same helpers, without decoding and parsing it a second time (and without capturing
+// stack traces for the parse errors of malformed messages). A differential test
+// (test/unit/models/rawRow.test.ts) proves rows equal toRawRow(validateTelemetry(...)) and
+// rejections equal validateTelemetry's.
 import { compileObjectCheck } from './fastcheck.js';
-import { contractJsonSchema, CURRENT_VERSION, MAX_EVENT_BYTES, type DeviceLookup } from './telemetry.js';
+import { contractJsonSchema, CURRENT_VERSION, MAX_EVENT_BYTES, malformedJson, notUtf8, unknownDevice, validateParsedTelemetry, validateTelemetry, type DeviceLookup, type Rejection } from './telemetry.js';
 import { isoToMicros, RAW_TELEMETRY } from './tables.js';
 
 /**
@@ -26,6 +26,7 @@ export interface RawPosition {
 }
 
 export interface FastAccepted {
+  ok: true;
   row: FastRawRow;
   /** Hours since the epoch of event_ts (its RAW hour partition). */
   hour: number;
@@ -62,21 +63,38 @@ function exactMillis(ts: string): number {
 }
 
 /**
- * The RAW row of a message the contract and registry accept, or undefined (then the caller
- * must run validateTelemetry for the verdict and the exact rejection).
+ * The RAW row of a message the contract and registry accept, or its rejection exactly as
+ * validateTelemetry() words it. `undefined` only in the case validateTelemetry settles with zod
+ * (its compiled check and explanation disagree, never seen): then ask validateTelemetry.
  */
-export function fastRawRow(bytes: Uint8Array | null | undefined, registry: DeviceLookup, at: RawPosition): FastAccepted | undefined {
-  if (!bytes || bytes.length === 0 || bytes.length > MAX_EVENT_BYTES) return undefined;
+export function fastRawRow(bytes: Uint8Array | null | undefined, registry: DeviceLookup, at: RawPosition): FastAccepted | Rejection | undefined {
+  if (!bytes || bytes.length === 0 || bytes.length > MAX_EVENT_BYTES) return validateTelemetry(bytes, registry) as Rejection;
   let o: unknown;
+  // Parse errors are only ever read for their message: no stack trace to capture (~20 µs each).
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    o = JSON.parse(decoder.decode(bytes));
-  } catch {
-    return undefined;
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      return notUtf8(bytes);
+    }
+    try {
+      o = JSON.parse(text);
+    } catch (err) {
+      return malformedJson(err);
+    }
+  } finally {
+    Error.stackTraceLimit = limit;
   }
-  if (!check().check(o)) return undefined;
+  if (!check().check(o)) {
+    const v = validateParsedTelemetry(o, registry);
+    return v.ok ? undefined : v;
+  }
   const e = o as Record<string, string | number | null | undefined>;
   const deviceId = e.device_id as string;
-  if (!registry.has(deviceId)) return undefined;
+  if (!registry.has(deviceId)) return unknownDevice(deviceId);
   const ts = e.event_ts as string;
   const ms = exactMillis(ts);
   let eventTs: Date | bigint;
@@ -122,7 +140,7 @@ export function fastRawRow(bytes: Uint8Array | null | undefined, registry: Devic
     _offset: at.offset,
     _ingested_at: at.ingestedAt,
   };
-  return { row, hour, eventId };
+  return { ok: true, row, hour, eventId };
 }
 
 /** Columns of RAW the fast row must cover exactly (checked once, at first use, and by a test). */

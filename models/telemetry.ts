@@ -133,13 +133,36 @@ export function validateTelemetry(bytes: Uint8Array | null | undefined, registry
   if (bytes.length > MAX_EVENT_BYTES) {
     return reject('oversized', '$', `message value is ${bytes.length} bytes, limit is ${MAX_EVENT_BYTES}`);
   }
-  if (!isUtf8(bytes)) return reject('not_utf8', '$', `message value (${bytes.length} bytes) is not valid UTF-8`);
+  if (!isUtf8(bytes)) return notUtf8(bytes);
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(bytes));
   } catch (err) {
-    return reject('malformed_json', '$', `message value is not JSON: ${(err as Error).message}`);
+    return malformedJson(err);
   }
+  return validateParsedTelemetry(parsed, registry);
+}
+
+/** The rejection of a value that is not UTF-8 (shared with the ingestion fast path, models/rawRow.ts). */
+export function notUtf8(bytes: Uint8Array): Rejection {
+  return reject('not_utf8', '$', `message value (${bytes.length} bytes) is not valid UTF-8`);
+}
+
+/** The rejection of a value JSON.parse refused with `err`. */
+export function malformedJson(err: unknown): Rejection {
+  return reject('malformed_json', '$', `message value is not JSON: ${(err as Error).message}`);
+}
+
+/** The rejection of a contract-valid event whose device is not registered. */
+export function unknownDevice(deviceId: string): Rejection {
+  return reject('unknown_device', '$.device_id', `device_id ${describe(deviceId)} is not in the device registry`);
+}
+
+/**
+ * The second half of validateTelemetry: a value JSON.parse returned, against the contract and
+ * the registry.
+ */
+export function validateParsedTelemetry(parsed: unknown, registry: DeviceLookup): Validation {
   let event: TelemetryEvent;
   const fast = fastCheck();
   if (fast.check(parsed)) {
@@ -158,9 +181,7 @@ export function validateTelemetry(bytes: Uint8Array | null | undefined, registry
     if (!result.success) return zodRejection(result.error.issues[0]!, parsed, result.error.issues.length);
     event = result.data;
   }
-  if (!registry.has(event.device_id)) {
-    return reject('unknown_device', '$.device_id', `device_id ${describe(event.device_id)} is not in the device registry`);
-  }
+  if (!registry.has(event.device_id)) return unknownDevice(event.device_id);
   return { ok: true, event };
 }
 

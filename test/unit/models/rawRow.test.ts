@@ -31,13 +31,20 @@ function reference(bytes: Uint8Array, registry: { has(id: string): boolean }, pa
 function compare(bytes: Uint8Array, registry: { has(id: string): boolean }, offset: number): 'accepted' | 'declined' {
   const ref = reference(bytes, registry, 3, offset);
   const fast = fastRawRow(bytes, registry, { topic: 't', partition: 3, offset, ingestedAt: new Date(INGESTED_MS) });
-  if (!fast) return 'declined';
+  const limit = Error.stackTraceLimit;
+  if (!fast) throw new Error(`not decided by the fast path: ${Buffer.from(bytes).toString('utf8').slice(0, 200)}`);
+  if (!fast.ok) {
+    // The very rejection validateTelemetry gives.
+    expect(fast).toEqual(ref);
+    return 'declined';
+  }
   // Never accept what the contract rejects; the same row and hour when both accept.
   expect(ref.ok, Buffer.from(bytes).toString('utf8')).toBe(true);
   if (!ref.ok) return 'accepted';
   expect(stored(fast.row)).toEqual(stored(ref.row));
   expect(Object.keys(fast.row)).toEqual(RAW_TELEMETRY.columns.map((c) => c.name));
   expect(fast.eventId).toBe(ref.eventId);
+  expect(Error.stackTraceLimit).toBe(limit);
   expect(fast.hour).toBe(Math.floor(Number(ref.row.event_ts as bigint) / 3_600_000_000));
   return 'accepted';
 }
@@ -102,8 +109,10 @@ describe('fastRawRow', () => {
     ['a JSON array', enc('[1,2]')],
     ['empty', new Uint8Array(0)],
     ['an unknown device', enc({ event_id: '0b6f2c9e-3f0a-4c1e-9a53-1f7e2b9c1d00', device_id: 'nobody', device_type: 'hvac_unit', building_id: 'b', floor: 1, zone: 'z', event_ts: '2025-01-01T00:00:00Z', firmware_version: '1.0.0', status: 'ok' })],
-  ])('declines %s (validateTelemetry explains it)', (_name, bytes) => {
-    expect(fastRawRow(bytes, new Set(['dev-1']), { topic: 't', partition: 0, offset: 0, ingestedAt: new Date(0) })).toBeUndefined();
+    ['oversized', enc(`"${'x'.repeat(20_000)}"`)],
+    ['a BOM and then JSON that fails the contract', Uint8Array.from([0xef, 0xbb, 0xbf, ...enc('{"event_id":1}')])],
+  ])('rejects %s as validateTelemetry does', (_name, bytes) => {
+    expect(compare(bytes, new Set(['dev-1']), 0)).toBe('declined');
     expect(validateTelemetry(bytes, new Set(['dev-1'])).ok).toBe(false);
   });
 });
