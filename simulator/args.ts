@@ -94,6 +94,7 @@ export function parseProduceOptions(o: ProduceCliOptions, config: FloeConfig, no
   const compression = (o.compression ?? (client === 'kafkajs' ? 'gzip' : DEFAULT_COMPRESSION)) as Compression;
   if (!COMPRESSIONS.includes(compression)) throw bad('--compression', o.compression, `must be one of ${COMPRESSIONS.join(', ')}`);
   if (client === 'kafkajs' && (compression === 'lz4' || compression === 'snappy')) throw bad('--compression', compression, 'kafkajs supports only none and gzip');
+  if (client === 'direct' && compression === 'gzip') throw bad('--compression', compression, 'the direct client supports none, lz4 and snappy');
   const batchSize = positiveInt('--batch-size', o.batchSize ?? '10000', 1_000_000);
   const seed = o.seed ?? String(Math.floor(now()));
   if (seed.trim() === '') throw bad('--seed', o.seed, 'must not be empty');

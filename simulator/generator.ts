@@ -30,17 +30,52 @@ export interface GeneratorOptions {
   stepMs: number;
 }
 
-export interface GeneratedMessage {
-  key: Buffer;
-  value: Buffer;
-  contract: 'v1' | 'v2';
-  label: Label;
-  /** Set for messages that must land in RAW. */
-  eventId?: string;
-  /** For RAW-bound messages: readings outside their normal range. */
-  anomalies?: SensorName[];
-  /** For invalid messages: the JSON path validation must report. */
-  expectedErrorPath?: string;
+/**
+ * One generated message. Healthy events are kept as text (ASCII JSON) so a Kafka client can
+ * encode them straight into its batch; `value` makes the bytes on demand.
+ */
+export class GeneratedMessage {
+  private bytes: Buffer | undefined;
+
+  constructor(
+    readonly key: Buffer,
+    /** The message as JSON text, or undefined when it exists only as bytes. */
+    readonly text: string | undefined,
+    bytes: Buffer | undefined,
+    readonly contract: 'v1' | 'v2',
+    readonly label: Label,
+    /** Set for messages that must land in RAW. */
+    readonly eventId?: string,
+    /** For RAW-bound messages: readings outside their normal range. */
+    readonly anomalies?: SensorName[],
+    /** For invalid messages: the JSON path validation must report. */
+    readonly expectedErrorPath?: string,
+  ) {
+    this.bytes = bytes;
+  }
+
+  static ofBytes(key: Buffer, value: Buffer, contract: 'v1' | 'v2', label: Label, expectedErrorPath: string): GeneratedMessage {
+    return new GeneratedMessage(key, undefined, value, contract, label, undefined, undefined, expectedErrorPath);
+  }
+
+  /** The message bytes (UTF-8 of `text` for healthy events). */
+  get value(): Buffer {
+    return (this.bytes ??= Buffer.from(this.text!));
+  }
+
+  /** What goes on the wire: the text (for clients that encode strings in place), else the bytes. */
+  get payload(): string | Buffer {
+    return this.text ?? this.bytes!;
+  }
+
+  get byteLength(): number {
+    return this.bytes ? this.bytes.length : Buffer.byteLength(this.text!);
+  }
+
+  /** The same message, resent under another label (the duplicate edge case). */
+  relabel(label: Label): GeneratedMessage {
+    return new GeneratedMessage(this.key, this.text, this.bytes, this.contract, label, this.eventId, this.anomalies, this.expectedErrorPath);
+  }
 }
 
 /** Readings a device's physics derive rather than draw (and that anomalies never target). */
@@ -63,6 +98,10 @@ interface DeviceState {
   normalHi: Float64Array;
   /** Decimal places each reading is written with. */
   decimals: Uint8Array;
+  /** Physical range and rounding scale (0: integer) per sensor: roundReading without lookups by name. */
+  physLo: Float64Array;
+  physHi: Float64Array;
+  roundScale: Float64Array;
   drawn: readonly number[];
   iVoltage: number;
   iPower: number;
@@ -88,6 +127,17 @@ function roundReading(name: SensorName, v: number): number {
   const clamped = v < lo ? lo : v > hi ? hi : v;
   if (spec.integer) return Math.round(clamped);
   const scale = name === 'power_factor' || name === 'energy_kwh' ? 1000 : 100;
+  const r = Math.round(clamped * scale) / scale;
+  return r < lo ? lo : r > hi ? hi : r;
+}
+
+/** roundReading for sensor `i` of a device, from its precomputed range and scale (same arithmetic). */
+function roundAt(st: DeviceState, i: number, v: number): number {
+  const lo = st.physLo[i]!;
+  const hi = st.physHi[i]!;
+  const clamped = v < lo ? lo : v > hi ? hi : v;
+  const scale = st.roundScale[i]!;
+  if (scale === 0) return Math.round(clamped);
   const r = Math.round(clamped * scale) / scale;
   return r < lo ? lo : r > hi ? hi : r;
 }
@@ -123,7 +173,13 @@ export class TelemetryGenerator {
     const normalLo = new Float64Array(n);
     const normalHi = new Float64Array(n);
     const decimals = new Uint8Array(n);
+    const physLo = new Float64Array(n);
+    const physHi = new Float64Array(n);
+    const roundScale = new Float64Array(n);
     sensors.forEach((name, i) => {
+      physLo[i] = SENSORS[name].physical[0];
+      physHi[i] = SENSORS[name].physical[1];
+      roundScale[i] = SENSORS[name].integer ? 0 : name === 'power_factor' || name === 'energy_kwh' ? 1000 : 100;
       normalLo[i] = SENSORS[name].normal[0];
       normalHi[i] = SENSORS[name].normal[1];
       decimals[i] = SENSORS[name].integer ? 0 : name === 'power_factor' || name === 'energy_kwh' ? 3 : 2;
@@ -147,6 +203,9 @@ export class TelemetryGenerator {
       normalLo,
       normalHi,
       decimals,
+      physLo,
+      physHi,
+      roundScale,
       drawn,
       iVoltage: sensors.indexOf('voltage'),
       iPower: sensors.indexOf('power_kw'),
@@ -218,12 +277,12 @@ export class TelemetryGenerator {
   /** Healthy readings into st.values: mean + drift (mean-reverting at the recalibration rate) + jitter. */
   private draw(st: DeviceState): void {
     const r = this.rnd;
-    const { values, drift, mean, sigma, sensors } = st;
+    const { values, drift, mean, sigma } = st;
     for (const i of st.drawn) {
       // Drift carries half the variance, jitter the other half, so each reading is N(mean, sigma).
       const d = drift[i]! * (1 - RECALIBRATION_RATE) + r.normal() * DRIFT_SIGMA;
       drift[i] = d;
-      values[i] = roundReading(sensors[i]!, mean[i]! + sigma[i]! * (d + r.normal() * Math.SQRT1_2));
+      values[i] = roundAt(st, i, mean[i]! + sigma[i]! * (d + r.normal() * Math.SQRT1_2));
     }
     if (st.stuck) {
       values[st.stuck.index] = st.stuck.value;
@@ -238,10 +297,10 @@ export class TelemetryGenerator {
     const voltage = st.iVoltage >= 0 ? values[st.iVoltage]! : 230;
     const power = st.iPower >= 0 ? values[st.iPower]! : 0;
     const pf = st.iPf >= 0 ? values[st.iPf]! : 0.92;
-    if (st.iCurrent >= 0) values[st.iCurrent] = roundReading('current', voltage > 0 && pf > 0 ? (power * 1000) / (voltage * pf) : 0);
+    if (st.iCurrent >= 0) values[st.iCurrent] = roundAt(st, st.iCurrent, voltage > 0 && pf > 0 ? (power * 1000) / (voltage * pf) : 0);
     if (st.iEnergy >= 0) {
       st.energyKwh += (power * this.options.stepMs * this.states.length) / 3_600_000;
-      values[st.iEnergy] = roundReading('energy_kwh', st.energyKwh);
+      values[st.iEnergy] = roundAt(st, st.iEnergy, st.energyKwh);
     }
     if (st.iBattery >= 0) {
       // Healthy batteries get swapped before they leave the normal range; a failing one runs flat first.
@@ -251,7 +310,7 @@ export class TelemetryGenerator {
       } else {
         st.battery = Math.max(0, st.battery - this.rnd.uniform(0, 2 * st.batteryDrain));
       }
-      values[st.iBattery] = roundReading('battery_level', st.battery);
+      values[st.iBattery] = roundAt(st, st.iBattery, st.battery);
     }
   }
 
@@ -299,14 +358,8 @@ export class TelemetryGenerator {
   private raw(st: DeviceState, label: Label, eventMs: number, arrivalMs: number, status: string, withReadings = true): GeneratedMessage {
     const eventId = this.rnd.uuid();
     st.lastEventMs = Math.max(st.lastEventMs, arrivalMs);
-    return {
-      key: st.key,
-      value: Buffer.from(this.json(st, eventId, eventMs, status, withReadings)),
-      contract: st.device.contractVersion === 2 ? 'v2' : 'v1',
-      label,
-      eventId,
-      anomalies: withReadings ? this.anomaliesOf(st) : NONE,
-    };
+    const text = this.json(st, eventId, eventMs, status, withReadings);
+    return new GeneratedMessage(st.key, text, undefined, st.device.contractVersion === 2 ? 'v2' : 'v1', label, eventId, withReadings ? this.anomaliesOf(st) : NONE);
   }
 
   private generateFor(st: DeviceState, eventMs: number, label: Label): GeneratedMessage {
@@ -378,7 +431,7 @@ export class TelemetryGenerator {
         return this.raw(st, label, eventMs - r.uniform(1, 6) * 3_600_000, eventMs, this.statusFor(st));
       case 'duplicate': {
         const prev = st.lastRawMessage ?? this.lastRawGlobal;
-        if (prev) return { ...prev, label };
+        if (prev) return prev.relabel(label);
         // Nothing sent yet to duplicate: the first message cannot be a resend.
         return this.edgeCase(st, eventMs, 'late');
       }
@@ -403,7 +456,7 @@ export class TelemetryGenerator {
     const e = JSON.parse(text) as Record<string, unknown>;
     const key = st.key;
     const contract = st.device.contractVersion === 2 ? 'v2' : 'v1';
-    const out = (value: Buffer, expectedErrorPath: string, k: Buffer = key): GeneratedMessage => ({ key: k, value, contract, label, expectedErrorPath });
+    const out = (value: Buffer, expectedErrorPath: string, k: Buffer = key): GeneratedMessage => GeneratedMessage.ofBytes(k, value, contract, label, expectedErrorPath);
     switch (kind) {
       case 'malformed_json':
         // Any proper prefix of a JSON object is not JSON.

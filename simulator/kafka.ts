@@ -4,16 +4,21 @@
 // bench/simulator.ts measures both; DEFAULT_CLIENT is the faster one on this machine.
 import { Kafka, CompressionTypes, logLevel, type Producer as KafkajsProducer, type Admin } from 'kafkajs';
 import { Worker } from 'node:worker_threads';
-import { Producer as PlatformaticProducer, compatibilityPartitioner, murmur2 } from '@platformatic/kafka';
+import { Producer as PlatformaticProducer, compatibilityPartitioner } from '@platformatic/kafka';
+import { DirectSink } from './direct-producer.js';
 
-/** `platformatic-thread` sends from a worker thread (measured slower on the loaded 2-core machine; kept to re-measure). */
-export const KAFKA_CLIENTS = ['platformatic', 'platformatic-thread', 'kafkajs'] as const;
+/**
+ * `direct`: floe's own lean producer (direct-producer.ts), records encoded in place; `platformatic`
+ * and `platformatic-thread` (sender on a worker thread) and `kafkajs`: general clients, kept to
+ * re-measure against (bench/simulator.ts).
+ */
+export const KAFKA_CLIENTS = ['direct', 'platformatic', 'platformatic-thread', 'kafkajs'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 export const COMPRESSIONS = ['none', 'gzip', 'lz4', 'snappy'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
 /** Picked by measurement (bench/simulator.ts; figures in the issue report). */
-export const DEFAULT_CLIENT: KafkaClientName = 'platformatic';
+export const DEFAULT_CLIENT: KafkaClientName = 'direct';
 export const DEFAULT_COMPRESSION: Compression = 'lz4';
 
 export interface OutgoingMessage {
@@ -24,10 +29,7 @@ export interface OutgoingMessage {
   partition?: number;
 }
 
-/** The partition the Java client (and both clients here) pick for a key: murmur2, positive, modulo. */
-export function keyPartition(key: Buffer, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
-}
+export { keyPartition } from './partition.js';
 
 /** Something messages can be sent to in batches: Kafka, or a test's array. */
 export interface MessageSink {
@@ -79,6 +81,10 @@ export async function topicEndOffsets(brokers: string[], topic: string): Promise
 }
 
 export async function createSink(client: KafkaClientName, brokers: string[], compression: Compression): Promise<MessageSink> {
+  if (client === 'direct') {
+    if (compression === 'gzip') throw new Error('the direct client offers none|lz4|snappy compression; use --client platformatic for gzip');
+    return DirectSink.connect(brokers, compression);
+  }
   if (client === 'kafkajs') return KafkajsSink.connect(brokers, compression);
   if (client === 'platformatic-thread') return ThreadedPlatformaticSink.connect(brokers, compression);
   return PlatformaticSink.connect(brokers, compression);

@@ -1,0 +1,282 @@
+// The simulator's own lean Kafka producer (`--client direct`, the default): records are encoded
+// once, in place, into one RecordBatch per partition (record-batch.ts), and each flush is one
+// Produce request (v7, acks=all) per leader broker over a plain socket. Metadata (partition
+// leaders, broker addresses) comes from kafkajs's admin client, once per topic.
+//
+// Deliberately small: no idempotence, no transactions, no retries. Any error response or broken
+// connection fails the run, naming the topic, partition and Kafka error code, so a manifest never
+// describes messages that were not acknowledged.
+import { connect, type Socket } from 'node:net';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { RecordBatchBuilder, type BatchCodec } from './record-batch.js';
+import { keyPartition } from './partition.js';
+import type { MessageSink, OutgoingMessage } from './kafka.js';
+
+const PRODUCE_API_KEY = 0;
+const PRODUCE_VERSION = 7;
+const ACKS_ALL = -1;
+const BROKER_TIMEOUT_MS = 30_000;
+/** No response for this long while requests are pending: the connection is considered dead. */
+const SOCKET_IDLE_TIMEOUT_MS = 60_000;
+
+/** Names of the Kafka error codes a producer is likely to meet (the rest are reported by number). */
+const KAFKA_ERRORS: Record<number, string> = {
+  1: 'OFFSET_OUT_OF_RANGE',
+  2: 'CORRUPT_MESSAGE',
+  3: 'UNKNOWN_TOPIC_OR_PARTITION',
+  5: 'LEADER_NOT_AVAILABLE',
+  6: 'NOT_LEADER_OR_FOLLOWER',
+  7: 'REQUEST_TIMED_OUT',
+  10: 'MESSAGE_TOO_LARGE',
+  19: 'NOT_ENOUGH_REPLICAS',
+  20: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  29: 'TOPIC_AUTHORIZATION_FAILED',
+  35: 'UNSUPPORTED_VERSION',
+  42: 'INVALID_REQUEST',
+  87: 'INVALID_RECORD',
+};
+
+export class KafkaProduceError extends Error {
+  constructor(readonly topic: string, readonly partition: number, readonly code: number) {
+    super(`Kafka rejected the batch for ${topic}[${partition}]: error ${code} ${KAFKA_ERRORS[code] ?? '(see the Kafka protocol error codes)'}`);
+  }
+}
+
+/** One TCP connection to a broker, with pipelined requests (Kafka answers in order). */
+class BrokerConnection {
+  private correlation = 0;
+  private readonly pending = new Map<number, { resolve: (body: Buffer) => void; reject: (err: Error) => void }>();
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private failure: Error | undefined;
+
+  private constructor(private readonly socket: Socket, readonly address: string, private readonly clientId: Buffer) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.fail(new Error(`Kafka connection to ${address} failed: ${err.message}`)));
+    socket.on('close', () => this.fail(new Error(`Kafka connection to ${address} closed`)));
+    socket.on('timeout', () => {
+      if (this.pending.size) socket.destroy(new Error(`no response in ${SOCKET_IDLE_TIMEOUT_MS} ms`));
+    });
+    socket.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
+  }
+
+  static open(host: string, port: number, clientId: string): Promise<BrokerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      const onError = (err: Error) => reject(new Error(`cannot connect to Kafka broker ${host}:${port}: ${err.message}`));
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        socket.off('error', onError);
+        resolve(new BrokerConnection(socket, `${host}:${port}`, Buffer.from(clientId)));
+      });
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 4) {
+      let data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      this.chunks = [data];
+      const size = data.readInt32BE(0);
+      if (this.buffered < 4 + size) return;
+      const frame = data.subarray(4, 4 + size);
+      data = data.subarray(4 + size);
+      this.chunks = data.length ? [data] : [];
+      this.buffered = data.length;
+      const id = frame.readInt32BE(0);
+      const p = this.pending.get(id);
+      if (!p) {
+        this.socket.destroy(new Error(`response for unknown correlation id ${id}`));
+        return;
+      }
+      this.pending.delete(id);
+      p.resolve(frame.subarray(4));
+    }
+  }
+
+  /** Sends a request (header built here, `body` as given) and resolves with the response body. */
+  request(apiKey: number, apiVersion: number, body: Buffer[]): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.correlation++ & 0x7fffffff;
+    const header = Buffer.allocUnsafe(14 + this.clientId.length);
+    let size = header.length - 4;
+    for (const b of body) size += b.length;
+    header.writeInt32BE(size, 0);
+    header.writeInt16BE(apiKey, 4);
+    header.writeInt16BE(apiVersion, 6);
+    header.writeInt32BE(id, 8);
+    header.writeInt16BE(this.clientId.length, 12);
+    this.clientId.copy(header, 14);
+    return new Promise<Buffer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.cork();
+      this.socket.write(header);
+      for (const b of body) this.socket.write(b);
+      this.socket.uncork();
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+}
+
+/** Records for one topic, collected per partition and sent by `flush`. */
+export class TopicWriter {
+  private readonly builders: RecordBatchBuilder[];
+
+  constructor(
+    readonly topic: string,
+    /** The leader connection of each partition. */
+    private readonly leaders: BrokerConnection[],
+    codec: BatchCodec,
+    initialBytesPerPartition: number,
+  ) {
+    this.builders = leaders.map(() => new RecordBatchBuilder(codec, initialBytesPerPartition));
+  }
+
+  get partitions(): number {
+    return this.leaders.length;
+  }
+
+  append(partition: number, key: Buffer | null, value: Buffer | string | null, headers?: Record<string, string>): void {
+    const b = this.builders[partition];
+    if (b === undefined) throw new RangeError(`partition ${partition} does not exist in topic ${this.topic} (${this.builders.length} partitions)`);
+    b.append(key, value, headers);
+  }
+
+  /** Sends what was appended since the last flush: one Produce request per leader; resolves when all are acknowledged. */
+  flush(): Promise<void> {
+    const now = Date.now();
+    const byLeader = new Map<BrokerConnection, { partition: number; batch: Buffer }[]>();
+    this.builders.forEach((b, partition) => {
+      const batch = b.finish(now);
+      if (!batch) return;
+      const leader = this.leaders[partition]!;
+      const list = byLeader.get(leader) ?? [];
+      list.push({ partition, batch });
+      byLeader.set(leader, list);
+    });
+    const topic = Buffer.from(this.topic);
+    return Promise.all(
+      [...byLeader].map(async ([conn, batches]) => {
+        const head = Buffer.allocUnsafe(2 + 2 + 4 + 4 + 2 + topic.length + 4);
+        let at = head.writeInt16BE(-1, 0); // transactional_id: null
+        at = head.writeInt16BE(ACKS_ALL, at);
+        at = head.writeInt32BE(BROKER_TIMEOUT_MS, at);
+        at = head.writeInt32BE(1, at);
+        at = head.writeInt16BE(topic.length, at);
+        at += topic.copy(head, at);
+        head.writeInt32BE(batches.length, at);
+        const body: Buffer[] = [head];
+        for (const { partition, batch } of batches) {
+          const p = Buffer.allocUnsafe(8);
+          p.writeInt32BE(partition, 0);
+          p.writeInt32BE(batch.length, 4);
+          body.push(p, batch);
+        }
+        checkProduceResponse(await conn.request(PRODUCE_API_KEY, PRODUCE_VERSION, body));
+      }),
+    ).then(() => undefined);
+  }
+}
+
+/** Throws KafkaProduceError for the first partition with a non-zero error code in a Produce v7 response. */
+export function checkProduceResponse(body: Buffer): void {
+  let at = 0;
+  const topics = body.readInt32BE(at);
+  at += 4;
+  for (let t = 0; t < topics; t++) {
+    const nameLen = body.readInt16BE(at);
+    const name = body.toString('utf8', at + 2, at + 2 + nameLen);
+    at += 2 + nameLen;
+    const parts = body.readInt32BE(at);
+    at += 4;
+    for (let i = 0; i < parts; i++) {
+      const partition = body.readInt32BE(at);
+      const code = body.readInt16BE(at + 4);
+      // base_offset, log_append_time_ms, log_start_offset: 3 × int64
+      at += 4 + 2 + 24;
+      if (code !== 0) throw new KafkaProduceError(name, partition, code);
+    }
+  }
+}
+
+export class DirectSink implements MessageSink {
+  readonly client = 'direct';
+  private readonly connections = new Map<string, Promise<BrokerConnection>>();
+  private readonly writers = new Map<string, Promise<TopicWriter>>();
+
+  private constructor(private readonly admin: Admin, private readonly codec: BatchCodec, private readonly clientId: string) {}
+
+  static async connect(brokers: string[], codec: BatchCodec, clientId = 'floe-simulator'): Promise<DirectSink> {
+    const admin = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } }).admin();
+    try {
+      await admin.connect();
+    } catch (err) {
+      throw new Error(`cannot reach Kafka at ${brokers.join(',')}: ${(err as Error).message}`);
+    }
+    return new DirectSink(admin, codec, clientId);
+  }
+
+  private connection(host: string, port: number): Promise<BrokerConnection> {
+    const address = `${host}:${port}`;
+    let c = this.connections.get(address);
+    if (!c) {
+      c = BrokerConnection.open(host, port, this.clientId);
+      this.connections.set(address, c);
+    }
+    return c;
+  }
+
+  /** A writer for the topic, its partitions mapped to their leaders' connections. */
+  writer(topic: string, initialBytesPerPartition = 256 * 1024): Promise<TopicWriter> {
+    let w = this.writers.get(topic);
+    if (!w) {
+      w = (async () => {
+        const [meta, cluster] = await Promise.all([this.admin.fetchTopicMetadata({ topics: [topic] }), this.admin.describeCluster()]);
+        const partitions = [...(meta.topics[0]?.partitions ?? [])].sort((a, b) => a.partitionId - b.partitionId);
+        if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions (does it exist?)`);
+        const leaders = await Promise.all(
+          partitions.map((p, i) => {
+            if (p.partitionId !== i) throw new Error(`topic ${topic}: partition ids are not 0..${partitions.length - 1}`);
+            const broker = cluster.brokers.find((b) => b.nodeId === p.leader);
+            if (!broker) throw new Error(`topic ${topic}[${i}]: leader ${p.leader} is not among the brokers ${cluster.brokers.map((b) => b.nodeId).join(',')}`);
+            return this.connection(broker.host, broker.port);
+          }),
+        );
+        return new TopicWriter(topic, leaders, this.codec, initialBytesPerPartition);
+      })();
+      this.writers.set(topic, w);
+      // A failed lookup may be retried by a later call.
+      w.catch(() => this.writers.delete(topic));
+    }
+    return w;
+  }
+
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    const w = await this.writer(topic);
+    for (const m of messages) w.append(m.partition ?? keyPartition(m.key, w.partitions), m.key, m.value, m.headers);
+    await w.flush();
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections.values()) {
+      try {
+        (await c).close();
+      } catch {
+        // A connection that never opened has nothing to close.
+      }
+    }
+    await this.admin.disconnect();
+  }
+}
