@@ -60,7 +60,7 @@ export default async function ingestBench(): Promise<Figure[]> {
 
   // 1. Produce.
   let t = performance.now();
-  await floe(['produce', '--count', String(MESSAGES), '--scenario', 'mixed', '--seed', '1', '--quiet'], env);
+  await floe(['produce', '--count', String(MESSAGES), '--scenario', 'mixed', '--seed', '1', '--quiet', '--client', 'platformatic'], env);
   figures.push({ name: 'ingest: produce (floe produce, for reference)', value: Math.round(MESSAGES / ((performance.now() - t) / 1000)), unit: 'msg/s' });
 
   // 2. Fetch-only throughput of each Kafka client over the same ranges.
@@ -113,7 +113,7 @@ export default async function ingestBench(): Promise<Figure[]> {
     figures.push({ name: 'ingest: worker RSS peak (worker in bench process)', value: Math.round(peakRss / 2 ** 20), unit: 'MiB' });
 
     // 4. Produced -> queryable in Trino, for a small burst ingested by a fresh run.
-    await floe(['produce', '--count', '5000', '--scenario', 'valid', '--seed', '2', '--quiet', '--no-registry'], env);
+    await floe(['produce', '--count', '5000', '--scenario', 'valid', '--seed', '2', '--quiet', '--no-registry', '--client', 'platformatic'], env);
     const produced = performance.now();
     const before = Number((await trinoQuery(config, `SELECT count(*) FROM ${env.FLOE_RAW_NAMESPACE}.telemetry`)).rows[0]![0]);
     await client.workflow.start('ingest', { workflowId, taskQueue: config.temporal.taskQueue, args: [ingestInput(config, { topic })] });

@@ -169,71 +169,117 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   beat({ stage: 'fetch' });
   let t = performance.now();
   await deps.registry.refresh?.();
-  const messages = await deps.reader.readRanges(topic, ranges, (n) => beat({ stage: 'fetch', messages: n }));
-  timings.fetchMs = performance.now() - t;
-
-  beat({ stage: 'validate', messages: messages.length });
-  t = performance.now();
   const ingestedAtMicros = BigInt(input.ingestedAt) * 1000n;
   // Rows of the fast path share one ingestion time; a Date is exact (the workflow gives ms).
   const ingestedAt = new Date(input.ingestedAt);
   const fast = (deps.fastPath ?? true) && FAST_ROWS_OK;
   const pos: RawPosition = { topic, partition: 0, offset: 0, ingestedAt };
-  const byHour = new Map<number, RawRow[]>();
-  const dlq: DlqRow[] = [];
+  // Rows and rejects are kept per partition and concatenated in range order at the end, so a
+  // file's rows are in (partition, offset) order however fetch rounds interleave partitions:
+  // every attempt of a batch writes byte-identical files.
+  const perPartition = new Map<number, { byHour: Map<number, RawRow[]>; dlq: DlqRow[] }>(ranges.map((r) => [r.partition, { byHour: new Map(), dlq: [] }]));
   const eventIds = new Set<string>();
   let duplicates = 0;
   let bytes = 0;
-  let lastHour = NaN;
-  let lastRows: RawRow[] = [];
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
-    if (i > 0 && i % YIELD_EVERY === 0) {
-      // Let the event loop breathe so heartbeats go out during a long validation.
-      await yieldToEventLoop();
-      beat({ stage: 'validate', messages: i });
-    }
-    bytes += m.value?.length ?? 0;
-    let row: RawRow;
-    let hour: number;
-    let eventId: string;
-    pos.partition = m.partition;
-    pos.offset = m.offset;
-    const f = fast ? fastRawRow(m.value, deps.registry, pos) : undefined;
-    if (f?.ok) {
-      ({ row, hour, eventId } = f);
-    } else {
-      // Rejected by the fast path (with validateTelemetry's own words), or not decided there:
-      // then the contract's validator decides.
-      const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
-      const v = f ?? deps.validate(m.value, deps.registry);
-      if (!v.ok) {
-        dlq.push(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
-        continue;
+  let messageCount = 0;
+  let validateMs = 0;
+
+  /** Validates messages and files each as a RAW row of its event hour or a DLQ row. */
+  const consume = (messages: readonly KafkaMessage[], from: number, to: number): void => {
+    const t0 = performance.now();
+    let part: { byHour: Map<number, RawRow[]>; dlq: DlqRow[] } | undefined;
+    let partNo = -1;
+    let lastHour = NaN;
+    let lastRows: RawRow[] = [];
+    for (let i = from; i < to; i++) {
+      const m = messages[i]!;
+      if (m.partition !== partNo || !part) {
+        part = perPartition.get(m.partition);
+        if (!part) throw new Error(`reader returned a message of partition ${m.partition}, not in batch ${batchId}`);
+        partNo = m.partition;
+        lastHour = NaN;
       }
-      row = toRawRow(v.event, at);
-      eventId = v.event.event_id;
-      hour = Math.floor(Number(row.event_ts as bigint) / 1000 / HOUR_MS);
+      messageCount++;
+      bytes += m.value?.length ?? 0;
+      let row: RawRow;
+      let hour: number;
+      let eventId: string;
+      pos.partition = m.partition;
+      pos.offset = m.offset;
+      const f = fast ? fastRawRow(m.value, deps.registry, pos) : undefined;
+      if (f?.ok) {
+        ({ row, hour, eventId } = f);
+      } else {
+        // Rejected by the fast path (with validateTelemetry's own words), or not decided there:
+        // then the contract's validator decides.
+        const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
+        const v = f ?? deps.validate(m.value, deps.registry);
+        if (!v.ok) {
+          part.dlq.push(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
+          continue;
+        }
+        row = toRawRow(v.event, at);
+        eventId = v.event.event_id;
+        hour = Math.floor(Number(row.event_ts as bigint) / 1000 / HOUR_MS);
+      }
+      if (eventIds.has(eventId)) duplicates++;
+      else eventIds.add(eventId);
+      if (hour !== lastHour) {
+        let rows = part.byHour.get(hour);
+        if (!rows) part.byHour.set(hour, (rows = []));
+        lastHour = hour;
+        lastRows = rows;
+      }
+      lastRows.push(row);
     }
-    if (eventIds.has(eventId)) duplicates++;
-    else eventIds.add(eventId);
-    if (hour !== lastHour) {
-      let rows = byHour.get(hour);
-      if (!rows) byHour.set(hour, (rows = []));
-      lastHour = hour;
-      lastRows = rows;
+    validateMs += performance.now() - t0;
+  };
+
+  if (deps.reader.streamRanges) {
+    // Pipelined: each fetch round is validated while the next one is fetched.
+    await deps.reader.streamRanges(topic, ranges, (chunk) => {
+      consume(chunk, 0, chunk.length);
+      beat({ stage: 'fetch+validate', messages: messageCount });
+    });
+    timings.fetchMs = Math.max(0, performance.now() - t - validateMs);
+  } else {
+    const messages = await deps.reader.readRanges(topic, ranges, (n) => beat({ stage: 'fetch', messages: n }));
+    timings.fetchMs = performance.now() - t;
+    beat({ stage: 'validate', messages: messages.length });
+    for (let i = 0; i < messages.length; i += YIELD_EVERY) {
+      // Let the event loop breathe so heartbeats go out during a long validation.
+      if (i > 0) {
+        await yieldToEventLoop();
+        beat({ stage: 'validate', messages: i });
+      }
+      consume(messages, i, Math.min(messages.length, i + YIELD_EVERY));
     }
-    lastRows.push(row);
   }
-  timings.validateMs = performance.now() - t;
+  timings.validateMs = validateMs;
+  t = performance.now();
+  const byHour = new Map<number, RawRow[][]>();
+  const dlq: DlqRow[] = [];
+  for (const r of ranges) {
+    const part = perPartition.get(r.partition)!;
+    for (const [h, rows] of part.byHour) {
+      let lists = byHour.get(h);
+      if (!lists) byHour.set(h, (lists = []));
+      lists.push(rows);
+    }
+    for (const d of part.dlq) dlq.push(d);
+  }
   const hourKeys = [...byHour.keys()].sort((a, b) => a - b);
   const hours = hourKeys.map((h) => hourOf(h * HOUR_MS));
-  const rawFiles = hourKeys.map((h, i) => ({ name: dataFileName(batchId, hours[i]!, 0), rows: byHour.get(h)! }));
+  const rawFiles = hourKeys.map((h, i) => {
+    const lists = byHour.get(h)!;
+    return { name: dataFileName(batchId, hours[i]!, 0), rows: lists.length === 1 ? lists[0]! : lists.flat() };
+  });
+  timings.validateMs += performance.now() - t;
   const dlqFiles = dlq.length > 0 ? [{ name: dataFileName(batchId, 'dlq', 0), rows: dlq }] : [];
-  const rows = messages.length - dlq.length;
+  const rows = messageCount - dlq.length;
 
   await deps.fault?.('before-upload', batchId);
-  beat({ stage: 'upload', messages: messages.length });
+  beat({ stage: 'upload', messages: messageCount });
   const [rw, dw] = await Promise.all([deps.lake.writeRaw(rawFiles), deps.lake.writeDlq(dlqFiles)]);
   timings.encodeMs = rw.encodeMs + dw.encodeMs;
   timings.uploadMs = rw.uploadMs + dw.uploadMs;
@@ -248,13 +294,13 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     ...positions,
     [BATCH_ID_KEY]: batchId,
     [BATCH_RANGES_KEY]: rangesKey(ranges),
-    [AVG_BYTES_KEY]: String(messages.length > 0 ? Math.max(1, Math.round(bytes / messages.length)) : 1),
+    [AVG_BYTES_KEY]: String(messageCount > 0 ? Math.max(1, Math.round(bytes / messageCount)) : 1),
     'floe.ingest.rows': String(rows),
     'floe.ingest.rejects': String(dlq.length),
     'floe.ingest.messages-in-ranges': String(messagesInRanges),
   };
 
-  beat({ stage: 'commit', messages: messages.length });
+  beat({ stage: 'commit', messages: messageCount });
   t = performance.now();
   const maxAttempts = deps.maxCommitAttempts ?? 5;
   let committed: { hash: string; snapshotId: string } | undefined;
@@ -285,7 +331,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   return {
     ...base,
     outcome: 'committed',
-    messages: messages.length,
+    messages: messageCount,
     rows,
     rejects: dlq.length,
     duplicates,

@@ -38,6 +38,13 @@ export interface RangeReader {
    * each fetch round with the number of messages read so far.
    */
   readRanges(topic: string, ranges: OffsetRange[], onProgress?: (messages: number) => void): Promise<KafkaMessage[]>;
+  /**
+   * Like readRanges, but hands over each fetch round's messages as soon as they are decoded,
+   * while the next fetch is already in flight (pipelining fetch with whatever `onChunk` does).
+   * Every message of the ranges is delivered exactly once, in offset order per partition
+   * (partitions interleave across chunks). Resolves to the number of messages delivered.
+   */
+  streamRanges?(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -99,6 +106,11 @@ export interface KafkaRangeReaderOptions {
   partitionFetchBytes?: number;
   /** Bytes per fetch request. */
   fetchBytes?: number;
+  /**
+   * Bytes per partition per fetch request when streaming (smaller than for readRanges, so a
+   * batch arrives in several rounds and validating one round overlaps fetching the next).
+   */
+  streamPartitionFetchBytes?: number;
 }
 
 function createClusterOf(kafka: Kafka): Cluster {
@@ -121,7 +133,7 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
   const fetchBytes = opts.fetchBytes ?? 64 * 1024 * 1024;
   let admin: Admin | undefined;
   let cluster: Cluster | undefined;
-  const fast = (opts.fetchClient ?? 'platformatic') === 'platformatic' ? platformaticFetcher(opts, partitionFetchBytes, fetchBytes) : undefined;
+  const fast = (opts.fetchClient ?? 'platformatic') === 'platformatic' ? platformaticFetcher(opts, partitionFetchBytes, fetchBytes, opts.streamPartitionFetchBytes ?? 4 * 1024 * 1024) : undefined;
   const topics = new Set<string>();
 
   async function getAdmin(): Promise<Admin> {
@@ -262,6 +274,35 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
         }
       }
     },
+    ...(fast
+      ? {
+          async streamRanges(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>): Promise<number> {
+            // After a failure (leadership moved, broker restarted) the stream resumes after the
+            // last message delivered per partition: nothing is delivered twice.
+            const delivered = new Map<number, number>();
+            let total = 0;
+            const deliver = async (chunk: KafkaMessage[]): Promise<void> => {
+              for (const m of chunk) delivered.set(m.partition, m.offset + 1);
+              total += chunk.length;
+              await onChunk(chunk);
+            };
+            const remaining = (): OffsetRange[] => ranges.map((r) => ({ ...r, from: Math.max(r.from, delivered.get(r.partition) ?? r.from) })).filter((r) => r.to > r.from);
+            try {
+              await fast.stream(topic, ranges, deliver);
+            } catch (err) {
+              if ((err as { fromConsumer?: boolean }).fromConsumer) throw (err as { cause: unknown }).cause;
+              await fast.reset();
+              try {
+                await fast.stream(topic, remaining(), deliver);
+              } catch (err2) {
+                if ((err2 as { fromConsumer?: boolean }).fromConsumer) throw (err2 as { cause: unknown }).cause;
+                throw new Error(`reading ${topic} ranges ${JSON.stringify(ranges)} failed: ${(err2 as Error).message} (first attempt: ${(err as Error).message})`);
+              }
+            }
+            return total;
+          },
+        }
+      : {}),
     async close() {
       await resetCluster();
       await fast?.reset();
@@ -274,6 +315,8 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
 
 interface Fetcher {
   readRanges(topic: string, ranges: OffsetRange[], onProgress?: (n: number) => void): Promise<KafkaMessage[]>;
+  /** Fetch rounds pipelined with `onChunk`; an error thrown by `onChunk` comes out wrapped as `{ fromConsumer: true, cause }`. */
+  stream(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => Promise<void>): Promise<void>;
   reset(): Promise<void>;
 }
 
@@ -296,7 +339,7 @@ interface FetchResponse {
   }[];
 }
 
-function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes: number, fetchBytes: number): Fetcher {
+function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes: number, fetchBytes: number, streamPartitionFetchBytes: number): Fetcher {
   let consumer: Consumer | undefined;
   const get = (): Consumer =>
     (consumer ??= new Consumer({
@@ -308,6 +351,101 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
       retryDelay: 300,
       requestTimeout: 30_000,
     }));
+
+  /** Positions of one read: the next offset per wanted partition, and where each range ends. */
+  interface Cursor {
+    topic: string;
+    consumer: Consumer;
+    topicId: string;
+    leaders: Map<number, number>;
+    wanted: OffsetRange[];
+    next: Map<number, number>;
+    end: Map<number, number>;
+    stalls: number;
+  }
+
+  async function open(topic: string, ranges: OffsetRange[]): Promise<Cursor> {
+    const c = get();
+    const md = await c.metadata({ topics: [topic] });
+    const t = md.topics.get(topic);
+    if (!t) throw new Error(`topic ${topic} not found in cluster metadata`);
+    const wanted = ranges.filter((r) => r.to > r.from);
+    const leaders = new Map<number, number>();
+    for (const r of wanted) {
+      const leader = t.partitions[r.partition]?.leader;
+      if (leader === undefined) throw new Error(`partition ${r.partition} of topic ${topic} has no leader in cluster metadata`);
+      leaders.set(r.partition, leader);
+    }
+    return { topic, consumer: c, topicId: t.id, leaders, wanted, next: new Map(wanted.map((r) => [r.partition, r.from])), end: new Map(wanted.map((r) => [r.partition, r.to])), stalls: 0 };
+  }
+
+  const openRanges = (k: Cursor): OffsetRange[] => k.wanted.filter((r) => k.next.get(r.partition)! < r.to);
+
+  /**
+   * One fetch round over every open partition (one request per leader). Advances the cursor
+   * and returns the round's messages, in offset order per partition.
+   */
+  async function round(k: Cursor, rangesOpen: OffsetRange[], partitionMaxBytes: number): Promise<KafkaMessage[]> {
+    const byLeader = new Map<number, OffsetRange[]>();
+    for (const r of rangesOpen) {
+      const leader = k.leaders.get(r.partition)!;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), r]);
+    }
+    const got: KafkaMessage[] = [];
+    let progressed = false;
+    await Promise.all(
+      [...byLeader].map(async ([node, rs]) => {
+        const res = await (k.consumer.fetch as (o: Parameters<Consumer['fetch']>[0]) => Promise<FetchResponse>)({
+          node,
+          maxWaitTime: 500,
+          minBytes: 1,
+          maxBytes: fetchBytes,
+          isolationLevel: READ_COMMITTED,
+          topics: [{ topicId: k.topicId, partitions: rs.map((r) => ({ partition: r.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(k.next.get(r.partition)!), lastFetchedEpoch: -1, partitionMaxBytes })) }],
+        });
+        for (const tr of res.responses) {
+          for (const pr of tr.partitions) {
+            const p = pr.partitionIndex;
+            const to = k.end.get(p);
+            if (to === undefined) continue;
+            const start = k.next.get(p)!;
+            let pos = start;
+            let records = 0;
+            for (const b of pr.records ?? []) {
+              const first = Number(b.firstOffset);
+              const control = (b.attributes & CONTROL_BATCH) !== 0;
+              for (const r of b.records) {
+                records++;
+                const off = first + r.offsetDelta;
+                if (off < pos || off >= to) continue;
+                pos = off + 1;
+                if (control) continue;
+                const headers: KafkaMessage['headers'] = {};
+                for (const [hk, hv] of r.headers) if (hk) headers[hk.toString()] = hv ?? undefined;
+                got.push({ partition: p, offset: off, timestamp: Number(b.firstTimestamp + r.timestampDelta), key: r.key, value: r.value, headers });
+              }
+              // A batch whose records were all compacted away still moves the position.
+              const last = first + b.lastOffsetDelta + 1;
+              if (last > pos && last <= to) pos = last;
+            }
+            const hw = Number(pr.highWatermark);
+            if (records === 0 && hw <= pos) {
+              throw new Error(`partition ${p} of topic ${k.topic}: range ends at ${to} but the high watermark is ${hw} (was the topic truncated or recreated?)`);
+            }
+            if (pos > start) progressed = true;
+            k.next.set(p, pos);
+          }
+        }
+      }),
+    );
+    if (!progressed) {
+      // Ranges ending on transaction markers never yield a record: after a few empty rounds at
+      // a position the broker has passed, treat the rest of the range as holding no records.
+      if (++k.stalls > 3) for (const r of k.wanted) if (k.next.get(r.partition)! < r.to) k.next.set(r.partition, r.to);
+    } else k.stalls = 0;
+    return got;
+  }
+
   return {
     async reset() {
       const c = consumer;
@@ -315,78 +453,34 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
       if (c) await (c.close as (force: boolean) => Promise<void>)(true).catch(() => undefined);
     },
     async readRanges(topic, ranges, onProgress) {
-      const c = get();
-      const md = await c.metadata({ topics: [topic] });
-      const t = md.topics.get(topic);
-      if (!t) throw new Error(`topic ${topic} not found in cluster metadata`);
-      const wanted = ranges.filter((r) => r.to > r.from);
-      const next = new Map(wanted.map((r) => [r.partition, r.from]));
-      const out = new Map<number, KafkaMessage[]>(wanted.map((r) => [r.partition, []]));
+      const k = await open(topic, ranges);
+      const out = new Map<number, KafkaMessage[]>(k.wanted.map((r) => [r.partition, []]));
       let total = 0;
-      let stalls = 0;
-      for (;;) {
-        const open = wanted.filter((r) => next.get(r.partition)! < r.to);
-        if (open.length === 0) break;
-        const byLeader = new Map<number, OffsetRange[]>();
-        for (const r of open) {
-          const leader = t.partitions[r.partition]?.leader;
-          if (leader === undefined) throw new Error(`partition ${r.partition} of topic ${topic} has no leader in cluster metadata`);
-          byLeader.set(leader, [...(byLeader.get(leader) ?? []), r]);
-        }
-        let progressed = false;
-        await Promise.all(
-          [...byLeader].map(async ([node, rs]) => {
-            const res = await (c.fetch as (o: Parameters<Consumer['fetch']>[0]) => Promise<FetchResponse>)({
-              node,
-              maxWaitTime: 500,
-              minBytes: 1,
-              maxBytes: fetchBytes,
-              isolationLevel: READ_COMMITTED,
-              topics: [{ topicId: t.id, partitions: rs.map((r) => ({ partition: r.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(next.get(r.partition)!), lastFetchedEpoch: -1, partitionMaxBytes: partitionFetchBytes })) }],
-            });
-            for (const tr of res.responses) {
-              for (const pr of tr.partitions) {
-                const p = pr.partitionIndex;
-                const to = wanted.find((r) => r.partition === p)?.to;
-                const list = out.get(p);
-                if (to === undefined || !list) continue;
-                const start = next.get(p)!;
-                let pos = start;
-                let records = 0;
-                for (const b of pr.records ?? []) {
-                  const first = Number(b.firstOffset);
-                  const control = (b.attributes & CONTROL_BATCH) !== 0;
-                  for (const r of b.records) {
-                    records++;
-                    const off = first + r.offsetDelta;
-                    if (off < pos || off >= to) continue;
-                    pos = off + 1;
-                    if (control) continue;
-                    const headers: KafkaMessage['headers'] = {};
-                    for (const [k, v] of r.headers) if (k) headers[k.toString()] = v ?? undefined;
-                    list.push({ partition: p, offset: off, timestamp: Number(b.firstTimestamp + r.timestampDelta), key: r.key, value: r.value, headers });
-                    total++;
-                  }
-                  // A batch whose records were all compacted away still moves the position.
-                  const last = first + b.lastOffsetDelta + 1;
-                  if (last > pos && last <= to) pos = last;
-                }
-                const hw = Number(pr.highWatermark);
-                if (records === 0 && hw <= pos) {
-                  throw new Error(`partition ${p} of topic ${topic}: range ends at ${to} but the high watermark is ${hw} (was the topic truncated or recreated?)`);
-                }
-                if (pos > start) progressed = true;
-                next.set(p, pos);
-              }
-            }
-          }),
-        );
+      for (let rs = openRanges(k); rs.length > 0; rs = openRanges(k)) {
+        for (const m of await round(k, rs, partitionFetchBytes)) out.get(m.partition)!.push(m);
+        total = [...out.values()].reduce((n, l) => n + l.length, 0);
         onProgress?.(total);
-        if (!progressed) {
-          if (++stalls > 3) for (const r of wanted) if (next.get(r.partition)! < r.to) next.set(r.partition, r.to);
-        } else stalls = 0;
       }
-      return wanted.flatMap((r) => out.get(r.partition)!);
+      return k.wanted.flatMap((r) => out.get(r.partition)!);
+    },
+    async stream(topic, ranges, onChunk) {
+      const k = await open(topic, ranges);
+      let rs = openRanges(k);
+      let pending = rs.length > 0 ? round(k, rs, streamPartitionFetchBytes) : undefined;
+      while (pending) {
+        const got = await pending;
+        // Ask for the next round before handing this one over: the broker works on it while
+        // the consumer validates. (A failed prefetch is observed by the next loop iteration.)
+        rs = openRanges(k);
+        pending = rs.length > 0 ? round(k, rs, streamPartitionFetchBytes) : undefined;
+        pending?.catch(() => undefined);
+        if (got.length === 0) continue;
+        try {
+          await onChunk(got);
+        } catch (cause) {
+          throw Object.assign(new Error('stream consumer failed'), { fromConsumer: true, cause });
+        }
+      }
     },
   };
 }

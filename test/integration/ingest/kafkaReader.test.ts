@@ -44,6 +44,39 @@ describe.each(['platformatic', 'kafkajs'] as FetchClient[])('kafka range reader 
     expect(seen.length).toBeGreaterThan(1);
   });
 
+  it('streams exactly the messages readRanges returns, each once, in several pipelined rounds (platformatic)', async () => {
+    if (!reader.streamRanges) {
+      expect(fetchClient).toBe('kafkajs');
+      return;
+    }
+    const streaming = createKafkaRangeReader({ brokers: config.kafka.brokers, streamPartitionFetchBytes: 8 * 1024, fetchClient });
+    try {
+      const ranges = [{ partition: 0, from: 17, to: 913 }, { partition: 2, from: 0, to: 1000 }, { partition: 1, from: 999, to: 1000 }];
+      const chunks: number[] = [];
+      const got: { partition: number; offset: number; value: string }[] = [];
+      const n = await streaming.streamRanges!(topic, ranges, async (ms) => {
+        chunks.push(ms.length);
+        // A slow consumer: the next round is fetched meanwhile.
+        await new Promise((r) => setTimeout(r, 5));
+        for (const m of ms) got.push({ partition: m.partition, offset: m.offset, value: m.value!.toString() });
+      });
+      expect(n).toBe(896 + 1000 + 1);
+      expect(chunks.length).toBeGreaterThan(2);
+      const whole = await reader.readRanges(topic, ranges);
+      const key = (m: { partition: number; offset: number }) => m.partition * 1e6 + m.offset;
+      expect([...got].sort((a, b) => key(a) - key(b))).toEqual(whole.map((m) => ({ partition: m.partition, offset: m.offset, value: m.value!.toString() })).sort((a, b) => key(a) - key(b)));
+      // Offset order within each partition as delivered.
+      for (const p of [0, 1, 2]) {
+        const offs = got.filter((m) => m.partition === p).map((m) => m.offset);
+        expect(offs).toEqual([...offs].sort((a, b) => a - b));
+      }
+      // An error thrown by the consumer is the stream's error, not retried.
+      await expect(streaming.streamRanges!(topic, ranges, () => { throw new Error('consumer says no'); })).rejects.toThrow('consumer says no');
+    } finally {
+      await streaming.close();
+    }
+  });
+
   it('fails with the topic and range when a range goes past the high watermark', async () => {
     await expect(reader.readRanges(topic, [{ partition: 0, from: 990, to: 1010 }])).rejects.toThrow(new RegExp(`${topic}.*high watermark is 1000`));
   });

@@ -263,3 +263,63 @@ describe('runBatch fast path', () => {
     expect(tenOClock.rows.map((r) => `${r._partition}@${r._offset}`)).toEqual(['0@0', '0@6', '1@0', '1@6', '2@0', '2@6']);
   });
 });
+
+/** Streams the ranges in small rounds that interleave partitions, like a pipelined Kafka fetch. */
+class ChunkedReader extends FakeReader {
+  chunks = 0;
+  constructor(parts: Map<number, KafkaMessage[]>, readonly chunkSize: number) {
+    super(parts);
+  }
+  async streamRanges(_topic: string, ranges: OffsetRange[], onChunk: (ms: KafkaMessage[]) => void | Promise<void>) {
+    const next = new Map(ranges.map((r) => [r.partition, r.from]));
+    let total = 0;
+    // Newest partition first, to differ from the ranges' order.
+    for (let open = [...ranges].reverse(); open.length > 0; open = open.filter((r) => next.get(r.partition)! < r.to)) {
+      const chunk: KafkaMessage[] = [];
+      for (const r of open) {
+        const from = next.get(r.partition)!;
+        const to = Math.min(r.to, from + this.chunkSize);
+        chunk.push(...this.parts.get(r.partition)!.slice(from, to));
+        next.set(r.partition, to);
+      }
+      this.chunks++;
+      total += chunk.length;
+      await onChunk(chunk);
+    }
+    return total;
+  }
+}
+
+describe('runBatch over a streamed (pipelined) read', () => {
+  it('writes byte-for-byte the same files as over a whole read, rows in (partition, offset) order', async () => {
+    const hours = ['2026-01-01T10:05:00Z', '2026-01-01T11:05:00Z', '2026-01-01T10:06:00Z', 'oops', '2026-01-01T09:59:59.999Z'];
+    const parts = topicOf([0, 1, 2].map((p) => Array.from({ length: 23 }, (_, i) => (hours[(i + p) % hours.length] === 'oops' ? '{' : event('dev-1', hours[(i + p) % hours.length]!, { sequence_number: i })))));
+    const ranges = [0, 1, 2].map((partition) => ({ partition, from: 2, to: 21 }));
+    const whole = new FakeLake();
+    const streamed = new FakeLake();
+    const reader = new ChunkedReader(parts, 4);
+    const a = await runBatch(deps(new FakeReader(parts), whole), input(ranges));
+    const b = await runBatch(deps(reader, streamed), input(ranges));
+    expect(reader.chunks).toBeGreaterThan(3);
+    expect(reader.reads).toBe(0);
+    expect({ ...b, timings: undefined }).toEqual({ ...a, timings: undefined });
+    expect(b.messages).toBe(57);
+    expect(streamed.commits[0]!.raw).toEqual(whole.commits[0]!.raw);
+    expect(streamed.commits[0]!.dlq).toEqual(whole.commits[0]!.dlq);
+    const offsets = streamed.commits[0]!.raw[0]!.rows.map((r) => [r._partition as number, r._offset as number]);
+    expect(offsets).toEqual([...offsets].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!));
+  });
+
+  it('a failing stream fails the batch before anything is written', async () => {
+    const parts = topicOf([[event('dev-1', '2026-01-01T10:05:00Z'), event('dev-1', '2026-01-01T10:06:00Z')]]);
+    const reader = new ChunkedReader(parts, 1);
+    reader.streamRanges = async (_t, _r, onChunk) => {
+      await onChunk(parts.get(0)!.slice(0, 1));
+      throw new Error('broker went away');
+    };
+    const lake = new FakeLake();
+    await expect(runBatch(deps(reader, lake), input([{ partition: 0, from: 0, to: 2 }]))).rejects.toThrow('broker went away');
+    expect(lake.uploads.size).toBe(0);
+    expect(lake.commits).toHaveLength(0);
+  });
+});
