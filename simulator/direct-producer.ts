@@ -133,6 +133,8 @@ class BrokerConnection {
 /** Records for one topic, collected per partition and sent by `flush`. */
 export class TopicWriter {
   private readonly builders: RecordBatchBuilder[];
+  /** RecordBatch bytes sent so far (after compression): what crossed the wire, less request framing. */
+  batchBytes = 0;
 
   constructor(
     readonly topic: string,
@@ -161,6 +163,7 @@ export class TopicWriter {
     this.builders.forEach((b, partition) => {
       const batch = b.finish(now);
       if (!batch) return;
+      this.batchBytes += batch.length;
       const leader = this.leaders[partition]!;
       const list = byLeader.get(leader) ?? [];
       list.push({ partition, batch });

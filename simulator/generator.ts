@@ -98,6 +98,8 @@ interface DeviceState {
   normalHi: Float64Array;
   /** Decimal places each reading is written with. */
   decimals: Uint8Array;
+  /** `,"<sensor>":` per sensor: the constant JSON before each reading. */
+  fieldPrefix: readonly string[];
   /** Physical range and rounding scale (0: integer) per sensor: roundReading without lookups by name. */
   physLo: Float64Array;
   physHi: Float64Array;
@@ -203,6 +205,7 @@ export class TelemetryGenerator {
       normalLo,
       normalHi,
       decimals,
+      fieldPrefix: sensors.map((name) => `,${JSON.stringify(name)}:`),
       physLo,
       physHi,
       roundScale,
@@ -349,7 +352,10 @@ export class TelemetryGenerator {
   /** Serializes the device's current readings (or none) as one event. */
   private json(st: DeviceState, eventId: string, eventMs: number, status: string, withReadings: boolean): string {
     let s = `{"event_id":"${eventId}",${st.jsonIdentity},"event_ts":"${this.isoTime(eventMs)}","status":"${status}"`;
-    if (withReadings) for (let i = 0; i < st.sensors.length; i++) s += `,"${st.sensors[i]}":${formatFixed(st.values[i]!, st.decimals[i]!)}`;
+    if (withReadings) {
+      const { fieldPrefix, values, decimals } = st;
+      for (let i = 0; i < fieldPrefix.length; i++) s += fieldPrefix[i]! + formatFixed(values[i]!, decimals[i]!);
+    }
     st.seq++;
     if (st.device.contractVersion === 2) s += `,"sequence_number":${st.seq}`;
     return s + st.jsonTail;

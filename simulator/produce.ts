@@ -42,6 +42,8 @@ export interface ProduceRun {
 
 export interface ProduceResult {
   manifest: Manifest;
+  /** With the direct client: RecordBatch bytes sent (after compression). */
+  batchBytes?: number;
 }
 
 
@@ -180,7 +182,7 @@ export async function produce(run: ProduceRun, sinkOverride?: MessageSink): Prom
       { ...(offsets ? { offsets } : {}), includeEventIds: run.includeEventIds ?? false },
     );
     if (run.manifestFile) writeFileSync(run.manifestFile, JSON.stringify(manifest, null, 2) + '\n');
-    return { manifest };
+    return { manifest, ...(writer ? { batchBytes: writer.batchBytes } : {}) };
   } finally {
     await sink.close();
   }

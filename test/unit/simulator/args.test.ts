@@ -24,7 +24,7 @@ describe('produce options', () => {
   });
   it('defaults: mixed scenario, seed from the clock, registry published', () => {
     const r = parse({ count: '10' });
-    expect(r).toMatchObject({ scenario: 'mixed', seed: String(NOW), publishRegistry: true, devices: 100, buildings: 5 });
+    expect(r).toMatchObject({ scenario: 'mixed', seed: String(NOW), publishRegistry: true, devices: 100, buildings: 5, client: 'direct', compression: 'none' });
   });
   it.each([
     [{ scenario: 'chaos', count: '1' }, '--scenario "chaos"'],
@@ -44,6 +44,7 @@ describe('produce options', () => {
     [{ count: '10', start: '2025-03-01', span: '-1h' }, '--span "-1h"'],
     [{ count: '10', client: 'rdkafka' }, '--client "rdkafka"'],
     [{ count: '10', client: 'kafkajs', compression: 'lz4' }, '--compression "lz4"'],
+    [{ count: '10', compression: 'gzip' }, '--compression "gzip"'],
     [{ count: '10', compression: 'brotli' }, '--compression "brotli"'],
     [{ count: '10', topic: 'bad topic' }, '--topic "bad topic"'],
     [{ count: '10', batchSize: '0' }, '--batch-size "0"'],
