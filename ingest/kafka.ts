@@ -129,11 +129,14 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
   });
-  const partitionFetchBytes = opts.partitionFetchBytes ?? 16 * 1024 * 1024;
+  // Measured on the local stack (300k messages, 3 partitions): @platformatic/kafka spends
+  // 11.4 CPU µs/msg with 16 MiB per partition per fetch and 4.1-4.9 with 1-2 MiB (large
+  // responses are costly to assemble), 196k msg/s at 2 MiB.
+  const partitionFetchBytes = opts.partitionFetchBytes ?? 2 * 1024 * 1024;
   const fetchBytes = opts.fetchBytes ?? 64 * 1024 * 1024;
   let admin: Admin | undefined;
   let cluster: Cluster | undefined;
-  const fast = (opts.fetchClient ?? 'platformatic') === 'platformatic' ? platformaticFetcher(opts, partitionFetchBytes, fetchBytes, opts.streamPartitionFetchBytes ?? 4 * 1024 * 1024) : undefined;
+  const fast = (opts.fetchClient ?? 'platformatic') === 'platformatic' ? platformaticFetcher(opts, partitionFetchBytes, fetchBytes, opts.streamPartitionFetchBytes ?? 2 * 1024 * 1024) : undefined;
   const topics = new Set<string>();
 
   async function getAdmin(): Promise<Admin> {
