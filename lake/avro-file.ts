@@ -23,7 +23,8 @@ const bigLong = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-const headerType = avro.Type.forSchema({
+/** The container file header (Avro spec "Object Container Files"), written by avsc and read by avro-decoder. */
+const HEADER_SCHEMA = {
   type: 'record',
   name: 'org.apache.avro.file.Header',
   fields: [
@@ -31,7 +32,8 @@ const headerType = avro.Type.forSchema({
     { name: 'meta', type: { type: 'map', values: 'bytes' } },
     { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
   ],
-});
+};
+const headerType = avro.Type.forSchema(HEADER_SCHEMA as avro.Schema);
 const plainLong = avro.Type.forSchema('long');
 
 export function avroType(schema: object): avro.Type {
@@ -74,15 +76,7 @@ export interface AvroReadOptions {
   bigIntMapValues?: (path: string) => boolean;
 }
 
-const headerDecoder = compileDecoder({
-  type: 'record',
-  name: 'org.apache.avro.file.Header',
-  fields: [
-    { name: 'magic', type: { type: 'fixed', name: 'Magic', size: 4 } },
-    { name: 'meta', type: { type: 'map', values: 'bytes' } },
-    { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
-  ],
-});
+const headerDecoder = compileDecoder(HEADER_SCHEMA);
 const textDecoder = new TextDecoder('utf-8');
 
 /**
