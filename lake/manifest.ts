@@ -2,6 +2,7 @@
 // (Iceberg spec "Manifests", v2 field ids 0-4 and 100-140).
 import { toBigInt } from './avro-decoder.js';
 import { writeAvroFile, readAvroFile } from './avro-file.js';
+import type { FileMetrics } from './metrics.js';
 import type { PartitionFieldType, PartitionSpec, PartitionValues } from './partitioning.js';
 import { specToJson } from './partitioning.js';
 import { schemaToJson, type PrimitiveType, type Schema } from './schema.js';
@@ -13,7 +14,8 @@ export enum EntryStatus {
   DELETED = 2,
 }
 
-export interface DataFile {
+/** A data file entry: where the file is, its partition tuple, and its column metrics (lake/metrics.ts). */
+export interface DataFile extends FileMetrics {
   content: 0;
   filePath: string;
   fileFormat: 'PARQUET';
@@ -21,12 +23,6 @@ export interface DataFile {
   partition: PartitionValues;
   recordCount: number;
   fileSizeInBytes: number;
-  columnSizes: Map<number, bigint>;
-  valueCounts: Map<number, bigint>;
-  nullValueCounts: Map<number, bigint>;
-  nanValueCounts: Map<number, bigint>;
-  lowerBounds: Map<number, Uint8Array>;
-  upperBounds: Map<number, Uint8Array>;
   sortOrderId?: number;
 }
 
