@@ -29,40 +29,25 @@ function withContext(message: string, c: LakeErrorContext): string {
 
 /** The table, namespace, reference or content does not exist at the requested ref. */
 export class NotFoundError extends LakeError {
-  constructor(message: string, context: LakeErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, context, options);
-    this.name = 'NotFoundError';
-  }
+  override name = 'NotFoundError';
 }
 
 /** Someone else committed first: re-read and retry (or give up if the expected hash was pinned). */
 export class ConflictError extends LakeError {
-  constructor(message: string, context: LakeErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, context, options);
-    this.name = 'ConflictError';
-  }
+  override name = 'ConflictError';
 }
 
 /** The request was malformed or refers to something in an invalid way. */
 export class BadRequestError extends LakeError {
-  constructor(message: string, context: LakeErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, context, options);
-    this.name = 'BadRequestError';
-  }
+  override name = 'BadRequestError';
 }
 
 /** A row does not match the table schema (wrong type, missing required value, unknown column). */
 export class SchemaMismatchError extends LakeError {
-  constructor(message: string, context: LakeErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, context, options);
-    this.name = 'SchemaMismatchError';
-  }
+  override name = 'SchemaMismatchError';
 }
 
 /** Object storage failed (after retries). */
 export class StorageError extends LakeError {
-  constructor(message: string, context: LakeErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, context, options);
-    this.name = 'StorageError';
-  }
+  override name = 'StorageError';
 }
