@@ -4,8 +4,9 @@
 // bench/simulator.ts measures both; DEFAULT_CLIENT is the faster one on this machine.
 import { Kafka, CompressionTypes, logLevel, type Producer as KafkajsProducer, type Admin } from 'kafkajs';
 import { Worker } from 'node:worker_threads';
-import { Producer as PlatformaticProducer, compatibilityPartitioner } from '@platformatic/kafka';
+import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { DirectSink } from './direct-producer.js';
+import { producerOptions } from './platformatic-options.mjs';
 
 /**
  * `direct`: floe's own lean producer (direct-producer.ts), records encoded in place; `platformatic`
@@ -128,17 +129,7 @@ export class PlatformaticSink implements MessageSink {
   private constructor(private readonly producer: PlatformaticProducer<Buffer, Buffer, string, string>) {}
 
   static async connect(brokers: string[], compression: Compression): Promise<PlatformaticSink> {
-    const producer = new PlatformaticProducer<Buffer, Buffer, string, string>({
-      clientId: 'floe-simulator',
-      bootstrapBrokers: brokers,
-      acks: -1,
-      compression,
-      partitioner: compatibilityPartitioner,
-      autocreateTopics: false,
-      retries: 8,
-      retryDelay: 200,
-      serializers: { headerKey: (s) => (s === undefined ? undefined : Buffer.from(s)), headerValue: (s) => (s === undefined ? undefined : Buffer.from(s)) },
-    });
+    const producer = new PlatformaticProducer<Buffer, Buffer, string, string>(producerOptions(brokers, compression, 'floe-simulator'));
     // Fail early (and name the brokers) rather than on the first send.
     await producer.metadata({ topics: [] });
     return new PlatformaticSink(producer);

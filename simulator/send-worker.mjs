@@ -8,21 +8,11 @@
 // message: u32 key length, u32 value length (0xffffffff: null), u32 headers-JSON length, u32
 // partition (0xffffffff: by key), then the key, value and headers bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Producer, compatibilityPartitioner } from '@platformatic/kafka';
+import { Producer } from '@platformatic/kafka';
+import { producerOptions } from './platformatic-options.mjs';
 
 const { brokers, compression, clientId } = workerData;
-const toBuffer = (s) => (s === undefined ? undefined : Buffer.from(s));
-const producer = new Producer({
-  clientId,
-  bootstrapBrokers: brokers,
-  acks: -1,
-  compression,
-  partitioner: compatibilityPartitioner,
-  autocreateTopics: false,
-  retries: 8,
-  retryDelay: 200,
-  serializers: { headerKey: toBuffer, headerValue: toBuffer },
-});
+const producer = new Producer(producerOptions(brokers, compression, clientId));
 
 function unpack(topic, ab) {
   const buf = Buffer.from(ab);
