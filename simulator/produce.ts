@@ -3,28 +3,21 @@
 // progress, and return the manifest. Errors from Kafka abort the run: a manifest must never
 // describe messages that were not sent.
 import { writeFileSync } from 'node:fs';
-import { TelemetryGenerator, type GeneratedMessage } from './generator.js';
+import { TelemetryGenerator, type GeneratedMessage, type GeneratorOptions } from './generator.js';
 import { ensureTopics, topicEndOffsets, createSink, keyPartition, type MessageSink, type OutgoingMessage, type KafkaClientName, type Compression } from './kafka.js';
 import { registryMessages } from './registry.js';
 import { DirectSink } from './direct-producer.js';
 import type { Manifest } from './manifest.js';
-import type { Scenario } from './scenarios.js';
 
 /** With --count and no --rate, each device reports this often (event time). */
 export const DEFAULT_DEVICE_INTERVAL_MS = 10_000;
 
-export interface ProduceRun {
-  scenario: Scenario;
-  devices: number;
-  buildings: number;
-  count: number;
-  seed: string;
+/** A produce run: what to generate (GeneratorOptions) and where and how to send it. */
+export interface ProduceRun extends GeneratorOptions {
   topic: string;
   registryTopic: string;
   partitions: number;
   mode: 'live' | 'history';
-  startMs: number;
-  stepMs: number;
   /** Messages per second to pace at (live mode with --rate); undefined: as fast as possible. */
   paceRate?: number;
   brokers: string[];
