@@ -3,7 +3,7 @@
 // `truncate(16)` metrics mode) and column sizes taken from the Parquet footer.
 import { toBytes, truncateBinaryUpper, truncateLower, truncateUpper } from './conversions.js';
 import type { NestedField } from './schema.js';
-import { compareValues, type Value } from './values.js';
+import type { Value } from './values.js';
 
 export const BOUND_TRUNCATE_LENGTH = 16;
 
@@ -22,53 +22,6 @@ export interface FileMetrics {
   nanValueCounts: Map<number, bigint>;
   lowerBounds: Map<number, Uint8Array>;
   upperBounds: Map<number, Uint8Array>;
-}
-
-/** Accumulates one column's metrics value by value. */
-export class ColumnMetricsBuilder {
-  valueCount = 0;
-  nullCount = 0;
-  nanCount = 0;
-  lower: Value | undefined;
-  upper: Value | undefined;
-  private readonly isFloat: boolean;
-  private readonly isOrderedPrimitive: boolean;
-
-  constructor(readonly field: NestedField) {
-    this.isFloat = field.type === 'float' || field.type === 'double';
-    this.isOrderedPrimitive = field.type !== 'string' && field.type !== 'binary' && field.type !== 'boolean';
-  }
-
-  add(v: Value | null): void {
-    this.valueCount++;
-    if (v === null) {
-      this.nullCount++;
-      return;
-    }
-    if (this.isFloat && Number.isNaN(v)) {
-      this.nanCount++;
-      return;
-    }
-    if (this.lower === undefined) {
-      this.lower = v;
-      this.upper = v;
-    } else if (this.isOrderedPrimitive) {
-      if (v < this.lower) this.lower = v;
-      else if (v > this.upper!) this.upper = v;
-    } else {
-      if (compareValues(v, this.lower) < 0) this.lower = v;
-      else if (compareValues(v, this.upper!) > 0) this.upper = v;
-    }
-  }
-
-  build(): ColumnMetrics {
-    return {
-      valueCount: this.valueCount,
-      nullCount: this.nullCount,
-      ...(this.isFloat ? { nanCount: this.nanCount } : {}),
-      ...(this.lower !== undefined ? { lower: this.lower, upper: this.upper! } : {}),
-    };
-  }
 }
 
 /** Assembles file metrics keyed by field id. `columnSizes` come from the Parquet footer. */

@@ -6,7 +6,7 @@
 import { encoderPool } from './encoder-pool.js';
 import { LakeError, SchemaMismatchError } from './errors.js';
 import { fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
-import { arrowSchemaOf, arrowType, encodeParquet, type ColumnBuffers, type EncodeJob, type EncodeResult, type ParquetCompression } from './parquet-encoder.js';
+import { arrowType, encodeParquet, type ColumnBuffers, type EncodeJob, type EncodeResult, type ParquetCompression } from './parquet-encoder.js';
 import type { NestedField, Schema } from './schema.js';
 import { compareBytes, compareStrings, normalize, show, ValueError } from './values.js';
 
@@ -23,10 +23,6 @@ export interface ParquetFileResult {
 export interface WriteContext {
   table: string;
   file: string;
-}
-
-export function arrowSchema(schema: Schema) {
-  return arrowSchemaOf(schema.fields);
 }
 
 interface BuiltColumn {

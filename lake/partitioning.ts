@@ -1,7 +1,7 @@
 // Partition specs: which source columns, through which transforms, make a data file's partition.
 import { BadRequestError } from './errors.js';
 import { fieldById, fieldByName, type PrimitiveType, type Schema } from './schema.js';
-import { applyTransform, humanString, parseTransform, resultType, type Transform } from './transforms.js';
+import { humanString, parseTransform, resultType, type Transform } from './transforms.js';
 import type { Value } from './values.js';
 
 export interface PartitionField {
@@ -16,7 +16,6 @@ export interface PartitionSpec {
   readonly fields: readonly PartitionField[];
 }
 
-export const UNPARTITIONED: PartitionSpec = { specId: 0, fields: [] };
 /** Partition field ids start at 1000 (spec). */
 export const PARTITION_FIELD_ID_START = 1000;
 
@@ -68,10 +67,6 @@ export function partitionPath(types: readonly PartitionFieldType[], values: Part
 
 export function partitionKey(values: PartitionValues): string {
   return values.map((v) => (v === null ? '\u0000null' : typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : `${typeof v}:${String(v)}`)).join('\u0001');
-}
-
-export function computePartition(types: readonly PartitionFieldType[], sourceValues: readonly (Value | null)[]): PartitionValues {
-  return types.map((t, i) => applyTransform(t.field.transform, t.sourceType, sourceValues[i] ?? null));
 }
 
 export function specToJson(spec: PartitionSpec): Record<string, unknown> {

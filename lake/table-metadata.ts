@@ -94,10 +94,6 @@ export function currentSnapshot(m: TableMetadata): Snapshot | undefined {
   return m.currentSnapshotId === null ? undefined : m.snapshots.find((s) => s.snapshotId === m.currentSnapshotId);
 }
 
-export function schemaForSnapshot(m: TableMetadata, s: Snapshot | undefined): Schema {
-  return (s && m.schemas.find((x) => x.schemaId === s.schemaId)) || currentSchema(m);
-}
-
 export function metadataToJson(m: TableMetadata): string {
   const json = {
     'format-version': 2,

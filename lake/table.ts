@@ -32,11 +32,6 @@ export type TableChange =
   | { type: 'rewrite'; remove: readonly DataFile[] | readonly string[]; add: readonly DataFile[]; summary?: Record<string, string> }
   | { type: 'addColumn'; field: FieldDef };
 
-export interface LiveEntry {
-  entry: ManifestEntry;
-  manifest: ManifestFile;
-}
-
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;

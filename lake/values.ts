@@ -97,13 +97,6 @@ export function floorDiv(a: bigint, b: bigint): bigint {
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
 }
 
-export function microsToIso(micros: bigint): string {
-  const ms = floorDiv(micros, 1000n);
-  const frac = micros - ms * 1000n;
-  const iso = new Date(Number(ms)).toISOString();
-  return frac === 0n ? iso : iso.replace('Z', `${frac.toString().padStart(3, '0')}Z`);
-}
-
 export function daysToIso(days: number): string {
   return new Date(days * 86_400_000).toISOString().slice(0, 10);
 }
