@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trinoQuery } from '../../../deploy/trino.js';
-import { IngestHarness } from './harness.js';
+import { expectExactlyOnce, useIngestHarnessWithWorker } from './harness.js';
 import { FloeEnv, FloeLag, FloeRejects, FloeRows, FloeTopic } from '../../../workflows/ingest/searchAttributes.js';
 
 describe('ingest end to end: Kafka -> ingest workflow -> RAW + DLQ -> Trino, verify', () => {
-  const h = new IngestHarness('e2e');
-  let worker: { stop: () => Promise<void> };
-
-  beforeAll(async () => {
-    await h.setup();
-    worker = await h.startInProcessWorker();
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await h.close();
-  });
+  const h = useIngestHarnessWithWorker('e2e');
 
   it('ingests valid messages into RAW and rejects into the DLQ, exactly once, in several batches', async () => {
     await h.produce({ count: 2400, defectEvery: 23, duplicateEvery: 101 });
@@ -28,12 +18,7 @@ describe('ingest end to end: Kafka -> ingest workflow -> RAW + DLQ -> Trino, ver
     expect(r.totals.rows).toBe(2400 - defects);
     expect(r.totals.duplicates).toBeGreaterThan(0);
 
-    const rec = await h.reconcile();
-    expect(rec.missing).toEqual([]);
-    expect(rec.extra).toEqual([]);
-    expect(rec.wrongTable).toEqual([]);
-    expect(rec.rawEventIds).toEqual(rec.expectedEventIds);
-    expect(rec.verifyOk).toBe(true);
+    await expectExactlyOnce(h);
 
     // Visible to people: search attributes and details of the run.
     const client = await h.getClient();

@@ -7,16 +7,7 @@ import { join } from 'node:path';
 import { FAULT_POINTS } from '../../../ingest/faults.js';
 import type { FileIO } from '../../../lake/s3-file-io.js';
 import type { IngestLake } from '../../../ingest/batch.js';
-import { IngestHarness } from './harness.js';
-
-async function expectExact(h: IngestHarness): Promise<void> {
-  const rec = await h.reconcile();
-  expect(rec.missing).toEqual([]);
-  expect(rec.extra).toEqual([]);
-  expect(rec.wrongTable).toEqual([]);
-  expect(rec.rawEventIds).toEqual(rec.expectedEventIds);
-  expect(rec.verifyOk).toBe(true);
-}
+import { IngestHarness, expectExactlyOnce } from './harness.js';
 
 describe('ingest faults (real stack)', () => {
   const harnesses: IngestHarness[] = [];
@@ -46,7 +37,7 @@ describe('ingest faults (real stack)', () => {
       w.kill('SIGTERM');
       await w.exited;
     }
-    await expectExact(h);
+    await expectExactlyOnce(h);
     // The attempt after the after-commit kill found its batch in RAW and wrote nothing.
     const history = await (await h.getClient()).workflow.getHandle(h.workflowId).fetchHistory();
     const outcomes = (history.events ?? []).flatMap((e) => {
@@ -88,7 +79,7 @@ describe('ingest faults (real stack)', () => {
       await worker.stop();
     }
     expect(failed).toBeGreaterThanOrEqual(4);
-    await expectExact(h);
+    await expectExactlyOnce(h);
   }, 180_000);
 
   it('a Nessie commit conflict (RAW/DLQ changed by another commit) is re-read and retried', async () => {
@@ -123,6 +114,6 @@ describe('ingest faults (real stack)', () => {
     // Each forced conflict added a foreign snapshot: the data commits still happened once each.
     const history = await lake.lake.history(lake.rawTable);
     expect(history.filter((s) => s.summary['floe.ingest.batch-id']).length).toBe(3);
-    await expectExact(h);
+    await expectExactlyOnce(h);
   }, 180_000);
 });

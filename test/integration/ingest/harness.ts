@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
@@ -172,4 +173,29 @@ export class IngestHarness {
   async close(): Promise<void> {
     await this.client?.connection.close();
   }
+}
+
+/** A harness for a whole test file, with an in-process worker started before and stopped after it. */
+export function useIngestHarnessWithWorker(name: string): IngestHarness {
+  const h = new IngestHarness(name);
+  let worker: { stop: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    await h.setup();
+    worker = await h.startInProcessWorker();
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await h.close();
+  });
+  return h;
+}
+
+/** RAW + DLQ hold exactly what was produced, by offset and by event id, and `verify` agrees. */
+export async function expectExactlyOnce(h: IngestHarness): Promise<void> {
+  const rec = await h.reconcile();
+  expect(rec.missing).toEqual([]);
+  expect(rec.extra).toEqual([]);
+  expect(rec.wrongTable).toEqual([]);
+  expect(rec.rawEventIds).toEqual(rec.expectedEventIds);
+  expect(rec.verifyOk).toBe(true);
 }

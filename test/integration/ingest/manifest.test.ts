@@ -1,6 +1,6 @@
 // Reconciles ingestion against the manifest `floe produce` writes: RAW and DLQ must hold exactly
 // what the simulator says it sent (counts, rejects per kind and path, RAW event ids).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Manifest } from '../../../simulator/manifest.js';
 import { trinoQuery } from '../../../deploy/trino.js';
-import { IngestHarness } from './harness.js';
+import { useIngestHarnessWithWorker } from './harness.js';
 
 function floe(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -19,16 +19,7 @@ function floe(args: string[], env: Record<string, string>): Promise<string> {
 }
 
 describe('ingest reconciles with the floe produce manifest', () => {
-  const h = new IngestHarness('manifest');
-  let worker: { stop: () => Promise<void> };
-  beforeAll(async () => {
-    await h.setup();
-    worker = await h.startInProcessWorker();
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await h.close();
-  });
+  const h = useIngestHarnessWithWorker('manifest');
 
   it('RAW + DLQ hold exactly what the simulator sent (mixed scenario, lz4)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'floe-manifest-')), 'manifest.json');
