@@ -23,7 +23,7 @@ describe('ingest reconciles with the floe produce manifest', () => {
 
   it('RAW + DLQ hold exactly what the simulator sent (mixed scenario, lz4)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'floe-manifest-')), 'manifest.json');
-    await floe(['produce', '--count', '20000', '--scenario', 'mixed', '--seed', '42', '--topic', h.topic, '--manifest', file, '--manifest-event-ids', '--quiet'], h.env);
+    await floe(['produce', '--count', '20000', '--scenario', 'mixed', '--seed', '42', '--compression', 'lz4', '--topic', h.topic, '--manifest', file, '--manifest-event-ids', '--quiet'], h.env);
     const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
     await h.startIngest({ maxRecords: 6000 });
     const r = await h.result();
