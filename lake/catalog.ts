@@ -1,11 +1,14 @@
 // The Lake: Iceberg tables on S3 whose current metadata pointer lives in Nessie. Every change
 // is one Nessie commit on a branch with an expected hash; several tables can change in one.
 import { randomUUID } from 'node:crypto';
-import { BadRequestError, ConflictError, LakeError, NotFoundError } from './errors.js';
+import { BadRequestError, ConflictError, LakeError, NotFoundError, SchemaMismatchError } from './errors.js';
 import type { DataFile } from './manifest.js';
 import { NessieClient, keyToString, type IcebergTableContent, type Operation, type Reference } from './nessie-client.js';
 import { partitionPath, partitionSpecOf, partitionType, sortOrderOf, UNSORTED, type PartitionFieldDef, type SortFieldDef } from './partitioning.js';
-import { writeParquetAsync, type ParquetWriteOptions, type Row } from './parquet-writer.js';
+import { writeColumnBatchAsync, writeParquetAsync, type ParquetWriteOptions, type Row } from './parquet-writer.js';
+import type { ColumnBatch } from './column-batch.js';
+import { applyTransform } from './transforms.js';
+import { compareValues, type Value } from './values.js';
 import { groupByPartition } from './partition-grouping.js';
 import { encoderPool, INLINE_ENCODE_MAX_CELLS } from './encoder-pool.js';
 import { S3FileIO, type FileIO, type S3Config } from './s3-file-io.js';
@@ -219,6 +222,50 @@ export class Lake {
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     return settled.map((r) => (r as PromiseFulfilledResult<DataFile>).value);
+  }
+
+  /**
+   * Writes a column batch (lake/column-batch.ts) as one Parquet data file at
+   * `data/<partition path>/<fileName>.parquet`; nothing is committed. The batch must hold the
+   * rows of one partition (told by the bounds of its source columns: every transform here is
+   * monotonic) and have the table's current schema. The batch's buffers are consumed before the
+   * first await, so its builder may be reset as soon as this returns its promise.
+   */
+  writeColumnBatch(table: LoadedTable, batch: ColumnBatch, opts: WriteFilesOptions): Promise<DataFile[]> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._=-]*$/.test(opts.fileName)) return Promise.reject(new BadRequestError(`data file name ${JSON.stringify(opts.fileName)} must be letters, digits, . _ = -`, { table: table.name }));
+    if (batch.numRows === 0) return Promise.resolve([]);
+    const schema = currentSchema(table.metadata);
+    const spec = defaultSpec(table.metadata);
+    const types = partitionType(spec, schema);
+    const ctx = { table: table.name, file: `${opts.fileName}.parquet` };
+    let values: (Value | null)[];
+    try {
+      const same = schema.fields.length === batch.schema.fields.length && schema.fields.every((f, i) => {
+        const b = batch.schema.fields[i]!;
+        return b.id === f.id && b.name === f.name && b.type === f.type && b.required === f.required;
+      });
+      if (!same) throw new SchemaMismatchError(`column batch schema (${batch.schema.fields.map((f) => `${f.id}:${f.name}`).join(', ')}) is not the table's current schema`, ctx);
+      values = types.map((t) => {
+        const i = schema.fields.findIndex((f) => f.id === t.field.sourceId);
+        const m = batch.metrics[i]!;
+        if (m.nullCount === batch.numRows) return null;
+        const lo = applyTransform(t.field.transform, t.sourceType, m.lower as Value);
+        const hi = applyTransform(t.field.transform, t.sourceType, m.upper as Value);
+        if (m.nullCount > 0 || compareValues(lo!, hi!) !== 0) {
+          throw new BadRequestError(`column batch spans several partitions of ${t.field.name} (${m.nullCount > 0 ? 'nulls and values' : `${String(lo)} to ${String(hi)}`}): write one batch per partition`, ctx);
+        }
+        return lo;
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const dir = types.length ? `${table.metadata.location}/data/${partitionPath(types, values)}` : `${table.metadata.location}/data`;
+    const filePath = `${dir}/${opts.fileName}.parquet`;
+    const encoded = writeColumnBatchAsync(batch, { table: table.name, file: filePath }, opts);
+    return encoded.then(async (pq): Promise<DataFile[]> => {
+      await this.io.write(filePath, pq.bytes);
+      return [{ content: 0, filePath, fileFormat: 'PARQUET', specId: spec.specId, partition: values, recordCount: pq.recordCount, fileSizeInBytes: pq.bytes.length, ...pq.metrics }];
+    });
   }
 
   // ---- committing -----------------------------------------------------------------------------

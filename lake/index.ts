@@ -8,6 +8,7 @@ export type { Predicate, ComparisonOp } from './scan.js';
 export type { FieldDef, Schema, NestedField, PrimitiveType } from './schema.js';
 export type { PartitionFieldDef, SortFieldDef } from './partitioning.js';
 export type { Row } from './parquet-writer.js';
+export { ColumnBatchBuilder, type ColumnBatch } from './column-batch.js';
 export type { Reference } from './nessie-client.js';
 export { NessieClient } from './nessie-client.js';
 export { S3FileIO } from './s3-file-io.js';

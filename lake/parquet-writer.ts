@@ -3,6 +3,7 @@
 // with the Iceberg metrics of each column computed in the same pass; lake/parquet-encoder.ts
 // then encodes them with parquet-wasm (inline, or in a worker thread for large files) carrying
 // every column's Iceberg field id as its Parquet field_id.
+import type { ColumnBatch } from './column-batch.js';
 import { encoderPool } from './encoder-pool.js';
 import { LakeError, SchemaMismatchError } from './errors.js';
 import { fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
@@ -474,4 +475,21 @@ export function writeParquetAsync(schema: Schema, rows: readonly Row[], ctx: Wri
     if (!r.ok && r.workerFailed) return writeParquet(schema, rows, ctx, opts);
     return finish(schema, rows.length, metrics, r, ctx);
   });
+}
+
+/**
+ * Encodes a column batch (lake/column-batch.ts) as one Parquet file, in a worker thread when
+ * large. The batch's buffers are consumed before this returns (copied to the worker, or encoded
+ * here), so the builder may be reset at once. A worker that dies mid-job fails the write (the
+ * batch cannot be rebuilt here): retry it.
+ */
+export function writeColumnBatchAsync(batch: ColumnBatch, ctx: WriteContext, opts: ParquetWriteOptions = {}): Promise<ParquetFileResult> {
+  const job: EncodeJob = {
+    fields: batch.schema.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required })),
+    numRows: batch.numRows,
+    columns: batch.columns,
+    compression: opts.compression ?? 'zstd',
+    ...(opts.rowGroupSize ? { rowGroupSize: opts.rowGroupSize } : {}),
+  };
+  return encoderPool().encode(job).then((r) => finish(batch.schema, batch.numRows, batch.metrics, r, ctx));
 }

@@ -1,0 +1,511 @@
+// Column batches: rows appended column by column into growable typed arrays, with each column's
+// Iceberg metrics (nulls, NaNs, lower and upper bounds) kept up to date on append. A writer that
+// already knows its values' types (ingestion, compaction) fills one straight from its input and
+// hands it to Lake.writeColumnBatch: no row object per record, no second pass over rows to build
+// columns. A batch is one data file, so it holds the rows of one partition.
+//
+//   const b = new ColumnBatchBuilder(schema);
+//   const id = b.strings('device_id'), ts = b.longs('event_ts'), t = b.doubles('temperature');
+//   id.push('dev-1'); ts.pushMillis(Date.parse(iso)); t.push(21.5);   // one row
+//   const files = await lake.writeColumnBatch(table, b.build(), { fileName });
+//   b.reset();  // reuse the buffers for the next file
+import { LakeError, SchemaMismatchError, type LakeErrorContext } from './errors.js';
+import type { ColumnMetrics } from './metrics.js';
+import type { ColumnBuffers } from './parquet-encoder.js';
+import type { NestedField, PrimitiveType, Schema } from './schema.js';
+import { compareBytes, compareStrings, show } from './values.js';
+
+export interface ColumnBatch {
+  schema: Schema;
+  numRows: number;
+  /** In schema field order; views into the builder's buffers until it is reset. */
+  columns: ColumnBuffers[];
+  metrics: ColumnMetrics[];
+}
+
+const TWO_32 = 4294967296;
+/** |ms| up to this converts to microseconds exactly in a double (ms * 1000 <= 2^53). */
+const MAX_EXACT_MS = 9_007_199_254_740;
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+const INITIAL_CAPACITY = 1024;
+const utf8 = new TextEncoder();
+/** Surrogates and U+E000..U+FFFF: the only code units where UTF-16 order differs from code point order. */
+const NON_BMP_ORDER_SENSITIVE = /[\uD800-\uFFFF]/;
+
+abstract class ColumnAppender {
+  /** Values appended (nulls included). */
+  length = 0;
+  nulls = 0;
+  protected capacity = INITIAL_CAPACITY;
+  /** Arrow validity bitmap, bit set = value present; kept for optional columns only. */
+  protected validity: Uint8Array | undefined;
+
+  constructor(
+    readonly field: NestedField,
+    protected readonly ctx: LakeErrorContext,
+  ) {
+    if (!field.required) this.validity = new Uint8Array(INITIAL_CAPACITY >> 3);
+  }
+
+  /** Room for one more value (doubles every buffer when full). */
+  protected ensure(): void {
+    if (this.length < this.capacity) return;
+    this.capacity *= 2;
+    if (this.validity) this.validity = grown(this.validity, this.capacity >> 3);
+    this.growValues(this.capacity);
+  }
+
+  protected abstract growValues(capacity: number): void;
+
+  /** Appends a null (a SchemaMismatchError on a required column). */
+  pushNull(): void {
+    if (this.field.required) this.fail(null);
+    this.ensure();
+    this.nulls++;
+    this.length++;
+  }
+
+  protected present(i: number): void {
+    if (this.validity) this.validity[i >> 3]! |= 1 << (i & 7);
+  }
+
+  protected fail(v: unknown): never {
+    const what = v === null || v === undefined ? `is required, got ${v === null ? 'null' : 'nothing'}` : `cannot hold ${show(v)}`;
+    throw new SchemaMismatchError(`row ${this.length}: column ${JSON.stringify(this.field.name)} (${this.field.type}) ${what}`, this.ctx);
+  }
+
+  reset(): void {
+    if (this.validity) this.validity.fill(0, 0, (this.length + 7) >> 3);
+    this.length = 0;
+    this.nulls = 0;
+    this.resetValues();
+  }
+
+  protected abstract resetValues(): void;
+
+  abstract finish(n: number): { buffers: ColumnBuffers; metrics: ColumnMetrics };
+
+  protected validityOut(): Pick<ColumnBuffers, 'validity'> {
+    return this.nulls > 0 && this.validity ? { validity: this.validity.subarray(0, (this.length + 7) >> 3) } : {};
+  }
+}
+
+function grown<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}
+
+/** double and float columns. */
+export class DoubleAppender extends ColumnAppender {
+  private values: Float64Array | Float32Array;
+  private lo = Infinity;
+  private hi = -Infinity;
+  private seen = false;
+  private nans = 0;
+  private readonly isFloat: boolean;
+
+  constructor(field: NestedField, ctx: LakeErrorContext) {
+    super(field, ctx);
+    this.isFloat = field.type === 'float';
+    this.values = this.isFloat ? new Float32Array(INITIAL_CAPACITY) : new Float64Array(INITIAL_CAPACITY);
+  }
+
+  protected growValues(c: number): void {
+    this.values = grown(this.values, c);
+  }
+
+  protected resetValues(): void {
+    this.lo = Infinity;
+    this.hi = -Infinity;
+    this.seen = false;
+    this.nans = 0;
+  }
+
+  /** Appends a number, or a null for null/undefined. */
+  push(v: number | null | undefined): void {
+    if (v === null || v === undefined) return this.pushNull();
+    if (typeof v !== 'number') this.fail(v);
+    this.ensure();
+    const i = this.length++;
+    const x = this.isFloat ? Math.fround(v) : v;
+    this.values[i] = x;
+    this.present(i);
+    if (x !== x) this.nans++;
+    else if (!this.seen) {
+      this.lo = this.hi = x;
+      this.seen = true;
+    } else if (x < this.lo) this.lo = x;
+    else if (x > this.hi) this.hi = x;
+  }
+
+  override pushNull(): void {
+    super.pushNull();
+    this.values[this.length - 1] = 0;
+  }
+
+  finish(n: number) {
+    return {
+      buffers: { nullCount: this.nulls, values: this.values.subarray(0, n), ...this.validityOut() },
+      metrics: { valueCount: n, nullCount: this.nulls, nanCount: this.nans, ...(this.seen ? { lower: this.lo, upper: this.hi } : {}) },
+    };
+  }
+}
+
+/** int and date (days since 1970-01-01) columns. */
+export class IntAppender extends ColumnAppender {
+  private values = new Int32Array(INITIAL_CAPACITY);
+  private lo = Infinity;
+  private hi = -Infinity;
+
+  protected growValues(c: number): void {
+    this.values = grown(this.values, c);
+  }
+
+  protected resetValues(): void {
+    this.lo = Infinity;
+    this.hi = -Infinity;
+  }
+
+  push(v: number | null | undefined): void {
+    if (v === null || v === undefined) return this.pushNull();
+    if (typeof v !== 'number' || (v | 0) !== v) this.fail(v);
+    this.ensure();
+    const i = this.length++;
+    this.values[i] = v;
+    this.present(i);
+    if (v < this.lo) this.lo = v;
+    if (v > this.hi) this.hi = v;
+  }
+
+  override pushNull(): void {
+    super.pushNull();
+    this.values[this.length - 1] = 0;
+  }
+
+  finish(n: number) {
+    return {
+      buffers: { nullCount: this.nulls, values: this.values.subarray(0, n), ...this.validityOut() },
+      metrics: { valueCount: n, nullCount: this.nulls, ...(this.lo !== Infinity ? { lower: this.lo, upper: this.hi } : {}) },
+    };
+  }
+}
+
+/**
+ * long, timestamp and timestamptz (microseconds) columns. Safe integers are written as two
+ * int32 words (no BigInt per value); bigints cover the rest of the 64-bit range.
+ */
+export class LongAppender extends ColumnAppender {
+  private words = new Int32Array(2 * INITIAL_CAPACITY);
+  private loN = Infinity;
+  private hiN = -Infinity;
+  private loB: bigint | undefined;
+  private hiB: bigint | undefined;
+
+  protected growValues(c: number): void {
+    this.words = grown(this.words, 2 * c);
+  }
+
+  protected resetValues(): void {
+    this.loN = Infinity;
+    this.hiN = -Infinity;
+    this.loB = this.hiB = undefined;
+  }
+
+  /** A safe integer (microseconds for timestamps) or a bigint within 64 bits. */
+  push(v: number | bigint | null | undefined): void {
+    if (v === null || v === undefined) return this.pushNull();
+    if (typeof v === 'bigint') return this.pushBig(v);
+    if (!Number.isSafeInteger(v)) this.fail(v);
+    this.ensure();
+    const i = this.length++;
+    const hiWord = Math.floor(v / TWO_32);
+    this.words[2 * i] = v - hiWord * TWO_32;
+    this.words[2 * i + 1] = hiWord;
+    this.present(i);
+    if (v < this.loN) this.loN = v;
+    if (v > this.hiN) this.hiN = v;
+  }
+
+  /** A timestamp given in milliseconds since the epoch (an integer). */
+  pushMillis(ms: number): void {
+    if (Number.isInteger(ms) && ms >= -MAX_EXACT_MS && ms <= MAX_EXACT_MS) this.push(ms * 1000);
+    else if (Number.isInteger(ms)) this.pushBig(BigInt(ms) * 1000n);
+    else this.fail(ms);
+  }
+
+  private pushBig(v: bigint): void {
+    if (v < LONG_MIN || v > LONG_MAX) this.fail(v);
+    this.ensure();
+    const i = this.length++;
+    this.words[2 * i] = Number(BigInt.asIntN(32, v));
+    this.words[2 * i + 1] = Number(v >> 32n);
+    this.present(i);
+    if (this.loB === undefined || v < this.loB) this.loB = v;
+    if (this.hiB === undefined || v > this.hiB) this.hiB = v;
+  }
+
+  override pushNull(): void {
+    super.pushNull();
+    const i = this.length - 1;
+    this.words[2 * i] = this.words[2 * i + 1] = 0;
+  }
+
+  finish(n: number) {
+    let lo = this.loB;
+    let hi = this.hiB;
+    if (this.loN !== Infinity) {
+      const ln = BigInt(this.loN);
+      const hn = BigInt(this.hiN);
+      if (lo === undefined || ln < lo) lo = ln;
+      if (hi === undefined || hn > hi) hi = hn;
+    }
+    const values = new BigInt64Array(this.words.buffer, this.words.byteOffset, n);
+    return {
+      buffers: { nullCount: this.nulls, values, ...this.validityOut() },
+      metrics: { valueCount: n, nullCount: this.nulls, ...(lo !== undefined ? { lower: lo, upper: hi! } : {}) },
+    };
+  }
+}
+
+/** string columns: values are kept as strings and UTF-8 encoded once, when the batch is built. */
+export class StringAppender extends ColumnAppender {
+  private parts: string[] = [];
+  /** Offsets in UTF-16 code units while appending; UTF-8 bytes after finish. */
+  private offsets = new Int32Array(INITIAL_CAPACITY + 1);
+  private units = 0;
+  private lo: string | undefined;
+  private hi: string | undefined;
+
+  protected growValues(c: number): void {
+    this.offsets = grown(this.offsets, c + 1);
+  }
+
+  protected resetValues(): void {
+    this.parts = [];
+    this.units = 0;
+    this.lo = this.hi = undefined;
+  }
+
+  push(v: string | null | undefined): void {
+    if (v === null || v === undefined) return this.pushNull();
+    if (typeof v !== 'string') this.fail(v);
+    this.ensure();
+    const i = this.length++;
+    this.parts.push(v);
+    this.units += v.length;
+    this.offsets[i + 1] = this.units;
+    this.present(i);
+    if (this.lo === undefined) this.lo = this.hi = v;
+    else if (v < this.lo) this.lo = v;
+    else if (v > this.hi!) this.hi = v;
+  }
+
+  override pushNull(): void {
+    super.pushNull();
+    this.offsets[this.length] = this.units;
+  }
+
+  finish(n: number) {
+    const joined = this.parts.join('');
+    let values: Uint8Array = utf8.encode(joined);
+    if (values.length > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of text; write smaller files`, this.ctx);
+    let lo = this.lo;
+    let hi = this.hi;
+    const offsets = this.offsets.subarray(0, n + 1);
+    if (values.length !== joined.length) {
+      // Multi-byte characters: offsets in UTF-8 bytes, value by value.
+      const out = new Int32Array(n + 1);
+      let p = 0;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        if (offsets[i + 1] !== offsets[i] || this.isPresent(i)) p += Buffer.byteLength(this.parts[k++]!, 'utf8');
+        out[i + 1] = p;
+      }
+      if (NON_BMP_ORDER_SENSITIVE.test(joined)) {
+        lo = hi = this.parts[0];
+        for (const v of this.parts) {
+          if (compareStrings(v, lo!) < 0) lo = v;
+          else if (compareStrings(v, hi!) > 0) hi = v;
+        }
+      }
+      return {
+        buffers: { nullCount: this.nulls, values, offsets: out, ...this.validityOut() },
+        metrics: { valueCount: n, nullCount: this.nulls, ...(lo !== undefined ? { lower: lo, upper: hi! } : {}) },
+      };
+    }
+    return {
+      buffers: { nullCount: this.nulls, values, offsets, ...this.validityOut() },
+      metrics: { valueCount: n, nullCount: this.nulls, ...(lo !== undefined ? { lower: lo, upper: hi! } : {}) },
+    };
+  }
+
+  private isPresent(i: number): boolean {
+    return this.validity ? (this.validity[i >> 3]! & (1 << (i & 7))) !== 0 : true;
+  }
+}
+
+/** binary columns. */
+export class BinaryAppender extends ColumnAppender {
+  private bytes = new Uint8Array(16 * INITIAL_CAPACITY);
+  private offsets = new Int32Array(INITIAL_CAPACITY + 1);
+  private pos = 0;
+  private lo: Uint8Array | undefined;
+  private hi: Uint8Array | undefined;
+
+  protected growValues(c: number): void {
+    this.offsets = grown(this.offsets, c + 1);
+  }
+
+  protected resetValues(): void {
+    this.pos = 0;
+    this.lo = this.hi = undefined;
+  }
+
+  push(v: Uint8Array | null | undefined): void {
+    if (v === null || v === undefined) return this.pushNull();
+    if (!(v instanceof Uint8Array)) this.fail(v);
+    this.ensure();
+    if (this.pos + v.length > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + v.length));
+    if (this.pos + v.length > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of binary data; write smaller files`, this.ctx);
+    const i = this.length++;
+    this.bytes.set(v, this.pos);
+    this.pos += v.length;
+    this.offsets[i + 1] = this.pos;
+    this.present(i);
+    // Bounds keep copies: the caller may reuse its buffer.
+    if (this.lo === undefined) this.lo = this.hi = v.slice();
+    else if (compareBytes(v, this.lo) < 0) this.lo = v.slice();
+    else if (compareBytes(v, this.hi!) > 0) this.hi = v.slice();
+  }
+
+  override pushNull(): void {
+    super.pushNull();
+    this.offsets[this.length] = this.pos;
+  }
+
+  finish(n: number) {
+    return {
+      buffers: { nullCount: this.nulls, values: this.bytes.subarray(0, this.pos), offsets: this.offsets.subarray(0, n + 1), ...this.validityOut() },
+      metrics: { valueCount: n, nullCount: this.nulls, ...(this.lo !== undefined ? { lower: this.lo, upper: this.hi! } : {}) },
+    };
+  }
+}
+
+/** boolean columns. */
+export class BooleanAppender extends ColumnAppender {
+  private bits = new Uint8Array(INITIAL_CAPACITY >> 3);
+  private seenTrue = false;
+  private seenFalse = false;
+
+  protected growValues(c: number): void {
+    this.bits = grown(this.bits, c >> 3);
+  }
+
+  protected resetValues(): void {
+    this.bits.fill(0);
+    this.seenTrue = this.seenFalse = false;
+  }
+
+  push(v: boolean | null | undefined): void {
+    if (v === null || v === undefined) return this.pushNull();
+    if (typeof v !== 'boolean') this.fail(v);
+    this.ensure();
+    const i = this.length++;
+    this.present(i);
+    if (v) {
+      this.bits[i >> 3]! |= 1 << (i & 7);
+      this.seenTrue = true;
+    } else this.seenFalse = true;
+  }
+
+  finish(n: number) {
+    const seen = this.seenTrue || this.seenFalse;
+    return {
+      buffers: { nullCount: this.nulls, values: this.bits.subarray(0, (n + 7) >> 3), ...this.validityOut() },
+      metrics: { valueCount: n, nullCount: this.nulls, ...(seen ? { lower: !this.seenFalse, upper: this.seenTrue } : {}) },
+    };
+  }
+}
+
+export type AnyAppender = DoubleAppender | IntAppender | LongAppender | StringAppender | BinaryAppender | BooleanAppender;
+
+const APPENDER_KIND: Record<PrimitiveType, new (f: NestedField, ctx: LakeErrorContext) => AnyAppender> = {
+  boolean: BooleanAppender,
+  int: IntAppender,
+  date: IntAppender,
+  long: LongAppender,
+  timestamp: LongAppender,
+  timestamptz: LongAppender,
+  float: DoubleAppender,
+  double: DoubleAppender,
+  string: StringAppender,
+  binary: BinaryAppender,
+};
+
+/**
+ * Builds one data file's columns. Take each column's appender once (by name, typed), append one
+ * value to every column per row, then build(). Buffers are reused after reset().
+ */
+export class ColumnBatchBuilder {
+  readonly columns: AnyAppender[];
+  private readonly byName = new Map<string, AnyAppender>();
+
+  constructor(
+    readonly schema: Schema,
+    private readonly ctx: LakeErrorContext = {},
+  ) {
+    this.columns = schema.fields.map((f) => new APPENDER_KIND[f.type](f, ctx));
+    for (const c of this.columns) this.byName.set(c.field.name, c);
+  }
+
+  /** Rows appended so far (the length of the first column). */
+  get numRows(): number {
+    return this.columns[0]?.length ?? 0;
+  }
+
+  private get<T extends AnyAppender>(name: string, kind: abstract new (...a: never[]) => T): T {
+    const c = this.byName.get(name);
+    if (!c) throw new SchemaMismatchError(`column ${JSON.stringify(name)} is not in the table schema`, this.ctx);
+    if (!(c instanceof kind)) throw new SchemaMismatchError(`column ${JSON.stringify(name)} is ${c.field.type}, not appendable as ${kind.name.replace('Appender', '').toLowerCase()}`, this.ctx);
+    return c;
+  }
+
+  doubles(name: string): DoubleAppender { return this.get(name, DoubleAppender); }
+  ints(name: string): IntAppender { return this.get(name, IntAppender); }
+  longs(name: string): LongAppender { return this.get(name, LongAppender); }
+  strings(name: string): StringAppender { return this.get(name, StringAppender); }
+  binaries(name: string): BinaryAppender { return this.get(name, BinaryAppender); }
+  booleans(name: string): BooleanAppender { return this.get(name, BooleanAppender); }
+
+  /**
+   * Appends one row given as an object (the general, slower way; values as lake/ takes them in
+   * rows: numbers, bigints, Dates or microseconds for timestamps, strings, Uint8Arrays). Columns
+   * missing from the row get nulls.
+   */
+  appendRow(row: Readonly<Record<string, unknown>>): void {
+    for (const c of this.columns) {
+      const v = row[c.field.name];
+      if (c instanceof LongAppender && v instanceof Date) {
+        if (c.field.type === 'long') c.push(v as never);
+        else c.pushMillis(v.getTime());
+      } else (c.push as (x: unknown) => void)(v);
+    }
+  }
+
+  /** The batch so far; its buffers stay valid until reset(). Every column must have numRows values. */
+  build(): ColumnBatch {
+    const n = this.numRows;
+    for (const c of this.columns) {
+      if (c.length !== n) throw new SchemaMismatchError(`column ${JSON.stringify(c.field.name)} has ${c.length} values, the batch ${n} rows: append one value to every column per row`, this.ctx);
+    }
+    const built = this.columns.map((c) => c.finish(n));
+    return { schema: this.schema, numRows: n, columns: built.map((b) => b.buffers), metrics: built.map((b) => b.metrics) };
+  }
+
+  /** Empties the builder, keeping its buffers for the next file. */
+  reset(): void {
+    for (const c of this.columns) c.reset();
+  }
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { ColumnBatchBuilder } from '../../../lake/column-batch.js';
+import { buildColumns, writeColumnBatchAsync, writeParquet } from '../../../lake/parquet-writer.js';
+import { schemaOf } from '../../../lake/schema.js';
+import { SchemaMismatchError } from '../../../lake/errors.js';
+
+const schema = schemaOf([
+  { name: 'id', type: 'long', required: true },
+  { name: 'name', type: 'string' },
+  { name: 'ts', type: 'timestamptz', required: true },
+  { name: 'day', type: 'date' },
+  { name: 'n', type: 'int' },
+  { name: 'x', type: 'double' },
+  { name: 'f', type: 'float' },
+  { name: 'ok', type: 'boolean' },
+  { name: 'raw', type: 'binary' },
+]);
+
+/** Rows with every edge the writer handles: nulls, NaN, -0, unicode (also above U+FFFF), ids above 2^53, pre-1970 and sub-millisecond timestamps. */
+function rows(n: number): Record<string, unknown>[] {
+  const names = ['alpha', 'żółw', '𝄞 clef', '', 'zz', '\uFFFD', 'Ω'];
+  return Array.from({ length: n }, (_, i) => ({
+    id: i % 7 === 0 ? 2n ** 60n + BigInt(i) : i - 5,
+    name: i % 5 === 0 ? null : names[i % names.length]!,
+    ts: i % 3 === 0 ? new Date(Date.UTC(1969, 11, 31, 23, 0, i)) : i % 3 === 1 ? BigInt(Date.UTC(2026, 0, 1)) * 1000n + BigInt(i) : new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+    day: i % 4 === 0 ? null : i - 3,
+    n: i % 6 === 0 ? null : (i * 7919) % 1000 - 500,
+    x: i % 9 === 0 ? NaN : i % 11 === 0 ? null : i % 2 ? -0 : i / 3,
+    f: i % 8 === 0 ? null : i * 1.1,
+    ok: i % 10 === 0 ? null : i % 3 === 0,
+    raw: i % 4 === 1 ? null : Uint8Array.from([i & 255, 0, 255 - (i & 255)]),
+  }));
+}
+
+const ctx = { table: 't', file: 'f.parquet' };
+
+describe('ColumnBatchBuilder', () => {
+  it('builds byte-for-byte the columns and metrics that the row writer builds', () => {
+    const rs = rows(3000);
+    const b = new ColumnBatchBuilder(schema, ctx);
+    for (const r of rs) b.appendRow(r);
+    const batch = b.build();
+    const { job, metrics } = buildColumns(schema, rs, ctx);
+    expect(batch.numRows).toBe(3000);
+    expect(batch.metrics).toEqual(metrics);
+    batch.columns.forEach((c, i) => {
+      const want = job.columns[i]!;
+      expect(c.nullCount, schema.fields[i]!.name).toBe(want.nullCount);
+      expect(Buffer.from(c.values.buffer, c.values.byteOffset, c.values.byteLength).equals(Buffer.from(want.values.buffer, want.values.byteOffset, want.values.byteLength)), schema.fields[i]!.name).toBe(true);
+      expect(c.offsets ? [...c.offsets] : undefined, schema.fields[i]!.name).toEqual(want.offsets ? [...want.offsets] : undefined);
+      expect(c.validity ? [...c.validity] : undefined, schema.fields[i]!.name).toEqual(want.validity ? [...want.validity] : undefined);
+    });
+  });
+
+  it('typed appends equal appendRow, and a reset builder builds the next file from reused buffers', async () => {
+    const b = new ColumnBatchBuilder(schema, ctx);
+    const id = b.longs('id'), name = b.strings('name'), ts = b.longs('ts'), day = b.ints('day'), n = b.ints('n');
+    const x = b.doubles('x'), f = b.doubles('f'), ok = b.booleans('ok'), raw = b.binaries('raw');
+    const typed = (rs: Record<string, unknown>[]) => {
+      for (const r of rs) {
+        id.push(r.id as bigint | number);
+        name.push(r.name as string | null);
+        if (r.ts instanceof Date) ts.pushMillis(r.ts.getTime());
+        else ts.push(r.ts as bigint);
+        day.push(r.day as number | null);
+        n.push(r.n as number | null);
+        x.push(r.x as number | null);
+        f.push(r.f as number | null);
+        ok.push(r.ok as boolean | null);
+        raw.push(r.raw as Uint8Array | null);
+      }
+    };
+    // First a bigger file, then reset and a smaller one: stale values must not leak through.
+    typed(rows(5000).reverse());
+    await writeColumnBatchAsync(b.build(), ctx);
+    b.reset();
+    const rs = rows(1200);
+    typed(rs);
+    const got = await writeColumnBatchAsync(b.build(), ctx);
+    const want = writeParquet(schema, rs, ctx);
+    expect(Buffer.from(got.bytes).equals(Buffer.from(want.bytes))).toBe(true);
+    expect(got.metrics).toEqual(want.metrics);
+    expect(got.recordCount).toBe(1200);
+  });
+
+  it('names the column and row of a value the column cannot hold, and refuses ragged batches', () => {
+    const b = new ColumnBatchBuilder(schema, ctx);
+    b.longs('id').push(1);
+    expect(() => b.longs('id').push(null)).toThrow(SchemaMismatchError);
+    expect(() => b.longs('id').push(null)).toThrow(/row 1: column "id" \(long\) is required/);
+    expect(() => b.ints('n').push(2 ** 31)).toThrow(/row 0: column "n" \(int\) cannot hold number 2147483648/);
+    expect(() => b.longs('id').push(2n ** 63n)).toThrow(/cannot hold/);
+    expect(() => b.doubles('name')).toThrow(/"name" is string/);
+    expect(() => b.strings('nope')).toThrow(/not in the table schema/);
+    expect(() => b.build()).toThrow(/column "name" has 0 values, the batch 1 rows/);
+  });
+});
