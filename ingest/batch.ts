@@ -9,7 +9,9 @@ import type { KafkaMessage, RangeReader } from './kafka.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
 import type { DeviceLookup, Validation } from '../models/telemetry.js';
 import { toDlqRow, toRawRow, type DlqRow, type RawTelemetryRow } from '../models/tables.js';
-import { fastRawRow, fastRowColumnsMatchRaw, type FastRawRow, type RawPosition } from '../models/rawRow.js';
+import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
+import type { ColumnBatch } from '../lake/index.js';
+import { returnRawBatch, takeRawBatch, type RawBatch } from './rawColumns.js';
 
 export type { DlqRow } from '../models/tables.js';
 /** A RAW row as written: from the fast path (Dates, numbers) or from toRawRow (bigints). */
@@ -19,6 +21,12 @@ export type RawRow = FastRawRow | RawTelemetryRow;
 export interface TableFile<Row> {
   name: string;
   rows: Row[];
+}
+
+/** A RAW file: its rows as a column batch. */
+export interface RawFile {
+  name: string;
+  batch: ColumnBatch;
 }
 
 /** Summary property names that carry the committed position in the RAW snapshot summary. */
@@ -50,8 +58,11 @@ export interface CommittedState {
 /** What a batch needs from the lake (implemented over lake/ by ingest/lakeAdapter.ts). */
 export interface IngestLake {
   readCommitted(): Promise<CommittedState>;
-  /** Encodes and uploads the files; returns opaque handles for commit, and the time split. */
-  writeRaw(files: TableFile<RawRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
+  /**
+   * Encodes and uploads the files; returns opaque handles for commit, and the time split. The
+   * batches are consumed before the promise is returned (their builders are reused at once).
+   */
+  writeRaw(files: RawFile[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
   writeDlq(files: TableFile<DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
   /**
    * Appends RAW and DLQ files in one commit on the branch, expecting `expectedHash` as head.
@@ -61,7 +72,8 @@ export interface IngestLake {
 }
 
 export type FaultPoint = 'before-upload' | 'after-upload' | 'after-commit';
-export type FaultHook = (point: FaultPoint, batchId: string) => void | Promise<void>;
+/** Called synchronously at each point; it ends the process (or throws) to inject the fault. */
+export type FaultHook = (point: FaultPoint, batchId: string) => void;
 
 export interface BatchDeps {
   reader: RangeReader;
@@ -73,6 +85,12 @@ export interface BatchDeps {
   log?: (msg: string, fields: Record<string, unknown>) => void;
   /** Commit attempts on Nessie conflict before giving up (the activity retries after that). */
   maxCommitAttempts?: number;
+  /**
+   * RAW rows per data file (default DEFAULT_FILE_ROWS). A file is sealed, encoded and uploaded
+   * as soon as one Kafka partition's rows of one hour reach it, while later messages are still
+   * fetched and validated: encoding and upload overlap the rest of the batch.
+   */
+  fileRows?: number;
   /**
    * Use the one-pass bytes -> RAW row path (models/rawRow.ts) before `validate` (default true).
    * `validate` still decides every message the fast path does not accept, and explains rejects.
@@ -92,6 +110,8 @@ export class BatchError extends Error {
 
 const HOUR_MS = 3_600_000;
 const YIELD_EVERY = 20_000;
+/** Measured with `npm run bench ingest` (see README): smaller files overlap more of the batch, larger ones cost fewer manifest entries. */
+export const DEFAULT_FILE_ROWS = 25_000;
 /** The fast row builder covers exactly RAW's columns (else a contract change outran it: use the slow path). */
 const FAST_ROWS_OK = fastRowColumnsMatchRaw();
 
@@ -130,6 +150,17 @@ export function batchStatus(topic: string, ranges: OffsetRange[], committed: Pos
 }
 
 export type RunBatchOptions = IngestBatchInput;
+
+type WriteResult = { handles: unknown[]; encodeMs: number; uploadMs: number };
+/** One Kafka partition's accepted rows of one hour not yet sealed into a file, and the files sealed so far. */
+interface HourRows {
+  batch: RawBatch;
+  files: number;
+}
+interface PartitionRows {
+  byHour: Map<number, HourRows>;
+  dlq: DlqRow[];
+}
 
 /** Kafka headers as the DLQ row builder takes them (a repeated header keeps its last value). */
 function plainHeaders(h: KafkaMessage['headers']): Record<string, Uint8Array | string | undefined> {
@@ -177,20 +208,47 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   // Rows and rejects are kept per partition and concatenated in range order at the end, so a
   // file's rows are in (partition, offset) order however fetch rounds interleave partitions:
   // every attempt of a batch writes byte-identical files.
-  const perPartition = new Map<number, { byHour: Map<number, RawRow[]>; dlq: DlqRow[] }>(ranges.map((r) => [r.partition, { byHour: new Map(), dlq: [] }]));
+  const perPartition = new Map<number, PartitionRows>(ranges.map((r) => [r.partition, { byHour: new Map(), dlq: [] }]));
   const eventIds = new Set<string>();
   let duplicates = 0;
   let bytes = 0;
   let messageCount = 0;
   let validateMs = 0;
+  let rowCount = 0;
+
+  // RAW files are sealed while the batch is read: a Kafka partition's rows of one hour become a
+  // file once they reach fileRows, and its encoding (a worker thread) and upload run while later
+  // messages are fetched and validated. A file holds one partition's rows in offset order, so
+  // every attempt of a batch writes the same files with the same bytes under the same names
+  // (a zombie attempt overwriting a committed file writes identical bytes).
+  const fileRows = Math.max(1, deps.fileRows ?? DEFAULT_FILE_ROWS);
+  const rawWrites: Promise<WriteResult>[] = [];
+  const hoursTouched = new Set<number>();
+  let buildMs = 0;
+  let uploading = false;
+  const sealRaw = (partition: number, hour: number, h: HourRows): void => {
+    const name = dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, h.files++);
+    // The before-upload fault point comes before the first upload starts.
+    if (!uploading) deps.fault?.('before-upload', batchId);
+    uploading = true;
+    const t0 = performance.now();
+    const w = deps.lake.writeRaw([{ name, batch: h.batch.build() }]);
+    buildMs += performance.now() - t0;
+    // writeRaw consumed the batch: its buffers take the partition-hour's next rows.
+    h.batch.reset();
+    // Observed by Promise.all after the last message; marked handled now so a failed upload
+    // while messages are still read is not an unhandled rejection (which ends the worker).
+    w.catch(() => undefined);
+    rawWrites.push(w);
+  };
 
   /** Validates messages and files each as a RAW row of its event hour or a DLQ row. */
   const consume = (messages: readonly KafkaMessage[], from: number, to: number): void => {
     const t0 = performance.now();
-    let part: { byHour: Map<number, RawRow[]>; dlq: DlqRow[] } | undefined;
+    let part: PartitionRows | undefined;
     let partNo = -1;
     let lastHour = NaN;
-    let lastRows: RawRow[] = [];
+    let last: HourRows | undefined;
     for (let i = from; i < to; i++) {
       const m = messages[i]!;
       if (m.partition !== partNo || !part) {
@@ -201,14 +259,14 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       }
       messageCount++;
       bytes += m.value?.length ?? 0;
-      let row: RawRow;
       let hour: number;
       let eventId: string;
       pos.partition = m.partition;
       pos.offset = m.offset;
-      const f = fast ? fastRawRow(m.value, deps.registry, pos) : undefined;
+      const f = fast ? parseTelemetry(m.value, deps.registry) : undefined;
+      let row: RawRow | undefined;
       if (f?.ok) {
-        ({ row, hour, eventId } = f);
+        ({ hour, eventId } = f);
       } else {
         // Rejected by the fast path (with validateTelemetry's own words), or not decided there:
         // then the contract's validator decides.
@@ -222,15 +280,20 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         eventId = v.event.event_id;
         hour = Math.floor(Number(row.event_ts as bigint) / 1000 / HOUR_MS);
       }
+      rowCount++;
       if (eventIds.has(eventId)) duplicates++;
       else eventIds.add(eventId);
       if (hour !== lastHour) {
-        let rows = part.byHour.get(hour);
-        if (!rows) part.byHour.set(hour, (rows = []));
+        last = part.byHour.get(hour);
+        if (!last) {
+          part.byHour.set(hour, (last = { batch: takeRawBatch(), files: 0 }));
+          hoursTouched.add(hour);
+        }
         lastHour = hour;
-        lastRows = rows;
       }
-      lastRows.push(row);
+      if (row) last!.batch.appendRow(row);
+      else last!.batch.append(f as ParsedTelemetry, pos);
+      if (last!.batch.numRows >= fileRows) sealRaw(partNo, hour, last!);
     }
     validateMs += performance.now() - t0;
   };
@@ -241,13 +304,13 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       consume(chunk, 0, chunk.length);
       beat({ stage: 'fetch+validate', messages: messageCount });
     });
-    timings.fetchMs = Math.max(0, performance.now() - t - validateMs);
+    timings.fetchMs = Math.max(0, performance.now() - t - validateMs - buildMs);
   } else {
     const messages = await deps.reader.readRanges(topic, ranges, (n) => beat({ stage: 'fetch', messages: n }));
     timings.fetchMs = performance.now() - t;
     beat({ stage: 'validate', messages: messages.length });
     for (let i = 0; i < messages.length; i += YIELD_EVERY) {
-      // Let the event loop breathe so heartbeats go out during a long validation.
+      // Let the event loop breathe so heartbeats go out (and sealed files get built).
       if (i > 0) {
         await yieldToEventLoop();
         beat({ stage: 'validate', messages: i });
@@ -256,33 +319,29 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     }
   }
   timings.validateMs = validateMs;
-  t = performance.now();
-  const byHour = new Map<number, RawRow[][]>();
+  // The rest of every partition's hours, in range order; then the DLQ.
   const dlq: DlqRow[] = [];
   for (const r of ranges) {
     const part = perPartition.get(r.partition)!;
-    for (const [h, rows] of part.byHour) {
-      let lists = byHour.get(h);
-      if (!lists) byHour.set(h, (lists = []));
-      lists.push(rows);
-    }
+    for (const [h, rows] of [...part.byHour].sort((a, b) => a[0] - b[0])) if (rows.batch.numRows > 0) sealRaw(r.partition, h, rows);
     for (const d of part.dlq) dlq.push(d);
   }
-  const hourKeys = [...byHour.keys()].sort((a, b) => a - b);
-  const hours = hourKeys.map((h) => hourOf(h * HOUR_MS));
-  const rawFiles = hourKeys.map((h, i) => {
-    const lists = byHour.get(h)!;
-    return { name: dataFileName(batchId, hours[i]!, 0), rows: lists.length === 1 ? lists[0]! : lists.flat() };
-  });
-  timings.validateMs += performance.now() - t;
+  const hours = [...hoursTouched].sort((a, b) => a - b).map((h) => hourOf(h * HOUR_MS));
   const dlqFiles = dlq.length > 0 ? [{ name: dataFileName(batchId, 'dlq', 0), rows: dlq }] : [];
-  const rows = messageCount - dlq.length;
+  const rows = rowCount;
 
-  await deps.fault?.('before-upload', batchId);
+  // Every RAW batch is consumed: the builders go back for the next micro-batch.
+  for (const part of perPartition.values()) for (const h of part.byHour.values()) returnRawBatch(h.batch);
+  if (!uploading) deps.fault?.('before-upload', batchId);
   beat({ stage: 'upload', messages: messageCount });
-  const [rw, dw] = await Promise.all([deps.lake.writeRaw(rawFiles), deps.lake.writeDlq(dlqFiles)]);
-  timings.encodeMs = rw.encodeMs + dw.encodeMs;
-  timings.uploadMs = rw.uploadMs + dw.uploadMs;
+  t = performance.now();
+  const buildBefore = buildMs;
+  const [rawResults, dw] = await Promise.all([Promise.all(rawWrites), deps.lake.writeDlq(dlqFiles)]);
+  const rw = { handles: rawResults.flatMap((x) => x.handles) };
+  // encode: main-thread column building of every file (its encoding runs in worker threads);
+  // upload: the wait after the last message for encodes and uploads still running.
+  timings.encodeMs = buildMs + dw.encodeMs;
+  timings.uploadMs = Math.max(0, performance.now() - t - (buildMs - buildBefore) - dw.encodeMs);
   await deps.fault?.('after-upload', batchId);
 
   // Every partition's position goes into each RAW snapshot, not only those this batch moved, so
@@ -337,7 +396,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     duplicates,
     bytes,
     hours,
-    dataFiles: rawFiles.length + dlqFiles.length,
+    dataFiles: rawWrites.length + dlqFiles.length,
     snapshotId: committed.snapshotId,
     commitHash: committed.hash,
     timings,

@@ -1,18 +1,17 @@
 // IngestLake over floe's lake library: RAW and DLQ tables (models/tables.ts) in a namespace on
 // one Nessie branch. Creates them on first use.
-import { createLake, lakeConfigFrom, ConflictError, NotFoundError, S3FileIO, type Lake, type LoadedTable, type Schema } from '../lake/index.js';
+import { createLake, lakeConfigFrom, ConflictError, NotFoundError, S3FileIO, type Lake, type LoadedTable } from '../lake/index.js';
 import type { FileIO } from '../lake/s3-file-io.js';
 import type { DataFile } from '../lake/index.js';
 import type { FloeConfig } from '../deploy/config.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, type TableDef } from '../models/tables.js';
-import { yieldToEventLoop, type CommittedState, type IngestLake, type TableFile, type RawRow, type DlqRow } from './batch.js';
+import { schemaOfTable } from './rawColumns.js';
+import { yieldToEventLoop, type CommittedState, type IngestLake, type TableFile, type RawFile, type DlqRow } from './batch.js';
 
 /** Properties of our own that must be read along the snapshot ancestry (newest wins). */
 const OWN_PREFIXES = ['floe.kafka.', 'floe.ingest.'];
 
-export function schemaOfTable(def: TableDef): Schema {
-  return { schemaId: 0, fields: def.columns.map((c) => ({ id: c.id, name: c.name, type: c.type, required: c.required, ...(c.doc ? { doc: c.doc } : {}) })) };
-}
+export { schemaOfTable };
 
 export interface IngestLakeOptions {
   /** Iceberg namespace of RAW and DLQ (default config.ingest.rawNamespace). */
@@ -80,7 +79,7 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
   // Tables loaded at the hash readCommitted() saw: writes use their metadata (location, schema).
   let loaded: { hash: string; raw: LoadedTable; dlq: LoadedTable } | undefined;
 
-  async function write(table: LoadedTable, files: TableFile<RawRow | DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
+  async function write(table: LoadedTable, files: TableFile<DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
     const t0 = performance.now();
     let encodeMs = 0;
     // One file per call: writeDataFiles encodes synchronously up to its first await (the S3
@@ -100,6 +99,14 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
     }
     const handles = (await Promise.all(pending)).flat();
     return { handles, encodeMs, uploadMs: Math.max(0, performance.now() - t0 - encodeMs) };
+  }
+
+  /** Starts every file's write at once: each batch is consumed (copied to an encoder thread) before this returns. */
+  function writeBatches(table: LoadedTable, files: RawFile[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
+    const t0 = performance.now();
+    const pending = files.map((f) => lake.writeColumnBatch(table, f.batch, { fileName: f.name.replace(/\.parquet$/, '') }));
+    const encodeMs = performance.now() - t0;
+    return Promise.all(pending).then((h) => ({ handles: h.flat(), encodeMs, uploadMs: Math.max(0, performance.now() - t0 - encodeMs) }));
   }
 
   return {
@@ -125,9 +132,9 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
       }
       return { hash: ref.hash, summary, ...(current !== null ? { snapshotId: String(current) } : {}) };
     },
-    async writeRaw(files) {
-      if (!loaded) throw new Error('writeRaw before readCommitted');
-      return write(loaded.raw, files);
+    writeRaw(files) {
+      if (!loaded) return Promise.reject(new Error('writeRaw before readCommitted'));
+      return writeBatches(loaded.raw, files);
     },
     async writeDlq(files) {
       if (!loaded) throw new Error('writeDlq before readCommitted');

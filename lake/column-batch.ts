@@ -10,7 +10,7 @@
 //   const files = await lake.writeColumnBatch(table, b.build(), { fileName });
 //   b.reset();  // reuse the buffers for the next file
 import { LakeError, SchemaMismatchError, type LakeErrorContext } from './errors.js';
-import type { ColumnMetrics } from './metrics.js';
+import { binaryBoundKey, type ColumnMetrics } from './metrics.js';
 import type { ColumnBuffers } from './parquet-encoder.js';
 import type { NestedField, PrimitiveType, Schema } from './schema.js';
 import { compareBytes, compareStrings, show } from './values.js';
@@ -309,7 +309,7 @@ export class StringAppender extends ColumnAppender {
 
   finish(n: number) {
     const joined = this.parts.join('');
-    let values: Uint8Array = utf8.encode(joined);
+    const values: Uint8Array = utf8.encode(joined);
     if (values.length > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of text; write smaller files`, this.ctx);
     let lo = this.lo;
     let hi = this.hi;
@@ -374,10 +374,11 @@ export class BinaryAppender extends ColumnAppender {
     this.pos += v.length;
     this.offsets[i + 1] = this.pos;
     this.present(i);
-    // Bounds keep copies: the caller may reuse its buffer.
-    if (this.lo === undefined) this.lo = this.hi = v.slice();
-    else if (compareBytes(v, this.lo) < 0) this.lo = v.slice();
-    else if (compareBytes(v, this.hi!) > 0) this.hi = v.slice();
+    // Bounds keep copies (the caller may reuse its buffer) of what truncated bounds need.
+    const key = binaryBoundKey(v);
+    if (this.lo === undefined) this.lo = this.hi = key.slice();
+    else if (compareBytes(key, this.lo) < 0) this.lo = key.slice();
+    else if (compareBytes(key, this.hi!) > 0) this.hi = key.slice();
   }
 
   override pushNull(): void {
@@ -508,4 +509,30 @@ export class ColumnBatchBuilder {
   reset(): void {
     for (const c of this.columns) c.reset();
   }
+}
+
+const utf8Decoder = new TextDecoder();
+
+/**
+ * The rows of a batch as objects, values as lake/ reads them back: long and timestamps as
+ * bigint (microseconds), int and date as numbers, strings, Uint8Array for binary, null for
+ * nulls. For tests and inspection (it copies everything); the batch stays usable.
+ */
+export function columnBatchRows(batch: ColumnBatch): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = Array.from({ length: batch.numRows }, () => ({}));
+  batch.schema.fields.forEach((f, c) => {
+    const col = batch.columns[c]!;
+    const v = col.values;
+    for (let i = 0; i < batch.numRows; i++) {
+      let x: unknown = null;
+      if (!col.validity || (col.validity[i >> 3]! & (1 << (i & 7))) !== 0) {
+        if (f.type === 'string') x = utf8Decoder.decode((v as Uint8Array).subarray(col.offsets![i]!, col.offsets![i + 1]!));
+        else if (f.type === 'binary') x = (v as Uint8Array).slice(col.offsets![i]!, col.offsets![i + 1]!);
+        else if (f.type === 'boolean') x = ((v as Uint8Array)[i >> 3]! & (1 << (i & 7))) !== 0;
+        else x = (v as Int32Array | Float64Array | Float32Array | BigInt64Array)[i];
+      }
+      rows[i]![f.name] = x;
+    }
+  });
+  return rows;
 }

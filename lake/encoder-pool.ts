@@ -18,8 +18,37 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-/** Jobs smaller than this many cells (rows x columns) are encoded inline: a worker round trip costs more. */
+/**
+ * Jobs smaller than this many cells (rows x columns) and bytes are encoded inline: a worker
+ * round trip costs more. (Bytes count too: 10k dead letters of 700-byte payloads are few cells
+ * but took half a second of zstd on the calling thread.)
+ */
 export const INLINE_ENCODE_MAX_CELLS = 200_000;
+export const INLINE_ENCODE_MAX_BYTES = 1 << 20;
+
+/**
+ * postMessage copies a typed array's whole ArrayBuffer, not just its view: views into much
+ * larger (reused, growable) buffers are cut to size first.
+ */
+function trimmed(job: EncodeJob): EncodeJob {
+  const cut = <T extends ArrayBufferView & { slice(): T }>(a: T): T => (a.byteLength * 2 < a.buffer.byteLength ? a.slice() : a);
+  return {
+    ...job,
+    columns: job.columns.map((c) => ({
+      ...c,
+      values: cut(c.values as Uint8Array),
+      ...(c.offsets ? { offsets: cut(c.offsets) } : {}),
+      ...(c.validity ? { validity: cut(c.validity) } : {}),
+    })),
+  };
+}
+
+/** Bytes of a job's column buffers. */
+function jobBytes(job: EncodeJob): number {
+  let n = 0;
+  for (const c of job.columns) n += c.values.byteLength + (c.offsets?.byteLength ?? 0) + (c.validity?.byteLength ?? 0);
+  return n;
+}
 
 export class EncoderPool {
   private slots: Slot[] = [];
@@ -80,7 +109,7 @@ export class EncoderPool {
    * caller must rebuild the job (its buffers may have been reused); workers are not used again.
    */
   encode(job: EncodeJob): Promise<EncodeResult> {
-    if (this.failed || job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS) {
+    if (this.failed || (job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS && jobBytes(job) < INLINE_ENCODE_MAX_BYTES)) {
       this.stats.inline++;
       return Promise.resolve(encodeParquet(job));
     }
@@ -97,7 +126,7 @@ export class EncoderPool {
       slot.pending.set(id, { resolve, reject });
       slot.busy++;
       slot.worker.ref();
-      slot.worker.postMessage({ id, job });
+      slot.worker.postMessage({ id, job: trimmed(job) });
     });
     return answer.then(
       (r) => {

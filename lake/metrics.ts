@@ -7,6 +7,15 @@ import type { Value } from './values.js';
 
 export const BOUND_TRUNCATE_LENGTH = 16;
 
+/**
+ * Binary bounds are kept as their first BOUND_TRUNCATE_LENGTH + 1 bytes: enough for the
+ * truncated bounds (the extra byte tells whether the upper bound must be incremented), and
+ * min/max need not compare long payloads with long common prefixes (dead letters) in full.
+ */
+export function binaryBoundKey(v: Uint8Array): Uint8Array {
+  return v.length > BOUND_TRUNCATE_LENGTH + 1 ? v.subarray(0, BOUND_TRUNCATE_LENGTH + 1) : v;
+}
+
 export interface ColumnMetrics {
   valueCount: number;
   nullCount: number;

@@ -6,7 +6,7 @@
 import type { ColumnBatch } from './column-batch.js';
 import { encoderPool } from './encoder-pool.js';
 import { LakeError, SchemaMismatchError } from './errors.js';
-import { fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
+import { binaryBoundKey, fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
 import { arrowType, encodeParquet, type ColumnBuffers, type EncodeJob, type EncodeResult, type ParquetCompression } from './parquet-encoder.js';
 import type { NestedField, Schema } from './schema.js';
 import { compareBytes, compareStrings, normalize, show, ValueError } from './values.js';
@@ -310,16 +310,18 @@ function buildColumn(field: NestedField, rows: readonly Row[], ctx: WriteContext
         if (pos + raw.length > buf.length) buf = grow(buf, pos, raw.length);
         buf.set(raw, pos);
         pos += raw.length;
-        if (lo === undefined) lo = hi = raw;
-        else if (compareBytes(raw, lo) < 0) lo = raw;
-        else if (compareBytes(raw, hi!) > 0) hi = raw;
+        const key = binaryBoundKey(raw);
+        if (lo === undefined) lo = hi = key;
+        else if (compareBytes(key, lo) < 0) lo = key;
+        else if (compareBytes(key, hi!) > 0) hi = key;
         if (validity) validity[i >> 3]! |= 1 << (i & 7);
         offsets[i + 1] = pos;
       }
       if (pos > 0x7fffffff) throw new LakeError(`column ${field.name} holds more than 2 GiB of binary data; write smaller files`, ctx);
       if (lo !== undefined) {
-        lower = lo;
-        upper = hi!;
+        // Copies: the caller may reuse the buffers the bounds point into.
+        lower = lo.slice();
+        upper = hi!.slice();
       }
       values = buf.subarray(0, pos);
       break;
@@ -432,6 +434,8 @@ export interface ParquetWriteOptions {
   rowGroupSize?: number;
   /** Page compression; zstd (smallest files, measured fast enough) by default. */
   compression?: ParquetCompression;
+  /** Parquet row-group statistics for string and binary columns (for files sorted by one); off by default. */
+  stringStatistics?: boolean;
 }
 
 /** Builds the column buffers and metrics of one file (validates every value against the schema). */
@@ -446,6 +450,7 @@ export function buildColumns(schema: Schema, rows: readonly Row[], ctx: WriteCon
       columns: built.map((b) => b.buffers),
       compression: opts.compression ?? 'zstd',
       ...(opts.rowGroupSize ? { rowGroupSize: opts.rowGroupSize } : {}),
+      ...(opts.stringStatistics ? { stringStatistics: true } : {}),
     },
     metrics: built.map((b) => b.metrics),
   };
@@ -490,6 +495,7 @@ export function writeColumnBatchAsync(batch: ColumnBatch, ctx: WriteContext, opt
     columns: batch.columns,
     compression: opts.compression ?? 'zstd',
     ...(opts.rowGroupSize ? { rowGroupSize: opts.rowGroupSize } : {}),
+    ...(opts.stringStatistics ? { stringStatistics: true } : {}),
   };
   return encoderPool().encode(job).then((r) => finish(batch.schema, batch.numRows, batch.metrics, r, ctx));
 }

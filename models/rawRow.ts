@@ -62,12 +62,26 @@ function exactMillis(ts: string): number {
   return Date.parse(ts);
 }
 
+/** A message the contract and registry accept, parsed once: what a RAW row is built from. */
+export interface ParsedTelemetry {
+  ok: true;
+  /** The parsed event (the contract's fields, checked). */
+  e: Readonly<Record<string, string | number | null | undefined>>;
+  /** event_ts in epoch milliseconds when exact to the millisecond, else NaN (then see micros). */
+  ms: number;
+  /** event_ts in epoch microseconds when it has more than three fraction digits. */
+  micros?: bigint;
+  /** Hours since the epoch of event_ts (its RAW hour partition). */
+  hour: number;
+  eventId: string;
+}
+
 /**
- * The RAW row of a message the contract and registry accept, or its rejection exactly as
+ * Parses and checks one message: the accepted event, or its rejection exactly as
  * validateTelemetry() words it. `undefined` only in the case validateTelemetry settles with zod
  * (its compiled check and explanation disagree, never seen): then ask validateTelemetry.
  */
-export function fastRawRow(bytes: Uint8Array | null | undefined, registry: DeviceLookup, at: RawPosition): FastAccepted | Rejection | undefined {
+export function parseTelemetry(bytes: Uint8Array | null | undefined, registry: DeviceLookup): ParsedTelemetry | Rejection | undefined {
   if (!bytes || bytes.length === 0 || bytes.length > MAX_EVENT_BYTES) return validateTelemetry(bytes, registry) as Rejection;
   let o: unknown;
   // Parse errors are only ever read for their message: no stack trace to capture (~20 µs each).
@@ -97,25 +111,30 @@ export function fastRawRow(bytes: Uint8Array | null | undefined, registry: Devic
   if (!registry.has(deviceId)) return unknownDevice(deviceId);
   const ts = e.event_ts as string;
   const ms = exactMillis(ts);
-  let eventTs: Date | bigint;
-  let hour: number;
   if (Number.isNaN(ms)) {
-    eventTs = isoToMicros(ts);
-    const micros = eventTs;
-    hour = Number(micros >= 0n ? micros / HOUR_MICROS : -((-micros + HOUR_MICROS - 1n) / HOUR_MICROS));
-  } else {
-    eventTs = new Date(ms);
-    hour = Math.floor(ms / HOUR_MS);
+    const micros = isoToMicros(ts);
+    const hour = Number(micros >= 0n ? micros / HOUR_MICROS : -((-micros + HOUR_MICROS - 1n) / HOUR_MICROS));
+    return { ok: true, e, ms, micros, hour, eventId: e.event_id as string };
   }
-  const eventId = e.event_id as string;
+  return { ok: true, e, ms, hour: Math.floor(ms / HOUR_MS), eventId: e.event_id as string };
+}
+
+/**
+ * The RAW row of a message the contract and registry accept, or its rejection exactly as
+ * validateTelemetry() words it (see parseTelemetry; `undefined`: ask validateTelemetry).
+ */
+export function fastRawRow(bytes: Uint8Array | null | undefined, registry: DeviceLookup, at: RawPosition): FastAccepted | Rejection | undefined {
+  const p = parseTelemetry(bytes, registry);
+  if (!p?.ok) return p;
+  const e = p.e;
   const row: FastRawRow = {
-    event_id: eventId,
-    device_id: deviceId,
+    event_id: p.eventId,
+    device_id: e.device_id as string,
     device_type: e.device_type as string,
     building_id: e.building_id as string,
     floor: e.floor as number,
     zone: e.zone as string,
-    event_ts: eventTs,
+    event_ts: p.micros ?? new Date(p.ms),
     firmware_version: e.firmware_version as string,
     status: e.status as string,
     temperature: e.temperature ?? null,
@@ -140,7 +159,7 @@ export function fastRawRow(bytes: Uint8Array | null | undefined, registry: Devic
     _offset: at.offset,
     _ingested_at: at.ingestedAt,
   };
-  return { ok: true, row, hour, eventId };
+  return { ok: true, row, hour: p.hour, eventId: p.eventId };
 }
 
 /** Columns of RAW the fast row must cover exactly (checked once, at first use, and by a test). */

@@ -28,6 +28,7 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
     registry,
     lake,
     validate: validateTelemetry,
+    fileRows: config.ingest.fileRows,
     async close() {
       await reader.close();
       await real.close();

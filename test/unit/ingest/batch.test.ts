@@ -11,8 +11,10 @@ import {
   type CommittedState,
   type IngestLake,
   type TableFile,
+  type RawFile,
   type FaultPoint,
 } from '../../../ingest/batch.js';
+import { columnBatchRows } from '../../../lake/column-batch.js';
 import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
 import { validateTelemetry } from '../../../models/telemetry.js';
 import type { OffsetRange } from '../../../workflows/ingest/plan.js';
@@ -87,9 +89,11 @@ class FakeLake implements IngestLake {
   async readCommitted(): Promise<CommittedState> {
     return { hash: this.head, summary: { ...this.summary }, snapshotId: String(this.commits.length) };
   }
-  async writeRaw(files: TableFile<Record<string, unknown>>[]) {
+  writeRaw(files: RawFile[]) {
+    // Decoded now: the batch's builder is reused as soon as this returns.
+    const decoded = files.map((f) => ({ name: f.name, rows: columnBatchRows(f.batch) }));
     for (const f of files) this.uploads.set(`raw/${f.name}`, (this.uploads.get(`raw/${f.name}`) ?? 0) + 1);
-    return { handles: files, encodeMs: 1, uploadMs: 1 };
+    return Promise.resolve({ handles: decoded, encodeMs: 1, uploadMs: 1 });
   }
   async writeDlq(files: TableFile<Record<string, unknown>>[]) {
     for (const f of files) this.uploads.set(`dlq/${f.name}`, (this.uploads.get(`dlq/${f.name}`) ?? 0) + 1);
@@ -141,7 +145,14 @@ describe('runBatch', () => {
     const c = lake.commits[0]!;
     expect(c.summary[positionKey(TOPIC, 0)]).toBe('4');
     expect(c.summary[positionKey(TOPIC, 1)]).toBe('3');
-    expect(c.raw.map((f) => f.name)).toEqual(r.hours.map((h) => dataFileName(r.batchId, h, 0)));
+    // One file per Kafka partition and event hour (none reached fileRows), in range order.
+    expect(c.raw.map((f) => f.name)).toEqual([
+      dataFileName(r.batchId, '2026-01-01T07p0', 0),
+      dataFileName(r.batchId, '2026-01-01T10p0', 0),
+      dataFileName(r.batchId, '2026-01-01T11p0', 0),
+      dataFileName(r.batchId, '2026-01-01T10p1', 0),
+    ]);
+    expect(r.dataFiles).toBe(5);
     const dlq = lake.rows('dlq');
     expect(dlq.map((d) => [d._partition, d._offset, d.error_kind])).toEqual([
       [0, 2n, 'malformed_json'],
@@ -258,9 +269,9 @@ describe('runBatch fast path', () => {
     const files = (l: FakeLake) => l.commits[0]!.raw.map((f) => ({ name: f.name, rows: stored(f.rows) }));
     expect(files(fastLake)).toEqual(files(slowLake));
     expect(fastLake.rows('dlq')).toEqual(slowLake.rows('dlq'));
-    // Rows of a file stay in partition, then offset order.
-    const tenOClock = fastLake.commits[0]!.raw.find((f) => f.name.includes('20260101T10'))!;
-    expect(tenOClock.rows.map((r) => `${r._partition}@${r._offset}`)).toEqual(['0@0', '0@6', '1@0', '1@6', '2@0', '2@6']);
+    // One file per partition and hour, rows in offset order, files in range order.
+    const tenOClock = fastLake.commits[0]!.raw.filter((f) => f.name.includes('20260101T10'));
+    expect(tenOClock.map((f) => f.rows.map((r) => `${r._partition}@${r._offset}`))).toEqual([['0@0', '0@6'], ['1@0', '1@6'], ['2@0', '2@6']]);
   });
 });
 
@@ -306,7 +317,41 @@ describe('runBatch over a streamed (pipelined) read', () => {
     expect(b.messages).toBe(57);
     expect(streamed.commits[0]!.raw).toEqual(whole.commits[0]!.raw);
     expect(streamed.commits[0]!.dlq).toEqual(whole.commits[0]!.dlq);
-    const offsets = streamed.commits[0]!.raw[0]!.rows.map((r) => [r._partition as number, r._offset as number]);
+  });
+
+  it('seals a file per fileRows rows of one partition and hour while reading, with the same files as a whole read', async () => {
+    const parts = topicOf([0, 1].map((p) => Array.from({ length: 20 }, (_, i) => (i === 7 ? '{' : event('dev-1', i < 12 ? '2026-01-01T10:05:00Z' : '2026-01-01T11:05:00Z', { sequence_number: p * 100 + i })))));
+    const ranges = [0, 1].map((partition) => ({ partition, from: 0, to: 20 }));
+    const whole = new FakeLake();
+    const streamed = new FakeLake();
+    // Uploads seen by the time each chunk arrives: files are written before the read ends.
+    const uploadsAtChunk: number[] = [];
+    const reader = new ChunkedReader(parts, 3);
+    const stream = reader.streamRanges.bind(reader);
+    reader.streamRanges = (t, r, onChunk) => stream(t, r, async (ms) => {
+      uploadsAtChunk.push(streamed.uploads.size);
+      await onChunk(ms);
+    });
+    const a = await runBatch({ ...deps(new FakeReader(parts), whole), fileRows: 4 }, input(ranges));
+    const b = await runBatch({ ...deps(reader, streamed), fileRows: 4 }, input(ranges));
+    expect({ ...b, timings: undefined }).toEqual({ ...a, timings: undefined });
+    const byName = (l: FakeLake) => [...l.commits[0]!.raw].sort((x, y) => x.name.localeCompare(y.name));
+    expect(byName(streamed)).toEqual(byName(whole));
+    // Partition 0: 11 rows of hour 10 (one reject) -> 4, 4, 3; 8 rows of hour 11 -> 4, 4. Same for partition 1.
+    const files = byName(streamed);
+    expect(files.map((f) => [f.name.slice(-25), f.rows.length])).toEqual([
+      ['20260101T10p0-000.parquet', 4], ['20260101T10p0-001.parquet', 4], ['20260101T10p0-002.parquet', 3],
+      ['20260101T10p1-000.parquet', 4], ['20260101T10p1-001.parquet', 4], ['20260101T10p1-002.parquet', 3],
+      ['20260101T11p0-000.parquet', 4], ['20260101T11p0-001.parquet', 4],
+      ['20260101T11p1-000.parquet', 4], ['20260101T11p1-001.parquet', 4],
+    ]);
+    for (const f of files) {
+      const offs = f.rows.map((r) => Number(r._offset));
+      expect(offs).toEqual([...offs].sort((x, y) => x - y));
+    }
+    expect(b.dataFiles).toBe(11);
+    expect(Math.max(...uploadsAtChunk)).toBeGreaterThan(0);
+    const offsets = streamed.commits[0]!.raw[0]!.rows.map((r) => [Number(r._partition), Number(r._offset)]);
     expect(offsets).toEqual([...offsets].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!));
   });
 

@@ -95,3 +95,24 @@ describe('ColumnBatchBuilder', () => {
     expect(() => b.build()).toThrow(/column "name" has 0 values, the batch 1 rows/);
   });
 });
+
+describe('binary bounds', () => {
+  const s = schemaOf([{ name: 'raw', type: 'binary' }]);
+  const bounds = (vals: Uint8Array[]) => {
+    const r = writeParquet(s, vals.map((raw) => ({ raw })), ctx).metrics;
+    return { lower: [...r.lowerBounds.get(1)!], upper: r.upperBounds.get(1) ? [...r.upperBounds.get(1)!] : undefined };
+  };
+  const bytes = (prefix: number, ...tail: number[]) => Uint8Array.from([...Array.from({ length: prefix }, () => 7), ...tail]);
+
+  it('truncate to 16 bytes from values compared on their first 17 bytes only', () => {
+    // A 30-byte common prefix: order beyond byte 17 does not change the truncated bounds.
+    expect(bounds([bytes(30, 2), bytes(30, 1), bytes(30, 3)])).toEqual({ lower: Array(16).fill(7), upper: [...Array(15).fill(7), 8] });
+    // Max exactly 16 bytes long: the upper bound is the value itself, not incremented.
+    expect(bounds([bytes(16), bytes(3)])).toEqual({ lower: Array(3).fill(7), upper: Array(16).fill(7) });
+    expect(bounds([bytes(16), bytes(16, 0)])).toEqual({ lower: Array(16).fill(7), upper: [...Array(15).fill(7), 8] });
+    const b = new ColumnBatchBuilder(s, ctx);
+    for (const v of [bytes(30, 2), bytes(30, 1), bytes(16)]) b.binaries('raw').push(v);
+    const rowsPath = buildColumns(s, [bytes(30, 2), bytes(30, 1), bytes(16)].map((raw) => ({ raw })), ctx).metrics;
+    expect(b.build().metrics).toEqual(rowsPath);
+  });
+});

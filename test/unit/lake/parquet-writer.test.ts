@@ -151,3 +151,25 @@ describe('Parquet writer: fast column paths', () => {
     });
   });
 });
+
+describe('Parquet statistics', () => {
+  const s = schemaOf([
+    { name: 'device_id', type: 'string', required: true },
+    { name: 'temperature', type: 'double' },
+  ]);
+  const rows = [{ device_id: 'b', temperature: 2.5 }, { device_id: 'a', temperature: -1 }];
+  const stats = (bytes: Uint8Array) => {
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    return Object.fromEntries(meta.row_groups[0]!.columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!.statistics]));
+  };
+
+  it('are written for fixed-width columns, and for strings only when asked (sorted files)', () => {
+    const plain = stats(writeParquet(s, rows, { table: 't', file: 'f' }).bytes);
+    expect(plain.temperature?.min_value).toBe(-1);
+    expect(plain.temperature?.max_value).toBe(2.5);
+    expect(plain.device_id?.min_value).toBeUndefined();
+    const sorted = stats(writeParquet(s, rows, { table: 't', file: 'f' }, { stringStatistics: true }).bytes);
+    expect(sorted.device_id?.min_value).toBe('a');
+    expect(sorted.device_id?.max_value).toBe('b');
+  });
+});
