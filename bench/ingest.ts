@@ -141,7 +141,7 @@ export default async function ingestBench(): Promise<Figure[]> {
   figures.push({ name: 'ingest: produce (floe produce, for reference)', value: Math.round(MESSAGES / ((performance.now() - t) / 1000)), unit: 'msg/s' });
 
   // 2. Fetch-only throughput of each Kafka client over the same ranges.
-  for (const fetchClient of ['platformatic', 'kafkajs'] as FetchClient[]) {
+  for (const fetchClient of ['direct', 'platformatic', 'kafkajs'] as FetchClient[]) {
     const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, fetchClient });
     const marks = await reader.watermarks(topic);
     t = performance.now();

@@ -1,15 +1,19 @@
 // Reads exact Kafka offset ranges. No consumer group: a group would rebalance, commit offsets of
 // its own and add seconds of join latency per batch, while ingestion already knows exactly which
-// offsets it wants. Two fetch paths:
-// - 'platformatic' (default): @platformatic/kafka's public low-level Consumer.fetch. Measured on
-//   the local stack (300k messages, ~700 B, lz4): ~205k msg/s, against ~90k msg/s for kafkajs.
+// offsets it wants. Three fetch paths (`fetchClient`), the same cursor logic over each:
+// - 'direct' (default): Fetch v11 spoken by floe itself (ingest/kafka-fetch.ts), RecordBatches
+//   decoded in one pass into messages that are views of the response buffer.
+// - 'platformatic': @platformatic/kafka's public low-level Consumer.fetch.
 // - 'kafkajs': kafkajs has no public "assign + seek" consumer, so this drives its cluster and
 //   broker Fetch API (the calls its consumer makes after a seek).
-// Watermarks and time lookups always use the kafkajs admin client.
+// `npm run bench ingest` measures all three. Watermarks, time lookups and partition leaders use
+// the kafkajs admin client.
 import kafkajs, { type Admin } from 'kafkajs';
 import { Consumer } from '@platformatic/kafka';
 import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from '@platformatic/wasm-utils';
 import type { OffsetRange, PartitionWatermark } from '../workflows/ingest/plan.js';
+import { BrokerConnection } from './kafka-connection.js';
+import { decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, KafkaFetchError, type PartitionFetch } from './kafka-fetch.js';
 
 export interface KafkaMessage {
   partition: number;
@@ -95,7 +99,7 @@ interface Cluster {
 
 const READ_COMMITTED = 1;
 
-export type FetchClient = 'platformatic' | 'kafkajs';
+export type FetchClient = 'direct' | 'platformatic' | 'kafkajs';
 
 export interface KafkaRangeReaderOptions {
   brokers: string[];
@@ -136,7 +140,12 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
   const fetchBytes = opts.fetchBytes ?? 64 * 1024 * 1024;
   let admin: Admin | undefined;
   let cluster: Cluster | undefined;
-  const fast = (opts.fetchClient ?? 'platformatic') === 'platformatic' ? platformaticFetcher(opts, partitionFetchBytes, fetchBytes, opts.streamPartitionFetchBytes ?? 2 * 1024 * 1024) : undefined;
+  const client = opts.fetchClient ?? 'direct';
+  const streamBytes = opts.streamPartitionFetchBytes ?? 2 * 1024 * 1024;
+  const fast =
+    client === 'direct' ? directFetcher(opts, (fn) => withAdmin(fn), partitionFetchBytes, fetchBytes, streamBytes)
+    : client === 'platformatic' ? platformaticFetcher(opts, partitionFetchBytes, fetchBytes, streamBytes)
+    : undefined;
   const topics = new Set<string>();
 
   async function getAdmin(): Promise<Admin> {
@@ -342,54 +351,30 @@ interface FetchResponse {
   }[];
 }
 
-function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes: number, fetchBytes: number, streamPartitionFetchBytes: number): Fetcher {
-  let consumer: Consumer | undefined;
-  const get = (): Consumer =>
-    (consumer ??= new Consumer({
-      // Required by the constructor; no group is ever joined (only metadata and fetch are used).
-      groupId: `${opts.clientId ?? 'floe-ingest'}-nogroup`,
-      clientId: opts.clientId ?? 'floe-ingest',
-      bootstrapBrokers: opts.brokers,
-      retries: 5,
-      retryDelay: 300,
-      requestTimeout: 30_000,
-    }));
+/** Where a range read stands: the next offset per wanted partition, and where each range ends. */
+interface Cursor {
+  topic: string;
+  wanted: OffsetRange[];
+  next: Map<number, number>;
+  end: Map<number, number>;
+  stalls: number;
+  /** The leader of each wanted partition (a node id, or an address), grouping requests. */
+  leaders: Map<number, number | string>;
+}
 
-  /** Positions of one read: the next offset per wanted partition, and where each range ends. */
-  interface Cursor {
-    topic: string;
-    consumer: Consumer;
-    topicId: string;
-    leaders: Map<number, number>;
-    wanted: OffsetRange[];
-    next: Map<number, number>;
-    end: Map<number, number>;
-    stalls: number;
-  }
+/** One fetch request to one leader, decoded: per partition, its records from the fetch offset on. */
+type FetchFn<C extends Cursor> = (k: C, leader: number | string, ranges: OffsetRange[], partitionMaxBytes: number) => Promise<PartitionFetch[]>;
 
-  async function open(topic: string, ranges: OffsetRange[]): Promise<Cursor> {
-    const c = get();
-    const md = await c.metadata({ topics: [topic] });
-    const t = md.topics.get(topic);
-    if (!t) throw new Error(`topic ${topic} not found in cluster metadata`);
-    const wanted = ranges.filter((r) => r.to > r.from);
-    const leaders = new Map<number, number>();
-    for (const r of wanted) {
-      const leader = t.partitions[r.partition]?.leader;
-      if (leader === undefined) throw new Error(`partition ${r.partition} of topic ${topic} has no leader in cluster metadata`);
-      leaders.set(r.partition, leader);
-    }
-    return { topic, consumer: c, topicId: t.id, leaders, wanted, next: new Map(wanted.map((r) => [r.partition, r.from])), end: new Map(wanted.map((r) => [r.partition, r.to])), stalls: 0 };
-  }
-
+/**
+ * readRanges/stream over any fetch function: rounds of one request per leader, each advancing
+ * the cursor by what came back, until every range is read.
+ */
+function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRange[]) => Promise<C>, fetch: FetchFn<C>, reset: () => Promise<void>, partitionFetchBytes: number, streamPartitionFetchBytes: number): Fetcher {
   const openRanges = (k: Cursor): OffsetRange[] => k.wanted.filter((r) => k.next.get(r.partition)! < r.to);
 
-  /**
-   * One fetch round over every open partition (one request per leader). Advances the cursor
-   * and returns the round's messages, in offset order per partition.
-   */
-  async function round(k: Cursor, rangesOpen: OffsetRange[], partitionMaxBytes: number): Promise<KafkaMessage[]> {
-    const byLeader = new Map<number, OffsetRange[]>();
+  /** One fetch round over every open partition. Advances the cursor and returns the round's messages, in offset order per partition. */
+  async function round(k: C, rangesOpen: OffsetRange[], partitionMaxBytes: number): Promise<KafkaMessage[]> {
+    const byLeader = new Map<number | string, OffsetRange[]>();
     for (const r of rangesOpen) {
       const leader = k.leaders.get(r.partition)!;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), r]);
@@ -397,47 +382,28 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
     const got: KafkaMessage[] = [];
     let progressed = false;
     await Promise.all(
-      [...byLeader].map(async ([node, rs]) => {
-        const res = await (k.consumer.fetch as (o: Parameters<Consumer['fetch']>[0]) => Promise<FetchResponse>)({
-          node,
-          maxWaitTime: 500,
-          minBytes: 1,
-          maxBytes: fetchBytes,
-          isolationLevel: READ_COMMITTED,
-          topics: [{ topicId: k.topicId, partitions: rs.map((r) => ({ partition: r.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(k.next.get(r.partition)!), lastFetchedEpoch: -1, partitionMaxBytes })) }],
-        });
-        for (const tr of res.responses) {
-          for (const pr of tr.partitions) {
-            const p = pr.partitionIndex;
-            const to = k.end.get(p);
-            if (to === undefined) continue;
-            const start = k.next.get(p)!;
-            let pos = start;
-            let records = 0;
-            for (const b of pr.records ?? []) {
-              const first = Number(b.firstOffset);
-              const control = (b.attributes & CONTROL_BATCH) !== 0;
-              for (const r of b.records) {
-                records++;
-                const off = first + r.offsetDelta;
-                if (off < pos || off >= to) continue;
-                pos = off + 1;
-                if (control) continue;
-                const headers: KafkaMessage['headers'] = {};
-                for (const [hk, hv] of r.headers) if (hk) headers[hk.toString()] = hv ?? undefined;
-                got.push({ partition: p, offset: off, timestamp: Number(b.firstTimestamp + r.timestampDelta), key: r.key, value: r.value, headers });
-              }
-              // A batch whose records were all compacted away still moves the position.
-              const last = first + b.lastOffsetDelta + 1;
-              if (last > pos && last <= to) pos = last;
-            }
-            const hw = Number(pr.highWatermark);
-            if (records === 0 && hw <= pos) {
-              throw new Error(`partition ${p} of topic ${k.topic}: range ends at ${to} but the high watermark is ${hw} (was the topic truncated or recreated?)`);
-            }
-            if (pos > start) progressed = true;
-            k.next.set(p, pos);
+      [...byLeader].map(async ([leader, rs]) => {
+        for (const pf of await fetch(k, leader, rs, partitionMaxBytes)) {
+          const p = pf.partition;
+          const to = k.end.get(p);
+          if (to === undefined) continue;
+          if (pf.errorCode !== 0) throw new KafkaFetchError(k.topic, p, pf.errorCode);
+          const start = k.next.get(p)!;
+          let at = start;
+          for (const m of pf.messages) {
+            // A fetch starts at the batch holding the fetch offset, so earlier records come back too.
+            if (m.offset < at || m.offset >= to) continue;
+            at = m.offset + 1;
+            got.push(m);
           }
+          // Control records, aborted transactions and compacted records leave gaps: the end of
+          // the last batch returned moves the position past them.
+          if (pf.endOffset > at) at = Math.min(pf.endOffset, to);
+          if (pf.recordsSeen === 0 && pf.highWatermark <= at) {
+            throw new Error(`partition ${p} of topic ${k.topic}: range ends at ${to} but the high watermark is ${pf.highWatermark} (was the topic truncated or recreated?)`);
+          }
+          if (at > start) progressed = true;
+          k.next.set(p, at);
         }
       }),
     );
@@ -450,11 +416,7 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
   }
 
   return {
-    async reset() {
-      const c = consumer;
-      consumer = undefined;
-      if (c) await (c.close as (force: boolean) => Promise<void>)(true).catch(() => undefined);
-    },
+    reset,
     async readRanges(topic, ranges, onProgress) {
       const k = await open(topic, ranges);
       const out = new Map<number, KafkaMessage[]>(k.wanted.map((r) => [r.partition, []]));
@@ -486,4 +448,127 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
       }
     },
   };
+}
+
+function wantedCursor(topic: string, ranges: OffsetRange[]): Omit<Cursor, 'leaders'> {
+  const wanted = ranges.filter((r) => r.to > r.from);
+  return { topic, wanted, next: new Map(wanted.map((r) => [r.partition, r.from])), end: new Map(wanted.map((r) => [r.partition, r.to])), stalls: 0 };
+}
+
+function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes: number, fetchBytes: number, streamPartitionFetchBytes: number): Fetcher {
+  let consumer: Consumer | undefined;
+  const get = (): Consumer =>
+    (consumer ??= new Consumer({
+      // Required by the constructor; no group is ever joined (only metadata and fetch are used).
+      groupId: `${opts.clientId ?? 'floe-ingest'}-nogroup`,
+      clientId: opts.clientId ?? 'floe-ingest',
+      bootstrapBrokers: opts.brokers,
+      retries: 5,
+      retryDelay: 300,
+      requestTimeout: 30_000,
+    }));
+
+  interface PlatformaticCursor extends Cursor {
+    consumer: Consumer;
+    topicId: string;
+  }
+
+  async function open(topic: string, ranges: OffsetRange[]): Promise<PlatformaticCursor> {
+    const c = get();
+    const md = await c.metadata({ topics: [topic] });
+    const t = md.topics.get(topic);
+    if (!t) throw new Error(`topic ${topic} not found in cluster metadata`);
+    const k = wantedCursor(topic, ranges);
+    const leaders = new Map<number, number>();
+    for (const r of k.wanted) {
+      const leader = t.partitions[r.partition]?.leader;
+      if (leader === undefined) throw new Error(`partition ${r.partition} of topic ${topic} has no leader in cluster metadata`);
+      leaders.set(r.partition, leader);
+    }
+    return { ...k, consumer: c, topicId: t.id, leaders };
+  }
+
+  const fetch: FetchFn<PlatformaticCursor> = async (k, node, rs, partitionMaxBytes) => {
+    const res = await (k.consumer.fetch as (o: Parameters<Consumer['fetch']>[0]) => Promise<FetchResponse>)({
+      node: node as number,
+      maxWaitTime: 500,
+      minBytes: 1,
+      maxBytes: fetchBytes,
+      isolationLevel: READ_COMMITTED,
+      topics: [{ topicId: k.topicId, partitions: rs.map((r) => ({ partition: r.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(k.next.get(r.partition)!), lastFetchedEpoch: -1, partitionMaxBytes })) }],
+    });
+    const out: PartitionFetch[] = [];
+    for (const tr of res.responses) {
+      for (const pr of tr.partitions) {
+        const pf: PartitionFetch = { partition: pr.partitionIndex, errorCode: 0, highWatermark: Number(pr.highWatermark), messages: [], recordsSeen: 0, endOffset: -1 };
+        for (const b of pr.records ?? []) {
+          const first = Number(b.firstOffset);
+          pf.recordsSeen += b.records.length;
+          pf.endOffset = first + b.lastOffsetDelta + 1;
+          if ((b.attributes & CONTROL_BATCH) !== 0) continue;
+          for (const r of b.records) {
+            const headers: KafkaMessage['headers'] = {};
+            for (const [hk, hv] of r.headers) if (hk) headers[hk.toString()] = hv ?? undefined;
+            pf.messages.push({ partition: pf.partition, offset: first + r.offsetDelta, timestamp: Number(b.firstTimestamp + r.timestampDelta), key: r.key, value: r.value, headers });
+          }
+        }
+        out.push(pf);
+      }
+    }
+    return out;
+  };
+
+  async function reset(): Promise<void> {
+    const c = consumer;
+    consumer = undefined;
+    if (c) await (c.close as (force: boolean) => Promise<void>)(true).catch(() => undefined);
+  }
+
+  return cursorFetcher(open, fetch, reset, partitionFetchBytes, streamPartitionFetchBytes);
+}
+
+/**
+ * floe's own Fetch path (ingest/kafka-fetch.ts) over one connection per leader broker; leaders
+ * and broker addresses come from the kafkajs admin client, once per read.
+ */
+function directFetcher(opts: KafkaRangeReaderOptions, withAdmin: <T>(fn: (a: Admin) => Promise<T>) => Promise<T>, partitionFetchBytes: number, fetchBytes: number, streamPartitionFetchBytes: number): Fetcher {
+  const connections = new Map<string, Promise<BrokerConnection>>();
+  const connection = (address: string): Promise<BrokerConnection> => {
+    let c = connections.get(address);
+    if (!c) {
+      const i = address.lastIndexOf(':');
+      c = BrokerConnection.open(address.slice(0, i), Number(address.slice(i + 1)), opts.clientId ?? 'floe-ingest');
+      connections.set(address, c);
+      c.catch(() => connections.delete(address));
+    }
+    return c;
+  };
+
+  async function open(topic: string, ranges: OffsetRange[]): Promise<Cursor> {
+    const [meta, cluster] = await withAdmin((a) => Promise.all([a.fetchTopicMetadata({ topics: [topic] }), a.describeCluster()]));
+    const parts = meta.topics[0]?.partitions ?? [];
+    const k = wantedCursor(topic, ranges);
+    const leaders = new Map<number, string>();
+    for (const r of k.wanted) {
+      const leader = parts.find((p) => p.partitionId === r.partition)?.leader;
+      const broker = cluster.brokers.find((b) => b.nodeId === leader);
+      if (leader === undefined || leader < 0 || !broker) throw new Error(`partition ${r.partition} of topic ${topic} has no leader in cluster metadata`);
+      leaders.set(r.partition, `${broker.host}:${broker.port}`);
+    }
+    return { ...k, leaders };
+  }
+
+  const fetch: FetchFn<Cursor> = async (k, address, rs, partitionMaxBytes) => {
+    const conn = await connection(address as string);
+    const body = encodeFetchRequest(k.topic, rs.map((r) => ({ partition: r.partition, fetchOffset: k.next.get(r.partition)! })), { maxWaitMs: 500, minBytes: 1, maxBytes: fetchBytes, partitionMaxBytes });
+    return decodeFetchResponse(await conn.request(FETCH_API_KEY, FETCH_VERSION, [body]));
+  };
+
+  async function reset(): Promise<void> {
+    const all = [...connections.values()];
+    connections.clear();
+    for (const c of all) (await c.catch(() => undefined))?.close();
+  }
+
+  return cursorFetcher(open, fetch, reset, partitionFetchBytes, streamPartitionFetchBytes);
 }

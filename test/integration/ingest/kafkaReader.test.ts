@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaRangeReader, type FetchClient, type RangeReader } from '../../../ingest/kafka.js';
 import { config, createTopic, send, uniqueName } from './helpers.js';
 
-describe.each(['platformatic', 'kafkajs'] as FetchClient[])('kafka range reader via %s (real Kafka)', (fetchClient) => {
+describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka range reader via %s (real Kafka)', (fetchClient) => {
   const topic = uniqueName('floe_test_reader');
   let reader: RangeReader;
 
