@@ -119,6 +119,21 @@ async function createTopics(brokers: string[], topics: { topic: string; numParti
   }
 }
 
+/** Starts the V8 CPU profiler of this process; the returned function stops it and writes the profile. */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 export default async function ingestBench(): Promise<Figure[]> {
   const id = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const env = {
@@ -183,11 +198,15 @@ export default async function ingestBench(): Promise<Figure[]> {
       let peakRss = process.memoryUsage().rss;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
       const workflowId = `${ingestWorkflowId(topic, cfg.env)}-r${run}`;
+      // FLOE_BENCH_PROFILE=<file>: a CPU profile of the first end-to-end run only (open it in
+      // Chrome DevTools), without the produce, fetch-only and component phases around it.
+      const profiling = run === 0 && process.env.FLOE_BENCH_PROFILE ? await startProfile() : undefined;
       try {
         t = performance.now();
         const cpu0 = cpuMs();
         const handle = await client.workflow.start('ingest', { workflowId, taskQueue: cfg.temporal.taskQueue, args: [ingestInput(cfg, { topic, maxRecords: BATCH })] });
         const r = (await handle.result()) as IngestRunResult;
+        if (profiling) await profiling(process.env.FLOE_BENCH_PROFILE!);
         const seconds = (performance.now() - t) / 1000;
         const cpuUs = ((cpuMs() - cpu0) * 1000) / Math.max(1, r.totals.messages);
         const batches: IngestBatchResult[] = [];

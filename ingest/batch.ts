@@ -8,12 +8,13 @@ import { rangesKey } from '../workflows/ingest/plan.js';
 import type { KafkaMessage, RangeReader } from './kafka.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
 import type { DeviceLookup, Validation } from '../models/telemetry.js';
-import { toDlqRow, toRawRow, type DlqRow, type RawTelemetryRow } from '../models/tables.js';
+import { RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetryRow } from '../models/tables.js';
 import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
-import type { ColumnBatch } from '../lake/index.js';
-import { returnRawBatch, takeRawBatch, type RawBatch } from './rawColumns.js';
+import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
+import { returnRawBatch, schemaOfTable, takeRawBatch, type RawBatch } from './rawColumns.js';
 
 export type { DlqRow } from '../models/tables.js';
+const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
 /** A RAW row as written: from the fast path (Dates, numbers) or from toRawRow (bigints). */
 export type RawRow = FastRawRow | RawTelemetryRow;
 
@@ -23,7 +24,7 @@ export interface TableFile<Row> {
   rows: Row[];
 }
 
-/** A RAW file: its rows as a column batch. */
+/** A RAW or DLQ file: its rows as a column batch. */
 export interface RawFile {
   name: string;
   batch: ColumnBatch;
@@ -63,7 +64,7 @@ export interface IngestLake {
    * batches are consumed before the promise is returned (their builders are reused at once).
    */
   writeRaw(files: RawFile[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
-  writeDlq(files: TableFile<DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
+  writeDlq(files: RawFile[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }>;
   /**
    * Appends RAW and DLQ files in one commit on the branch, expecting `expectedHash` as head.
    * Throws an error with `conflict: true` when the head moved.
@@ -159,7 +160,9 @@ interface HourRows {
 }
 interface PartitionRows {
   byHour: Map<number, HourRows>;
-  dlq: DlqRow[];
+  /** Rejected messages of this partition, in offset order (one DLQ file per partition). */
+  dlq: ColumnBatchBuilder | undefined;
+  rejects: number;
 }
 
 /** Kafka headers as the DLQ row builder takes them (a repeated header keeps its last value). */
@@ -208,7 +211,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   // Rows and rejects are kept per partition and concatenated in range order at the end, so a
   // file's rows are in (partition, offset) order however fetch rounds interleave partitions:
   // every attempt of a batch writes byte-identical files.
-  const perPartition = new Map<number, PartitionRows>(ranges.map((r) => [r.partition, { byHour: new Map(), dlq: [] }]));
+  const perPartition = new Map<number, PartitionRows>(ranges.map((r) => [r.partition, { byHour: new Map(), dlq: undefined, rejects: 0 }]));
   const eventIds = new Set<string>();
   let duplicates = 0;
   let bytes = 0;
@@ -273,7 +276,8 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
         const v = f ?? deps.validate(m.value, deps.registry);
         if (!v.ok) {
-          part.dlq.push(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
+          (part.dlq ??= new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' })).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
+          part.rejects++;
           continue;
         }
         row = toRawRow(v.event, at);
@@ -319,15 +323,16 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     }
   }
   timings.validateMs = validateMs;
-  // The rest of every partition's hours, in range order; then the DLQ.
-  const dlq: DlqRow[] = [];
+  // The rest of every partition's hours, in range order; then the DLQ, a file per partition.
+  let rejects = 0;
+  const dlqFiles: RawFile[] = [];
   for (const r of ranges) {
     const part = perPartition.get(r.partition)!;
     for (const [h, rows] of [...part.byHour].sort((a, b) => a[0] - b[0])) if (rows.batch.numRows > 0) sealRaw(r.partition, h, rows);
-    for (const d of part.dlq) dlq.push(d);
+    rejects += part.rejects;
+    if (part.dlq) dlqFiles.push({ name: dataFileName(batchId, `dlqp${r.partition}`, 0), batch: part.dlq.build() });
   }
   const hours = [...hoursTouched].sort((a, b) => a - b).map((h) => hourOf(h * HOUR_MS));
-  const dlqFiles = dlq.length > 0 ? [{ name: dataFileName(batchId, 'dlq', 0), rows: dlq }] : [];
   const rows = rowCount;
 
   // Every RAW batch is consumed: the builders go back for the next micro-batch.
@@ -355,7 +360,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     [BATCH_RANGES_KEY]: rangesKey(ranges),
     [AVG_BYTES_KEY]: String(messageCount > 0 ? Math.max(1, Math.round(bytes / messageCount)) : 1),
     'floe.ingest.rows': String(rows),
-    'floe.ingest.rejects': String(dlq.length),
+    'floe.ingest.rejects': String(rejects),
     'floe.ingest.messages-in-ranges': String(messagesInRanges),
   };
 
@@ -370,7 +375,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         raw: rw.handles,
         dlq: dw.handles,
         rawSummary,
-        message: `floe ingest ${topic} ${batchId} ${rangesKey(ranges)}: ${rows} rows, ${dlq.length} rejects`,
+        message: `floe ingest ${topic} ${batchId} ${rangesKey(ranges)}: ${rows} rows, ${rejects} rejects`,
       });
     } catch (err) {
       if (!(err as { conflict?: boolean }).conflict || attempt >= maxAttempts) throw err;
@@ -386,13 +391,13 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   }
   timings.commitMs = performance.now() - t;
   await deps.fault?.('after-commit', batchId);
-  log('batch committed', { topic, batchId, rows, rejects: dlq.length, duplicates, hours: hours.length, snapshotId: committed.snapshotId, ...timings });
+  log('batch committed', { topic, batchId, rows, rejects, duplicates, hours: hours.length, snapshotId: committed.snapshotId, ...timings });
   return {
     ...base,
     outcome: 'committed',
     messages: messageCount,
     rows,
-    rejects: dlq.length,
+    rejects,
     duplicates,
     bytes,
     hours,

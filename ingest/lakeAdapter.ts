@@ -6,7 +6,7 @@ import type { DataFile } from '../lake/index.js';
 import type { FloeConfig } from '../deploy/config.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, type TableDef } from '../models/tables.js';
 import { schemaOfTable } from './rawColumns.js';
-import { yieldToEventLoop, type CommittedState, type IngestLake, type TableFile, type RawFile, type DlqRow } from './batch.js';
+import type { CommittedState, IngestLake, RawFile } from './batch.js';
 
 /** Properties of our own that must be read along the snapshot ancestry (newest wins). */
 const OWN_PREFIXES = ['floe.kafka.', 'floe.ingest.'];
@@ -79,28 +79,6 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
   // Tables loaded at the hash readCommitted() saw: writes use their metadata (location, schema).
   let loaded: { hash: string; raw: LoadedTable; dlq: LoadedTable } | undefined;
 
-  async function write(table: LoadedTable, files: TableFile<DlqRow>[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
-    const t0 = performance.now();
-    let encodeMs = 0;
-    // One file per call: writeDataFiles encodes synchronously up to its first await (the S3
-    // write), so starting all calls back to back encodes file after file while earlier files
-    // upload, and the synchronous part of each call is that file's encoding time.
-    const pending: Promise<DataFile[]>[] = [];
-    for (const f of files) {
-      // Between files, let heartbeats and finished uploads through.
-      if (pending.length > 0) await yieldToEventLoop();
-      const t = performance.now();
-      const p = lake.writeDataFiles(table, f.rows, { fileName: f.name.replace(/\.parquet$/, '') });
-      // Handled below by Promise.all; marked handled now so a failure while we yield is not an
-      // unhandled rejection (which would end the worker process).
-      p.catch(() => undefined);
-      pending.push(p);
-      encodeMs += performance.now() - t;
-    }
-    const handles = (await Promise.all(pending)).flat();
-    return { handles, encodeMs, uploadMs: Math.max(0, performance.now() - t0 - encodeMs) };
-  }
-
   /** Starts every file's write at once: each batch is consumed (copied to an encoder thread) before this returns. */
   function writeBatches(table: LoadedTable, files: RawFile[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
     const t0 = performance.now();
@@ -136,9 +114,9 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
       if (!loaded) return Promise.reject(new Error('writeRaw before readCommitted'));
       return writeBatches(loaded.raw, files);
     },
-    async writeDlq(files) {
-      if (!loaded) throw new Error('writeDlq before readCommitted');
-      return write(loaded.dlq, files);
+    writeDlq(files) {
+      if (!loaded) return Promise.reject(new Error('writeDlq before readCommitted'));
+      return writeBatches(loaded.dlq, files);
     },
     async commit({ expectedHash, raw, dlq, rawSummary, message }) {
       const changes: { table: string; change: { type: 'append'; files: DataFile[]; summary?: Record<string, string> } }[] = [

@@ -89,15 +89,17 @@ class FakeLake implements IngestLake {
   async readCommitted(): Promise<CommittedState> {
     return { hash: this.head, summary: { ...this.summary }, snapshotId: String(this.commits.length) };
   }
-  writeRaw(files: RawFile[]) {
+  private store(kind: 'raw' | 'dlq', files: RawFile[]) {
     // Decoded now: the batch's builder is reused as soon as this returns.
     const decoded = files.map((f) => ({ name: f.name, rows: columnBatchRows(f.batch) }));
-    for (const f of files) this.uploads.set(`raw/${f.name}`, (this.uploads.get(`raw/${f.name}`) ?? 0) + 1);
+    for (const f of files) this.uploads.set(`${kind}/${f.name}`, (this.uploads.get(`${kind}/${f.name}`) ?? 0) + 1);
     return Promise.resolve({ handles: decoded, encodeMs: 1, uploadMs: 1 });
   }
-  async writeDlq(files: TableFile<Record<string, unknown>>[]) {
-    for (const f of files) this.uploads.set(`dlq/${f.name}`, (this.uploads.get(`dlq/${f.name}`) ?? 0) + 1);
-    return { handles: files, encodeMs: 1, uploadMs: 1 };
+  writeRaw(files: RawFile[]) {
+    return this.store('raw', files);
+  }
+  writeDlq(files: RawFile[]) {
+    return this.store('dlq', files);
   }
   async commit(args: { expectedHash: string; raw: unknown[]; dlq: unknown[]; rawSummary: Record<string, string> }) {
     if (this.conflictsToInject > 0) {
@@ -152,7 +154,7 @@ describe('runBatch', () => {
       dataFileName(r.batchId, '2026-01-01T11p0', 0),
       dataFileName(r.batchId, '2026-01-01T10p1', 0),
     ]);
-    expect(r.dataFiles).toBe(5);
+    expect(r.dataFiles).toBe(6); // 4 RAW + a DLQ file per partition with rejects
     const dlq = lake.rows('dlq');
     expect(dlq.map((d) => [d._partition, d._offset, d.error_kind])).toEqual([
       [0, 2n, 'malformed_json'],
@@ -349,7 +351,7 @@ describe('runBatch over a streamed (pipelined) read', () => {
       const offs = f.rows.map((r) => Number(r._offset));
       expect(offs).toEqual([...offs].sort((x, y) => x - y));
     }
-    expect(b.dataFiles).toBe(11);
+    expect(b.dataFiles).toBe(12); // 10 RAW + a DLQ file per partition
     expect(Math.max(...uploadsAtChunk)).toBeGreaterThan(0);
     const offsets = streamed.commits[0]!.raw[0]!.rows.map((r) => [Number(r._partition), Number(r._offset)]);
     expect(offsets).toEqual([...offsets].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!));
