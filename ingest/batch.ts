@@ -323,6 +323,9 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     }
   }
   timings.validateMs = validateMs;
+  // While this batch's files encode, upload and commit, fetch what the next batch will most
+  // likely read: the same number of messages per partition from where this one ends.
+  deps.reader.readAhead?.(topic, Object.fromEntries(ranges.map((r) => [r.partition, r.to])), Object.fromEntries(ranges.map((r) => [r.partition, r.to - r.from])));
   // The rest of every partition's hours, in range order; then the DLQ, a file per partition.
   let rejects = 0;
   const dlqFiles: RawFile[] = [];

@@ -49,6 +49,13 @@ export interface RangeReader {
    * (partitions interleave across chunks). Resolves to the number of messages delivered.
    */
   streamRanges?(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>): Promise<number>;
+  /**
+   * Starts fetching, in the background, `counts[p]` messages of each partition from `from[p]`
+   * (at most up to the high watermark). The next streamRanges of the topic whose ranges start
+   * at those offsets delivers them first and fetches only the rest. Kafka offsets never change
+   * content, so this is a pure latency hint: a read-ahead that fails or does not match is dropped.
+   */
+  readAhead?(topic: string, from: Record<number, number>, counts: Record<number, number>): void;
   close(): Promise<void>;
 }
 
@@ -256,16 +263,40 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
     return wanted.flatMap((r) => out.get(r.partition)!);
   }
 
+  async function watermarks(topic: string): Promise<PartitionWatermark[]> {
+    const offsets = await withAdmin(async (a) => {
+      if (!(await a.listTopics()).includes(topic)) throw new TopicNotFoundError(topic, opts.brokers);
+      return a.fetchTopicOffsets(topic);
+    });
+    return offsets
+      .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+      .sort((x, y) => x.partition - y.partition);
+  }
+
+  /** Messages read ahead for the next batch (see RangeReader.readAhead). */
+  let ahead: ReadAhead | undefined;
+
+  /** The read-ahead messages that start exactly where `ranges` start and fall inside them; the read-ahead is used up. */
+  async function takeReadAhead(topic: string, ranges: OffsetRange[]): Promise<KafkaMessage[]> {
+    const ra = ahead;
+    ahead = undefined;
+    if (!ra || ra.topic !== topic) return [];
+    await ra.done;
+    if (ra.failed) return [];
+    const out: KafkaMessage[] = [];
+    for (const r of ranges) {
+      const c = ra.byPartition.get(r.partition);
+      if (!c || c.from !== r.from) continue;
+      for (const m of c.messages) {
+        if (m.offset >= r.to) break;
+        out.push(m);
+      }
+    }
+    return out;
+  }
+
   return {
-    async watermarks(topic) {
-      const offsets = await withAdmin(async (a) => {
-        if (!(await a.listTopics()).includes(topic)) throw new TopicNotFoundError(topic, opts.brokers);
-        return a.fetchTopicOffsets(topic);
-      });
-      return offsets
-        .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
-        .sort((x, y) => x.partition - y.partition);
-    },
+    watermarks,
     async offsetsForTime(topic, timeMs) {
       const [byTime, marks] = await withAdmin((a) => Promise.all([a.fetchTopicOffsetsByTimestamp(topic, timeMs), a.fetchTopicOffsets(topic)]));
       const high = new Map(marks.map((m) => [m.partition, Number(m.high)]));
@@ -299,8 +330,11 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
               await onChunk(chunk);
             };
             const remaining = (): OffsetRange[] => ranges.map((r) => ({ ...r, from: Math.max(r.from, delivered.get(r.partition) ?? r.from) })).filter((r) => r.to > r.from);
+            // Messages read ahead for exactly where these ranges start are delivered first.
+            const cached = await takeReadAhead(topic, ranges);
+            for (let i = 0; i < cached.length; i += READ_AHEAD_CHUNK) await deliver(cached.slice(i, i + READ_AHEAD_CHUNK));
             try {
-              await fast.stream(topic, ranges, deliver);
+              await fast.stream(topic, remaining(), deliver);
             } catch (err) {
               if ((err as { fromConsumer?: boolean }).fromConsumer) throw (err as { cause: unknown }).cause;
               await fast.reset();
@@ -313,9 +347,25 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
             }
             return total;
           },
+          readAhead(topic: string, from: Record<number, number>, counts: Record<number, number>): void {
+            const ra: ReadAhead = { topic, byPartition: new Map(Object.entries(from).map(([p, f]) => [Number(p), { from: f, messages: [] }])), failed: false, done: Promise.resolve() };
+            ra.done = (async () => {
+              const high = new Map((await watermarks(topic)).map((w) => [w.partition, w.high]));
+              const rs = [...ra.byPartition].map(([partition, c]) => ({ partition, from: c.from, to: Math.min(high.get(partition) ?? c.from, c.from + (counts[partition] ?? 0)) })).filter((r) => r.to > r.from);
+              if (rs.length === 0) return;
+              await fast.stream(topic, rs, async (chunk) => {
+                for (const m of chunk) ra.byPartition.get(m.partition)!.messages.push(m);
+              });
+            })().catch(() => {
+              // Best effort: the batch that needs these messages fetches them itself.
+              ra.failed = true;
+            });
+            ahead = ra;
+          },
         }
       : {}),
     async close() {
+      ahead = undefined;
       await resetCluster();
       await fast?.reset();
       const a = admin;
@@ -324,6 +374,17 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
     },
   };
 }
+
+/** Messages fetched ahead from given offsets, per partition in offset order. */
+interface ReadAhead {
+  topic: string;
+  byPartition: Map<number, { from: number; messages: KafkaMessage[] }>;
+  done: Promise<void>;
+  failed: boolean;
+}
+
+/** Read-ahead messages are handed to the consumer in chunks of this many. */
+const READ_AHEAD_CHUNK = 20_000;
 
 interface Fetcher {
   readRanges(topic: string, ranges: OffsetRange[], onProgress?: (n: number) => void): Promise<KafkaMessage[]>;

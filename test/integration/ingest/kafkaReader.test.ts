@@ -77,6 +77,43 @@ describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka ran
     }
   });
 
+  it('a read-ahead from where the next ranges start is delivered first; one from elsewhere is ignored', async () => {
+    if (!reader.streamRanges) {
+      // kafkajs has neither streaming nor read-ahead.
+      expect(fetchClient).toBe('kafkajs');
+      expect(reader.readAhead).toBeUndefined();
+      return;
+    }
+    const r = createKafkaRangeReader({ brokers: config.kafka.brokers, streamPartitionFetchBytes: 8 * 1024, fetchClient });
+    try {
+      const ranges = [{ partition: 0, from: 100, to: 700 }, { partition: 1, from: 0, to: 1000 }, { partition: 2, from: 990, to: 1000 }];
+      const collect = async () => {
+        const chunks: number[] = [];
+        const got: string[] = [];
+        await r.streamRanges!(topic, ranges, (ms) => {
+          chunks.push(ms.length);
+          for (const m of ms) got.push(`${m.partition}@${m.offset}=${m.value!.toString()}`);
+        });
+        return { chunks, got: got.sort() };
+      };
+      const plain = await collect();
+      expect(plain.got).toHaveLength(600 + 1000 + 10);
+      expect(plain.chunks[0]).toBeLessThan(1610);
+      // Read ahead 600 of partition 0 from 100 (all of its range), 500 of partition 1, none of 2.
+      r.readAhead!(topic, { 0: 100, 1: 0 }, { 0: 600, 1: 500 });
+      const ahead = await collect();
+      expect(ahead.got).toEqual(plain.got);
+      expect(ahead.chunks[0]).toBe(1100);
+      // Offsets that do not match where the ranges start: not used, same result.
+      r.readAhead!(topic, { 0: 101, 1: 5 }, { 0: 600, 1: 600 });
+      const other = await collect();
+      expect(other.got).toEqual(plain.got);
+      expect(other.chunks[0]).toBeLessThan(1100);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('fails with the topic and range when a range goes past the high watermark', async () => {
     await expect(reader.readRanges(topic, [{ partition: 0, from: 990, to: 1010 }])).rejects.toThrow(new RegExp(`${topic}.*high watermark is 1000`));
   });
