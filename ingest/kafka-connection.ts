@@ -4,6 +4,26 @@
 // the bytes themselves.
 import { connect, type Socket } from 'node:net';
 
+/** Names of the Kafka error codes a producer or fetcher is likely to meet (the rest are reported by number). */
+export const KAFKA_ERROR_NAMES: Readonly<Record<number, string>> = {
+  1: 'OFFSET_OUT_OF_RANGE',
+  2: 'CORRUPT_MESSAGE',
+  3: 'UNKNOWN_TOPIC_OR_PARTITION',
+  5: 'LEADER_NOT_AVAILABLE',
+  6: 'NOT_LEADER_OR_FOLLOWER',
+  7: 'REQUEST_TIMED_OUT',
+  10: 'MESSAGE_TOO_LARGE',
+  19: 'NOT_ENOUGH_REPLICAS',
+  20: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  29: 'TOPIC_AUTHORIZATION_FAILED',
+  35: 'UNSUPPORTED_VERSION',
+  42: 'INVALID_REQUEST',
+  74: 'FENCED_LEADER_EPOCH',
+  75: 'UNKNOWN_LEADER_EPOCH',
+  87: 'INVALID_RECORD',
+  100: 'UNKNOWN_TOPIC_ID',
+};
+
 /** No response for this long while requests are pending: the connection is considered dead. */
 const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 

@@ -8,27 +8,15 @@
 import * as zlib from 'node:zlib';
 import { lz4Decompress, snappyDecompress } from '@platformatic/wasm-utils';
 import type { KafkaMessage } from './kafka.js';
+import { KAFKA_ERROR_NAMES } from './kafka-connection.js';
 
 export const FETCH_API_KEY = 1;
 export const FETCH_VERSION = 11;
 const READ_COMMITTED = 1;
 
-const ERROR_NAMES: Record<number, string> = {
-  1: 'OFFSET_OUT_OF_RANGE',
-  3: 'UNKNOWN_TOPIC_OR_PARTITION',
-  5: 'LEADER_NOT_AVAILABLE',
-  6: 'NOT_LEADER_OR_FOLLOWER',
-  7: 'REQUEST_TIMED_OUT',
-  29: 'TOPIC_AUTHORIZATION_FAILED',
-  35: 'UNSUPPORTED_VERSION',
-  74: 'FENCED_LEADER_EPOCH',
-  75: 'UNKNOWN_LEADER_EPOCH',
-  100: 'UNKNOWN_TOPIC_ID',
-};
-
 export class KafkaFetchError extends Error {
   constructor(readonly topic: string, readonly partition: number, readonly code: number) {
-    super(`Kafka fetch of ${topic}[${partition}] failed: error ${code} ${ERROR_NAMES[code] ?? '(see the Kafka protocol error codes)'}`);
+    super(`Kafka fetch of ${topic}[${partition}] failed: error ${code} ${KAFKA_ERROR_NAMES[code] ?? '(see the Kafka protocol error codes)'}`);
   }
 }
 
@@ -86,7 +74,7 @@ interface Aborted {
 export function decodeFetchResponse(body: Buffer): PartitionFetch[] {
   let at = 4 + 2 + 4; // throttle_time_ms, error_code, session_id
   const topCode = body.readInt16BE(4);
-  if (topCode !== 0) throw new Error(`Kafka fetch failed: error ${topCode} ${ERROR_NAMES[topCode] ?? ''}`.trim());
+  if (topCode !== 0) throw new Error(`Kafka fetch failed: error ${topCode} ${KAFKA_ERROR_NAMES[topCode] ?? ''}`.trim());
   const out: PartitionFetch[] = [];
   const topics = body.readInt32BE(at);
   at += 4;

@@ -23,15 +23,40 @@ export interface ColumnBatch {
   metrics: ColumnMetrics[];
 }
 
-const TWO_32 = 4294967296;
+export const TWO_32 = 4294967296;
 /** |ms| up to this converts to microseconds exactly in a double (ms * 1000 <= 2^53). */
-const MAX_EXACT_MS = 9_007_199_254_740;
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
+export const MAX_EXACT_MS = 9_007_199_254_740;
+export const LONG_MIN = -(2n ** 63n);
+export const LONG_MAX = 2n ** 63n - 1n;
 const INITIAL_CAPACITY = 1024;
 const utf8 = new TextEncoder();
 /** Surrogates and U+E000..U+FFFF: the only code units where UTF-16 order differs from code point order. */
 const NON_BMP_ORDER_SENSITIVE = /[\uD800-\uFFFF]/;
+
+/** Tracks lower/upper of 64-bit values that arrive as exact numbers or as bigint (no BigInt per number). */
+export class LongRange {
+  loN = Infinity;
+  hiN = -Infinity;
+  loB: bigint | undefined;
+  hiB: bigint | undefined;
+
+  big(v: bigint): void {
+    if (this.loB === undefined || v < this.loB) this.loB = v;
+    if (this.hiB === undefined || v > this.hiB) this.hiB = v;
+  }
+
+  bounds(): { lower?: bigint; upper?: bigint } {
+    let lo = this.loB;
+    let hi = this.hiB;
+    if (this.loN !== Infinity) {
+      const ln = BigInt(this.loN);
+      const hn = BigInt(this.hiN);
+      if (lo === undefined || ln < lo) lo = ln;
+      if (hi === undefined || hn > hi) hi = hn;
+    }
+    return lo === undefined ? {} : { lower: lo, upper: hi! };
+  }
+}
 
 abstract class ColumnAppender {
   /** Values appended (nulls included). */
@@ -198,19 +223,14 @@ export class IntAppender extends ColumnAppender {
  */
 export class LongAppender extends ColumnAppender {
   private words = new Int32Array(2 * INITIAL_CAPACITY);
-  private loN = Infinity;
-  private hiN = -Infinity;
-  private loB: bigint | undefined;
-  private hiB: bigint | undefined;
+  private range = new LongRange();
 
   protected growValues(c: number): void {
     this.words = grown(this.words, 2 * c);
   }
 
   protected resetValues(): void {
-    this.loN = Infinity;
-    this.hiN = -Infinity;
-    this.loB = this.hiB = undefined;
+    this.range = new LongRange();
   }
 
   /** A safe integer (microseconds for timestamps) or a bigint within 64 bits. */
@@ -224,8 +244,9 @@ export class LongAppender extends ColumnAppender {
     this.words[2 * i] = v - hiWord * TWO_32;
     this.words[2 * i + 1] = hiWord;
     this.present(i);
-    if (v < this.loN) this.loN = v;
-    if (v > this.hiN) this.hiN = v;
+    const r = this.range;
+    if (v < r.loN) r.loN = v;
+    if (v > r.hiN) r.hiN = v;
   }
 
   /** A timestamp given in milliseconds since the epoch (an integer). */
@@ -242,8 +263,7 @@ export class LongAppender extends ColumnAppender {
     this.words[2 * i] = Number(BigInt.asIntN(32, v));
     this.words[2 * i + 1] = Number(v >> 32n);
     this.present(i);
-    if (this.loB === undefined || v < this.loB) this.loB = v;
-    if (this.hiB === undefined || v > this.hiB) this.hiB = v;
+    this.range.big(v);
   }
 
   override pushNull(): void {
@@ -253,39 +273,51 @@ export class LongAppender extends ColumnAppender {
   }
 
   finish(n: number) {
-    let lo = this.loB;
-    let hi = this.hiB;
-    if (this.loN !== Infinity) {
-      const ln = BigInt(this.loN);
-      const hn = BigInt(this.hiN);
-      if (lo === undefined || ln < lo) lo = ln;
-      if (hi === undefined || hn > hi) hi = hn;
-    }
     const values = new BigInt64Array(this.words.buffer, this.words.byteOffset, n);
     return {
       buffers: { nullCount: this.nulls, values, ...this.validityOut() },
-      metrics: { valueCount: n, nullCount: this.nulls, ...(lo !== undefined ? { lower: lo, upper: hi! } : {}) },
+      metrics: { valueCount: n, nullCount: this.nulls, ...this.range.bounds() },
     };
   }
 }
 
-/** string columns: values are kept as strings and UTF-8 encoded once, when the batch is built. */
-export class StringAppender extends ColumnAppender {
-  private parts: string[] = [];
-  /** Offsets in UTF-16 code units while appending; UTF-8 bytes after finish. */
-  private offsets = new Int32Array(INITIAL_CAPACITY + 1);
-  private units = 0;
-  private lo: string | undefined;
-  private hi: string | undefined;
+/** string and binary columns: n + 1 offsets into the values, and the bounds seen so far. */
+abstract class VarWidthAppender<T> extends ColumnAppender {
+  protected offsets = new Int32Array(INITIAL_CAPACITY + 1);
+  protected lo: T | undefined;
+  protected hi: T | undefined;
+
+  /** Where the next value starts (the offset a null repeats). */
+  protected abstract get end(): number;
 
   protected growValues(c: number): void {
     this.offsets = grown(this.offsets, c + 1);
   }
 
   protected resetValues(): void {
+    this.lo = this.hi = undefined;
+  }
+
+  override pushNull(): void {
+    super.pushNull();
+    this.offsets[this.length] = this.end;
+  }
+}
+
+/** string columns: values are kept as strings and UTF-8 encoded once, when the batch is built. */
+export class StringAppender extends VarWidthAppender<string> {
+  private parts: string[] = [];
+  /** UTF-16 code units appended (the offsets count them until finish turns them into bytes). */
+  private units = 0;
+
+  protected get end(): number {
+    return this.units;
+  }
+
+  protected override resetValues(): void {
+    super.resetValues();
     this.parts = [];
     this.units = 0;
-    this.lo = this.hi = undefined;
   }
 
   push(v: string | null | undefined): void {
@@ -302,10 +334,6 @@ export class StringAppender extends ColumnAppender {
     else if (v > this.hi!) this.hi = v;
   }
 
-  override pushNull(): void {
-    super.pushNull();
-    this.offsets[this.length] = this.units;
-  }
 
   finish(n: number) {
     const joined = this.parts.join('');
@@ -347,20 +375,17 @@ export class StringAppender extends ColumnAppender {
 }
 
 /** binary columns. */
-export class BinaryAppender extends ColumnAppender {
+export class BinaryAppender extends VarWidthAppender<Uint8Array> {
   private bytes = new Uint8Array(16 * INITIAL_CAPACITY);
-  private offsets = new Int32Array(INITIAL_CAPACITY + 1);
   private pos = 0;
-  private lo: Uint8Array | undefined;
-  private hi: Uint8Array | undefined;
 
-  protected growValues(c: number): void {
-    this.offsets = grown(this.offsets, c + 1);
+  protected get end(): number {
+    return this.pos;
   }
 
-  protected resetValues(): void {
+  protected override resetValues(): void {
+    super.resetValues();
     this.pos = 0;
-    this.lo = this.hi = undefined;
   }
 
   push(v: Uint8Array | null | undefined): void {
@@ -381,10 +406,6 @@ export class BinaryAppender extends ColumnAppender {
     else if (compareBytes(key, this.hi!) > 0) this.hi = key.slice();
   }
 
-  override pushNull(): void {
-    super.pushNull();
-    this.offsets[this.length] = this.pos;
-  }
 
   finish(n: number) {
     return {

@@ -3,7 +3,7 @@
 // with the Iceberg metrics of each column computed in the same pass; lake/parquet-encoder.ts
 // then encodes them with parquet-wasm (inline, or in a worker thread for large files) carrying
 // every column's Iceberg field id as its Parquet field_id.
-import type { ColumnBatch } from './column-batch.js';
+import { LONG_MAX, LONG_MIN, LongRange, MAX_EXACT_MS, TWO_32, type ColumnBatch } from './column-batch.js';
 import { encoderPool } from './encoder-pool.js';
 import { LakeError, SchemaMismatchError } from './errors.js';
 import { binaryBoundKey, fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
@@ -31,11 +31,6 @@ interface BuiltColumn {
   metrics: ColumnMetrics;
 }
 
-const TWO_32 = 4294967296;
-/** |ms| up to this converts to microseconds exactly in a double (ms * 1000 <= 2^53). */
-const MAX_EXACT_MS = 9_007_199_254_740;
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
 
 const utf8 = new TextEncoder();
 
@@ -103,31 +98,6 @@ function mismatch(field: NestedField, i: number, raw: unknown, ctx: WriteContext
     throw e;
   }
   throw new SchemaMismatchError(`row ${i}: column ${JSON.stringify(field.name)} has an unsupported value ${show(raw)}`, ctx);
-}
-
-/** Tracks lower/upper of 64-bit values that arrive as exact numbers or as bigint. */
-class LongRange {
-  loN = Infinity;
-  hiN = -Infinity;
-  loB: bigint | undefined;
-  hiB: bigint | undefined;
-
-  big(v: bigint): void {
-    if (this.loB === undefined || v < this.loB) this.loB = v;
-    if (this.hiB === undefined || v > this.hiB) this.hiB = v;
-  }
-
-  bounds(): { lower?: bigint; upper?: bigint } {
-    let lo = this.loB;
-    let hi = this.hiB;
-    if (this.loN !== Infinity) {
-      const ln = BigInt(this.loN);
-      const hn = BigInt(this.hiN);
-      if (lo === undefined || ln < lo) lo = ln;
-      if (hi === undefined || hn > hi) hi = hn;
-    }
-    return lo === undefined ? {} : { lower: lo, upper: hi! };
-  }
 }
 
 function buildColumn(field: NestedField, rows: readonly Row[], ctx: WriteContext, arena: ColumnArena): BuiltColumn {

@@ -10,33 +10,16 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { RecordBatchBuilder, type BatchCodec } from './record-batch.js';
 import { keyPartition } from './partition.js';
 import type { MessageSink, OutgoingMessage } from './kafka.js';
-import { BrokerConnection } from '../ingest/kafka-connection.js';
+import { BrokerConnection, KAFKA_ERROR_NAMES } from '../ingest/kafka-connection.js';
 
 const PRODUCE_API_KEY = 0;
 const PRODUCE_VERSION = 7;
 const ACKS_ALL = -1;
 const BROKER_TIMEOUT_MS = 30_000;
 
-/** Names of the Kafka error codes a producer is likely to meet (the rest are reported by number). */
-const KAFKA_ERRORS: Record<number, string> = {
-  1: 'OFFSET_OUT_OF_RANGE',
-  2: 'CORRUPT_MESSAGE',
-  3: 'UNKNOWN_TOPIC_OR_PARTITION',
-  5: 'LEADER_NOT_AVAILABLE',
-  6: 'NOT_LEADER_OR_FOLLOWER',
-  7: 'REQUEST_TIMED_OUT',
-  10: 'MESSAGE_TOO_LARGE',
-  19: 'NOT_ENOUGH_REPLICAS',
-  20: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
-  29: 'TOPIC_AUTHORIZATION_FAILED',
-  35: 'UNSUPPORTED_VERSION',
-  42: 'INVALID_REQUEST',
-  87: 'INVALID_RECORD',
-};
-
 export class KafkaProduceError extends Error {
   constructor(readonly topic: string, readonly partition: number, readonly code: number) {
-    super(`Kafka rejected the batch for ${topic}[${partition}]: error ${code} ${KAFKA_ERRORS[code] ?? '(see the Kafka protocol error codes)'}`);
+    super(`Kafka rejected the batch for ${topic}[${partition}]: error ${code} ${KAFKA_ERROR_NAMES[code] ?? '(see the Kafka protocol error codes)'}`);
   }
 }
 
