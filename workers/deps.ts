@@ -19,7 +19,7 @@ export interface IngestDepsOptions {
 }
 
 export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptions = {}): Promise<IngestDeps> {
-  const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: `floe-ingest-${config.env}` });
+  const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: `floe-ingest-${config.env}`, fetchClient: config.ingest.fetchClient });
   const registry = new TopicDeviceRegistry(reader, opts.registryTopic ?? config.kafka.registryTopic);
   const real = await createIngestLake(config, opts.lake);
   const lake = opts.wrapLake ? opts.wrapLake(real) : real;

@@ -35,7 +35,7 @@ export function registerVerify(program: Command): void {
       const { createKafkaRangeReader } = await import('../../ingest/kafka.js');
       const { createIngestLake } = await import('../../ingest/lakeAdapter.js');
       const { verifyIngest } = await import('../../ingest/verify.js');
-      const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: 'floe-verify' });
+      const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: 'floe-verify', fetchClient: config.ingest.fetchClient });
       try {
         const lake = await createIngestLake(config);
         const report = await verifyIngest(reader, lake, { topic, fromMs, toMs });
