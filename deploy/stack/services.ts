@@ -278,6 +278,8 @@ const trino: Service = {
       'node.id=floe-local',
       `node.data-dir=${join(dataDir, 'data')}`,
       `node.internal-address=${c.host}`,
+      // airlift's HTTP server listens on the node's bind IP (0.0.0.0 by default): local only.
+      `node.bind-ip=${c.host}`,
       '',
     ].join('\n'));
     writeFileSync(join(etc, 'jvm.config'), [
