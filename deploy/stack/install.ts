@@ -2,7 +2,7 @@
 // Each install lands in a versioned folder and is marked complete only when it finished, so an
 // interrupted download is redone rather than half-used.
 import { existsSync, mkdirSync, writeFileSync, rmSync, readdirSync, chmodSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -42,14 +42,48 @@ function installOnce(dir: string, component: string, fill: (tmp: string) => Prom
   return p;
 }
 
+/**
+ * Removes `<dir>.partial-<pid>` folders left by installs whose process died (killed mid-way):
+ * hundreds of MB each otherwise. A live process's partial install is left alone.
+ */
+export function removeStalePartials(dir: string): string[] {
+  const parent = dirname(dir);
+  const prefix = `${basename(dir)}.partial-`;
+  if (!existsSync(parent)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function doInstall(dir: string, component: string, fill: (tmp: string) => Promise<void>): Promise<string> {
+  removeStalePartials(dir);
   const marker = join(dir, '.floe-installed');
   if (existsSync(marker)) return dir;
   const tmp = `${dir}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   process.stderr.write(`floe stack: installing ${component} into ${dir}\n`);
-  await fill(tmp);
+  try {
+    await fill(tmp);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   writeFileSync(join(tmp, '.floe-installed'), new Date().toISOString() + '\n');
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
