@@ -18,13 +18,7 @@ const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
 /** A RAW row as written: from the fast path (Dates, numbers) or from toRawRow (bigints). */
 export type RawRow = FastRawRow | RawTelemetryRow;
 
-/** What a batch writes into one table: files named by the caller, deterministic per batch. */
-export interface TableFile<Row> {
-  name: string;
-  rows: Row[];
-}
-
-/** A RAW or DLQ file: its rows as a column batch. */
+/** A RAW or DLQ file of a batch: its name (deterministic per batch) and its rows as a column batch. */
 export interface RawFile {
   name: string;
   batch: ColumnBatch;

@@ -77,11 +77,19 @@ abstract class ColumnAppender {
   protected ensure(): void {
     if (this.length < this.capacity) return;
     this.capacity *= 2;
-    if (this.validity) this.validity = grown(this.validity, this.capacity >> 3);
+    if (this.validity) this.validity = grown(this.validity, (this.capacity + 7) >> 3);
     this.growValues(this.capacity);
   }
 
   protected abstract growValues(capacity: number): void;
+
+  /** Room for `n` values in all, allocated at once (appending a known number of rows). */
+  reserve(n: number): void {
+    if (n <= this.capacity) return;
+    this.capacity = n;
+    if (this.validity) this.validity = grown(this.validity, (n + 7) >> 3);
+    this.growValues(n);
+  }
 
   /** Appends a null (a SchemaMismatchError on a required column). */
   pushNull(): void {
@@ -422,7 +430,7 @@ export class BooleanAppender extends ColumnAppender {
   private seenFalse = false;
 
   protected growValues(c: number): void {
-    this.bits = grown(this.bits, c >> 3);
+    this.bits = grown(this.bits, (c + 7) >> 3);
   }
 
   protected resetValues(): void {
@@ -524,6 +532,11 @@ export class ColumnBatchBuilder {
     }
     const built = this.columns.map((c) => c.finish(n));
     return { schema: this.schema, numRows: n, columns: built.map((b) => b.buffers), metrics: built.map((b) => b.metrics) };
+  }
+
+  /** Room for `n` rows in every column, allocated at once. */
+  reserve(n: number): void {
+    for (const c of this.columns) c.reserve(n);
   }
 
   /** Empties the builder, keeping its buffers for the next file. */

@@ -10,7 +10,6 @@ import {
   BatchError,
   type CommittedState,
   type IngestLake,
-  type TableFile,
   type RawFile,
   type FaultPoint,
 } from '../../../ingest/batch.js';
@@ -70,6 +69,12 @@ function topicOf(values: (Record<string, unknown> | string)[][]): Map<number, Ka
       })),
     ]),
   );
+}
+
+/** A file as the fake lake keeps it: decoded rows. */
+interface TableFile<Row> {
+  name: string;
+  rows: Row[];
 }
 
 interface Commit {

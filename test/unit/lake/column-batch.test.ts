@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ColumnBatchBuilder } from '../../../lake/column-batch.js';
+import { ColumnBatchBuilder, columnBatchRows } from '../../../lake/column-batch.js';
 import { buildColumns, writeColumnBatchAsync, writeParquet } from '../../../lake/parquet-writer.js';
 import { schemaOf } from '../../../lake/schema.js';
 import { SchemaMismatchError } from '../../../lake/errors.js';
@@ -114,5 +114,18 @@ describe('binary bounds', () => {
     for (const v of [bytes(30, 2), bytes(30, 1), bytes(16)]) b.binaries('raw').push(v);
     const rowsPath = buildColumns(s, [bytes(30, 2), bytes(30, 1), bytes(16)].map((raw) => ({ raw })), ctx).metrics;
     expect(b.build().metrics).toEqual(rowsPath);
+  });
+});
+
+describe('ColumnBatchBuilder.reserve', () => {
+  it('keeps validity and boolean bitmaps whole when appends grow past an odd reserved capacity', () => {
+    const rs = rows(2100);
+    const b = new ColumnBatchBuilder(schema, ctx);
+    b.reserve(1003);
+    for (const r of rs) b.appendRow(r);
+    const fresh = new ColumnBatchBuilder(schema, ctx);
+    for (const r of rs) fresh.appendRow(r);
+    expect(columnBatchRows(b.build())).toEqual(columnBatchRows(fresh.build()));
+    expect(b.build().metrics).toEqual(buildColumns(schema, rs, ctx).metrics);
   });
 });
