@@ -4,7 +4,7 @@
 // summary carries the new Kafka positions. A repeated call for a batch already committed changes
 // nothing and reports it.
 import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
-import { rangesKey } from '../workflows/ingest/plan.js';
+import { advance, rangesKey } from '../workflows/ingest/plan.js';
 import type { KafkaMessage, RangeReader } from './kafka.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
 import type { DeviceLookup, Validation } from '../models/telemetry.js';
@@ -123,6 +123,36 @@ export function dataFileName(batchId: string, part: string, index: number): stri
 }
 
 type Status = { kind: 'pending' } | { kind: 'done' };
+/** 'waiting': the batch before this one (input.after) is not committed yet; this one comes next. */
+type PipelineStatus = Status['kind'] | 'waiting';
+
+/** batchStatus, for a batch that may run while the one before it (`after`) is still in flight. */
+export function pipelineStatus(topic: string, input: Pick<IngestBatchInput, 'ranges' | 'after' | 'retentionGapFrom'>, committed: Positions): PipelineStatus {
+  if (input.after && batchStatus(topic, input.after, committed).kind === 'pending') {
+    // The predecessor is not in RAW yet: this batch must start exactly where it ends.
+    const next = batchStatus(topic, input.ranges, advance(committed, input.after), input.retentionGapFrom);
+    if (next.kind === 'pending') return 'waiting';
+  }
+  return batchStatus(topic, input.ranges, committed, input.retentionGapFrom).kind;
+}
+
+/** Poll interval while a pipelined batch waits for the one before it (a commit in this process wakes it at once). */
+const WAIT_POLL_MS = 250;
+const commitWaiters = new Set<() => void>();
+function committedSignal(): void {
+  for (const wake of [...commitWaiters]) wake();
+}
+function nextCommitOrTimeout(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      commitWaiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    commitWaiters.add(done);
+  });
+}
 
 /** Compares the committed position with the batch's ranges: every range starts there, or every range is already behind it. */
 export function batchStatus(topic: string, ranges: OffsetRange[], committed: Positions, retentionGapFrom: Record<number, number> = {}): Status {
@@ -154,7 +184,7 @@ interface HourRows {
 }
 interface PartitionRows {
   byHour: Map<number, HourRows>;
-  /** Rejected messages of this partition, in offset order (one DLQ file per partition). */
+  /** Rejected messages of this partition, in offset order (the batch's DLQ file holds every partition's, in range order). */
   dlq: ColumnBatchBuilder | undefined;
   rejects: number;
 }
@@ -189,7 +219,8 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
 
   // A retried attempt first looks at what is committed: the batch may already be in RAW.
   let state = await deps.lake.readCommitted();
-  if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary), input.retentionGapFrom).kind === 'done') {
+  const status = pipelineStatus(topic, input, positionsFromSummary(topic, state.summary));
+  if (status === 'done') {
     log('batch already committed', { topic, batchId });
     return { ...base, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
   }
@@ -223,21 +254,22 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   const hoursTouched = new Set<number>();
   let buildMs = 0;
   let uploading = false;
-  const sealRaw = (partition: number, hour: number, h: HourRows): void => {
-    const name = dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, h.files++);
+  const writeFile = (name: string, batch: RawBatch): void => {
     // The before-upload fault point comes before the first upload starts.
     if (!uploading) deps.fault?.('before-upload', batchId);
     uploading = true;
     const t0 = performance.now();
-    const w = deps.lake.writeRaw([{ name, batch: h.batch.build() }]);
+    const w = deps.lake.writeRaw([{ name, batch: batch.build() }]);
     buildMs += performance.now() - t0;
-    // writeRaw consumed the batch: its buffers take the partition-hour's next rows.
-    h.batch.reset();
+    // writeRaw consumed the batch: its buffers take the next rows.
+    batch.reset();
     // Observed by Promise.all after the last message; marked handled now so a failed upload
     // while messages are still read is not an unhandled rejection (which ends the worker).
     w.catch(() => undefined);
     rawWrites.push(w);
   };
+  const sealRaw = (partition: number, hour: number, h: HourRows): void =>
+    writeFile(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, h.files++), h.batch);
 
   /** Validates messages and files each as a RAW row of its event hour or a DLQ row. */
   const consume = (messages: readonly KafkaMessage[], from: number, to: number): void => {
@@ -319,16 +351,43 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   timings.validateMs = validateMs;
   // While this batch's files encode, upload and commit, fetch what the next batch will most
   // likely read: the same number of messages per partition from where this one ends.
-  deps.reader.readAhead?.(topic, Object.fromEntries(ranges.map((r) => [r.partition, r.to])), Object.fromEntries(ranges.map((r) => [r.partition, r.to - r.from])));
-  // The rest of every partition's hours, in range order; then the DLQ, a file per partition.
+  if (!input.concurrent) deps.reader.readAhead?.(topic, Object.fromEntries(ranges.map((r) => [r.partition, r.to])), Object.fromEntries(ranges.map((r) => [r.partition, r.to - r.from])));
+  // What is left of each hour after the files sealed while reading (a partition's last rows of
+  // the hour, and late events): every partition's rest of one hour in one file, partitions in
+  // range order, a new file only where fileRows would be passed. Late events scattered over
+  // many hours would otherwise cost a small file per partition and hour. Then the DLQ: every
+  // partition's rejects in one file, in range order.
   let rejects = 0;
-  const dlqFiles: RawFile[] = [];
+  const rest = new Map<number, RawBatch[]>();
+  let dlq: ColumnBatchBuilder | undefined;
   for (const r of ranges) {
     const part = perPartition.get(r.partition)!;
-    for (const [h, rows] of [...part.byHour].sort((a, b) => a[0] - b[0])) if (rows.batch.numRows > 0) sealRaw(r.partition, h, rows);
+    for (const [h, rows] of part.byHour) {
+      if (rows.batch.numRows === 0) continue;
+      const list = rest.get(h);
+      if (list) list.push(rows.batch);
+      else rest.set(h, [rows.batch]);
+    }
     rejects += part.rejects;
-    if (part.dlq) dlqFiles.push({ name: dataFileName(batchId, `dlqp${r.partition}`, 0), batch: part.dlq.build() });
+    if (part.dlq) {
+      if (dlq) dlq.append(part.dlq);
+      else dlq = part.dlq;
+    }
   }
+  for (const h of [...rest.keys()].sort((a, b) => a - b)) {
+    const name = (i: number): string => dataFileName(batchId, `${hourOf(h * HOUR_MS)}rest`, i);
+    let files = 0;
+    let into: RawBatch | undefined;
+    for (const b of rest.get(h)!) {
+      if (!into) into = b;
+      else if (into.numRows + b.numRows > fileRows) {
+        writeFile(name(files++), into);
+        into = b;
+      } else into.builder.append(b.builder);
+    }
+    writeFile(name(files++), into!);
+  }
+  const dlqFiles: RawFile[] = dlq ? [{ name: dataFileName(batchId, 'dlq', 0), batch: dlq.build() }] : [];
   const hours = [...hoursTouched].sort((a, b) => a - b).map((h) => hourOf(h * HOUR_MS));
   const rows = rowCount;
 
@@ -345,6 +404,24 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   timings.encodeMs = buildMs + dw.encodeMs;
   timings.uploadMs = Math.max(0, performance.now() - t - (buildMs - buildBefore) - dw.encodeMs);
   await deps.fault?.('after-upload', batchId);
+
+  if (status === 'waiting') {
+    // Pipelined: the batch before this one was still running when this one started. Commit
+    // only once RAW holds it (or find this batch committed by an earlier attempt of its own).
+    const t0 = performance.now();
+    for (;;) {
+      beat({ stage: 'wait for previous batch', messages: messageCount });
+      state = await deps.lake.readCommitted();
+      const now = pipelineStatus(topic, input, positionsFromSummary(topic, state.summary));
+      if (now === 'done') {
+        log('batch already committed', { topic, batchId });
+        return { ...base, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
+      }
+      if (now === 'pending') break;
+      await nextCommitOrTimeout(WAIT_POLL_MS);
+    }
+    timings.waitMs = performance.now() - t0;
+  }
 
   // Every partition's position goes into each RAW snapshot, not only those this batch moved, so
   // the newest snapshot alone tells the whole committed position of the topic.
@@ -387,6 +464,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     }
   }
   timings.commitMs = performance.now() - t;
+  committedSignal();
   await deps.fault?.('after-commit', batchId);
   log('batch committed', { topic, batchId, rows, rejects, duplicates, hours: hours.length, snapshotId: committed.snapshotId, ...timings });
   return {

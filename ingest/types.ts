@@ -28,6 +28,14 @@ export interface IngestBatchInput {
    * retention removed [committed, from) before it was ingested (the workflow logged the gap).
    */
   retentionGapFrom?: Record<number, number>;
+  /**
+   * Ranges of the batch the workflow started just before this one and has not seen finish
+   * (pipelined batches). RAW may still be at their start: this batch then reads, validates and
+   * uploads meanwhile, and commits once that batch has committed.
+   */
+  after?: OffsetRange[];
+  /** The workflow runs batches concurrently: no read-ahead (the next batch reads for itself). */
+  concurrent?: boolean;
 }
 
 export interface BatchTimings {
@@ -36,6 +44,8 @@ export interface BatchTimings {
   encodeMs: number;
   uploadMs: number;
   commitMs: number;
+  /** Pipelined batches: time spent waiting for the batch before this one to commit. */
+  waitMs?: number;
 }
 
 export interface IngestBatchResult {

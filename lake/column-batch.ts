@@ -119,6 +119,19 @@ abstract class ColumnAppender {
 
   abstract finish(n: number): { buffers: ColumnBuffers; metrics: ColumnMetrics };
 
+  /** Room for `n` more values and, for optional columns, `other`'s validity bits copied after ours. */
+  protected takeValidity(other: ColumnAppender): void {
+    const at = this.length;
+    const n = other.length;
+    if (at + n > this.capacity) this.reserve(Math.max(at + n, 2 * this.capacity));
+    if (this.validity && other.validity) {
+      const src = other.validity;
+      if ((at & 7) === 0) this.validity.set(src.subarray(0, (n + 7) >> 3), at >> 3);
+      else for (let i = 0; i < n; i++) if (src[i >> 3]! & (1 << (i & 7))) this.present(at + i);
+    } else if (this.validity) for (let i = 0; i < n; i++) this.present(at + i);
+    this.nulls += other.nulls;
+  }
+
   protected validityOut(): Pick<ColumnBuffers, 'validity'> {
     return this.nulls > 0 && this.validity ? { validity: this.validity.subarray(0, (this.length + 7) >> 3) } : {};
   }
@@ -178,6 +191,25 @@ export class DoubleAppender extends ColumnAppender {
     this.values[this.length - 1] = 0;
   }
 
+  /** Appends every value of `other` (a column of the same type), metrics merged. */
+  appendFrom(other: DoubleAppender): void {
+    this.takeValidity(other);
+    this.values.set(other.values.subarray(0, other.length), this.length);
+    this.length += other.length;
+    this.nans += other.nans;
+    if (other.seen) {
+      if (!this.seen) {
+        this.lo = other.lo;
+        this.hi = other.hi;
+        this.seen = true;
+      } else {
+        // Bounds compare as the appends do (-0 and 0 are equal: the first seen stays).
+        if (other.lo < this.lo) this.lo = other.lo;
+        if (other.hi > this.hi) this.hi = other.hi;
+      }
+    }
+  }
+
   finish(n: number) {
     return {
       buffers: { nullCount: this.nulls, values: this.values.subarray(0, n), ...this.validityOut() },
@@ -215,6 +247,15 @@ export class IntAppender extends ColumnAppender {
   override pushNull(): void {
     super.pushNull();
     this.values[this.length - 1] = 0;
+  }
+
+  /** Appends every value of `other` (a column of the same type), metrics merged. */
+  appendFrom(other: IntAppender): void {
+    this.takeValidity(other);
+    this.values.set(other.values.subarray(0, other.length), this.length);
+    this.length += other.length;
+    if (other.lo < this.lo) this.lo = other.lo;
+    if (other.hi > this.hi) this.hi = other.hi;
   }
 
   finish(n: number) {
@@ -280,6 +321,19 @@ export class LongAppender extends ColumnAppender {
     this.words[2 * i] = this.words[2 * i + 1] = 0;
   }
 
+  /** Appends every value of `other` (a column of the same type), metrics merged. */
+  appendFrom(other: LongAppender): void {
+    this.takeValidity(other);
+    this.words.set(other.words.subarray(0, 2 * other.length), 2 * this.length);
+    this.length += other.length;
+    const r = this.range;
+    const o = other.range;
+    if (o.loN < r.loN) r.loN = o.loN;
+    if (o.hiN > r.hiN) r.hiN = o.hiN;
+    if (o.loB !== undefined) r.big(o.loB);
+    if (o.hiB !== undefined) r.big(o.hiB);
+  }
+
   finish(n: number) {
     const values = new BigInt64Array(this.words.buffer, this.words.byteOffset, n);
     return {
@@ -340,6 +394,22 @@ export class StringAppender extends VarWidthAppender<string> {
     if (this.lo === undefined) this.lo = this.hi = v;
     else if (v < this.lo) this.lo = v;
     else if (v > this.hi!) this.hi = v;
+  }
+
+  /** Appends every value of `other` (a column of the same type), metrics merged. */
+  appendFrom(other: StringAppender): void {
+    this.takeValidity(other);
+    const at = this.length;
+    const base = this.units;
+    const src = other.offsets;
+    for (let i = 1; i <= other.length; i++) this.offsets[at + i] = base + src[i]!;
+    for (const part of other.parts) this.parts.push(part);
+    this.units += other.units;
+    this.length += other.length;
+    if (other.lo !== undefined) {
+      if (this.lo === undefined || other.lo < this.lo) this.lo = other.lo;
+      if (this.hi === undefined || other.hi! > this.hi) this.hi = other.hi;
+    }
   }
 
 
@@ -414,6 +484,23 @@ export class BinaryAppender extends VarWidthAppender<Uint8Array> {
     else if (compareBytes(key, this.hi!) > 0) this.hi = key.slice();
   }
 
+  /** Appends every value of `other` (a column of the same type), metrics merged. */
+  appendFrom(other: BinaryAppender): void {
+    this.takeValidity(other);
+    if (this.pos + other.pos > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of binary data; write smaller files`, this.ctx);
+    if (this.pos + other.pos > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + other.pos));
+    this.bytes.set(other.bytes.subarray(0, other.pos), this.pos);
+    const at = this.length;
+    const base = this.pos;
+    for (let i = 1; i <= other.length; i++) this.offsets[at + i] = base + other.offsets[i]!;
+    this.pos += other.pos;
+    this.length += other.length;
+    if (other.lo !== undefined) {
+      if (this.lo === undefined || compareBytes(other.lo, this.lo) < 0) this.lo = other.lo.slice();
+      if (this.hi === undefined || compareBytes(other.hi!, this.hi) > 0) this.hi = other.hi!.slice();
+    }
+  }
+
 
   finish(n: number) {
     return {
@@ -448,6 +535,16 @@ export class BooleanAppender extends ColumnAppender {
       this.bits[i >> 3]! |= 1 << (i & 7);
       this.seenTrue = true;
     } else this.seenFalse = true;
+  }
+
+  /** Appends every value of `other` (a column of the same type), metrics merged. */
+  appendFrom(other: BooleanAppender): void {
+    this.takeValidity(other);
+    const at = this.length;
+    for (let i = 0; i < other.length; i++) if (other.bits[i >> 3]! & (1 << (i & 7))) this.bits[(at + i) >> 3]! |= 1 << ((at + i) & 7);
+    this.length += other.length;
+    this.seenTrue ||= other.seenTrue;
+    this.seenFalse ||= other.seenFalse;
   }
 
   finish(n: number) {
@@ -532,6 +629,23 @@ export class ColumnBatchBuilder {
     }
     const built = this.columns.map((c) => c.finish(n));
     return { schema: this.schema, numRows: n, columns: built.map((b) => b.buffers), metrics: built.map((b) => b.metrics) };
+  }
+
+  /**
+   * Appends every row of `other`, a builder of the same schema, after this one's rows (metrics
+   * merged): the concatenation of two files' rows without a row in between. `other` is unchanged.
+   */
+  append(other: ColumnBatchBuilder): void {
+    const same = other.schema.fields.length === this.schema.fields.length && other.schema.fields.every((f, i) => {
+      const g = this.schema.fields[i]!;
+      return f.id === g.id && f.type === g.type && f.required === g.required;
+    });
+    if (!same) throw new SchemaMismatchError('cannot append a column batch of another schema', this.ctx);
+    const n = other.numRows;
+    for (const c of other.columns) {
+      if (c.length !== n) throw new SchemaMismatchError(`column ${JSON.stringify(c.field.name)} has ${c.length} values, the batch ${n} rows: append one value to every column per row`, this.ctx);
+    }
+    this.columns.forEach((c, i) => (c.appendFrom as (o: AnyAppender) => void)(other.columns[i]!));
   }
 
   /** Room for `n` rows in every column, allocated at once. */

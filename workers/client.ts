@@ -11,6 +11,8 @@ export interface StartIngestOptions {
   maxBytes?: number;
   maxBatchesPerRun?: number;
   heartbeatTimeout?: string;
+  /** Batches in flight at once (default config.ingest.pipelineDepth). */
+  pipelineDepth?: number;
 }
 
 export async function connectClient(config: FloeConfig): Promise<Client> {
@@ -25,6 +27,7 @@ export function ingestInput(config: FloeConfig, opts: StartIngestOptions = {}): 
     env: config.env,
     maxRecords: opts.maxRecords ?? config.ingest.maxRecords,
     maxBytes: opts.maxBytes ?? config.ingest.maxBytes,
+    pipelineDepth: opts.pipelineDepth ?? config.ingest.pipelineDepth,
     ...(opts.maxBatchesPerRun ? { maxBatchesPerRun: opts.maxBatchesPerRun } : {}),
     ...(opts.heartbeatTimeout ? { heartbeatTimeout: opts.heartbeatTimeout } : {}),
   };

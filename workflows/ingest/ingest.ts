@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { createIngestActivities } from '../../activities/ingest.js';
 import type { IngestBatchResult, IngestTotals } from '../../ingest/types.js';
-import { advance, lag, planBatch, startPositions, type Positions } from './plan.js';
+import { advance, lag, planBatch, startPositions, type BatchPlan, type Positions } from './plan.js';
 import { FloeEnv, FloeLag, FloeLayer, FloeRejects, FloeRows, FloeTopic } from './searchAttributes.js';
 
 type IngestActivities = ReturnType<typeof createIngestActivities>;
@@ -50,6 +50,12 @@ export interface IngestWorkflowInput {
   maxBatchesPerRun?: number;
   /** Continue-as-new when history has this many events (default 4000). */
   maxHistoryEvents?: number;
+  /**
+   * Batches in flight at once (default 1). With 2, the next batch reads and validates while the
+   * previous one encodes, uploads and commits; commits stay in order (each batch waits for the
+   * one before it, see IngestBatchInput.after).
+   */
+  pipelineDepth?: number;
   /** Heartbeat timeout of the batch activity (default '60s'). */
   heartbeatTimeout?: string;
   /** Carried over by continue-as-new. */
@@ -89,6 +95,7 @@ export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResul
   const totals: IngestTotals = input.carried?.totals ?? { batches: 0, messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0 };
   const generation = input.carried?.generation ?? 0;
   const ingestBatch = batchActivity(input.heartbeatTimeout ?? '60s');
+  const depth = Math.max(1, Math.min(4, Math.floor(input.pipelineDepth ?? 1)));
   const progress: IngestProgress = { topic, env, generation, positions: {}, targets: {}, lag: 0, totals };
   setHandler(ingestProgressQuery, () => progress);
 
@@ -134,18 +141,12 @@ export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResul
     }
 
     const limits = { maxRecords: input.maxRecords, maxBytes: input.maxBytes, avgMessageBytes: state.avgMessageBytes };
-    for (;;) {
-      const plan = planBatch(topic, positions, targets, limits);
-      if (!plan) break;
-      const gaps = Object.fromEntries(plan.ranges.filter((x) => gapFrom[x.partition] !== undefined).map((x) => [x.partition, gapFrom[x.partition]!]));
-      const r = await ingestBatch({
-        topic,
-        batchId: plan.batchId,
-        ranges: plan.ranges,
-        ingestedAt: Date.now(),
-        ...(Object.keys(gaps).length > 0 ? { retentionGapFrom: gaps } : {}),
-      });
-      for (const p of Object.keys(gaps)) delete gapFrom[Number(p)];
+    // Batches are started in plan order, at most `depth` at once, and finished in that order.
+    // With depth 1 this is one batch after the other (the command sequence of earlier versions).
+    const inFlight: { plan: BatchPlan; gapped: boolean; result: Promise<IngestBatchResult> }[] = [];
+    let planned = positions;
+    let planning = true;
+    const finish = (plan: BatchPlan, r: IngestBatchResult): void => {
       positions = advance(positions, plan.ranges);
       totals.batches += 1;
       totals.messages += r.messages;
@@ -167,9 +168,42 @@ export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResul
       };
       log.info('batch done', { topic, batchId: r.batchId, outcome: r.outcome, rows: r.rows, rejects: r.rejects, lag: progress.lag });
       show();
+    };
+    for (;;) {
+      // A batch that skips a retention gap runs alone: the one after it starts when it is done.
+      // No batch is started past this run's share (maxBatchesPerRun).
+      while (planning && inFlight.length < depth && batchesThisRun + inFlight.length < maxBatches && !inFlight[inFlight.length - 1]?.gapped) {
+        const plan = planBatch(topic, planned, targets, limits);
+        if (!plan) {
+          planning = false;
+          break;
+        }
+        const gaps = Object.fromEntries(plan.ranges.filter((x) => gapFrom[x.partition] !== undefined).map((x) => [x.partition, gapFrom[x.partition]!]));
+        const gapped = Object.keys(gaps).length > 0;
+        const before = inFlight[inFlight.length - 1];
+        const result = ingestBatch({
+          topic,
+          batchId: plan.batchId,
+          ranges: plan.ranges,
+          ingestedAt: Date.now(),
+          ...(gapped ? { retentionGapFrom: gaps } : {}),
+          ...(depth > 1 ? { concurrent: true } : {}),
+          ...(before ? { after: before.plan.ranges } : {}),
+        });
+        // Observed in order below; a later batch's failure must not go unhandled meanwhile.
+        result.catch(() => undefined);
+        inFlight.push({ plan, gapped, result });
+        for (const p of Object.keys(gaps)) delete gapFrom[Number(p)];
+        planned = advance(planned, plan.ranges);
+      }
+      const head = inFlight.shift();
+      if (!head) break;
+      finish(head.plan, await head.result);
       const info = workflowInfo();
       if (batchesThisRun >= maxBatches || info.historyLength >= maxHistory || info.continueAsNewSuggested) {
-        log.info('continuing as new', { topic, batchesThisRun, historyLength: info.historyLength });
+        // Batches still running are finished first: the next run plans from what RAW holds.
+        for (const rest of inFlight.splice(0)) finish(rest.plan, await rest.result);
+        log.info('continuing as new', { topic, batchesThisRun, historyLength: workflowInfo().historyLength });
         await continueAsNew<typeof ingest>({ ...input, carried: { totals, generation: generation + 1 } });
       }
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import {
   batchStatus,
+  pipelineStatus,
   dataFileName,
   hourOf,
   positionKey,
@@ -152,14 +153,15 @@ describe('runBatch', () => {
     const c = lake.commits[0]!;
     expect(c.summary[positionKey(TOPIC, 0)]).toBe('4');
     expect(c.summary[positionKey(TOPIC, 1)]).toBe('3');
-    // One file per Kafka partition and event hour (none reached fileRows), in range order.
+    // No partition's hour reached fileRows: one file per event hour, partitions in range order.
     expect(c.raw.map((f) => f.name)).toEqual([
-      dataFileName(r.batchId, '2026-01-01T07p0', 0),
-      dataFileName(r.batchId, '2026-01-01T10p0', 0),
-      dataFileName(r.batchId, '2026-01-01T11p0', 0),
-      dataFileName(r.batchId, '2026-01-01T10p1', 0),
+      dataFileName(r.batchId, '2026-01-01T07rest', 0),
+      dataFileName(r.batchId, '2026-01-01T10rest', 0),
+      dataFileName(r.batchId, '2026-01-01T11rest', 0),
     ]);
-    expect(r.dataFiles).toBe(6); // 4 RAW + a DLQ file per partition with rejects
+    expect(c.raw[1]!.rows.map((x) => `${x._partition}@${x._offset}`)).toEqual(['0@0', '1@0']);
+    expect(r.dataFiles).toBe(4); // 3 RAW + one DLQ file for every partition's rejects
+    expect(c.dlq.map((f) => f.name)).toEqual([dataFileName(r.batchId, 'dlq', 0)]);
     const dlq = lake.rows('dlq');
     expect(dlq.map((d) => [d._partition, d._offset, d.error_kind])).toEqual([
       [0, 2n, 'malformed_json'],
@@ -228,6 +230,66 @@ describe('runBatch', () => {
   });
 });
 
+describe('runBatch pipelined (the batch before it still in flight)', () => {
+  const good = (ts: string) => event('dev-1', ts);
+  const topic = () => topicOf([[0, 1, 2, 3, 4, 5].map((i) => good(`2026-01-01T10:0${i}:00Z`)), [0, 1, 2].map((i) => good(`2026-01-01T10:1${i}:00Z`))]);
+  const first = [{ partition: 0, from: 0, to: 3 }, { partition: 1, from: 0, to: 3 }];
+  const second = [{ partition: 0, from: 3, to: 6 }];
+
+  it('reads and uploads at once, but commits only after the batch before it, in order', async () => {
+    const lake = new FakeLake();
+    const reader = new FakeReader(topic());
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((r) => (releaseFirst = r));
+    const slowLake = Object.assign(Object.create(lake) as FakeLake, {
+      commit: async (args: Parameters<FakeLake['commit']>[0]) => {
+        if (args.rawSummary['floe.ingest.batch-id'] === batchIdOf(TOPIC, first)) await firstMayCommit;
+        return lake.commit(args);
+      },
+    });
+    const a = runBatch(deps(reader, slowLake), { ...input(first), concurrent: true });
+    const b = runBatch(deps(reader, slowLake), { ...input(second), concurrent: true, after: first });
+    // The second batch has read and uploaded, and waits: nothing is committed yet.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lake.commits).toHaveLength(0);
+    expect([...lake.uploads.keys()].some((k) => k.includes(batchIdOf(TOPIC, second)))).toBe(true);
+    releaseFirst();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect([ra.outcome, rb.outcome]).toEqual(['committed', 'committed']);
+    expect(lake.commits.map((c) => c.summary['floe.ingest.batch-id'])).toEqual([batchIdOf(TOPIC, first), batchIdOf(TOPIC, second)]);
+    // The second snapshot carries every partition's position, including the one it did not move.
+    expect(lake.commits[1]!.summary[positionKey(TOPIC, 0)]).toBe('6');
+    expect(lake.commits[1]!.summary[positionKey(TOPIC, 1)]).toBe('3');
+    expect(rb.timings.waitMs).toBeGreaterThan(0);
+    expect(lake.rows('raw')).toHaveLength(9);
+  });
+
+  it('a retried attempt of the later batch finds itself committed, and one whose predecessor is committed runs as usual', async () => {
+    const lake = new FakeLake();
+    const reader = new FakeReader(topic());
+    await runBatch(deps(reader, lake), input(first));
+    const r = await runBatch(deps(reader, lake), { ...input(second), after: first });
+    expect(r.outcome).toBe('committed');
+    expect(r.timings.waitMs).toBeUndefined();
+    const again = await runBatch(deps(reader, lake), { ...input(second), after: first });
+    expect(again.outcome).toBe('already-committed');
+    expect(lake.commits).toHaveLength(2);
+  });
+
+  it('pipelineStatus: waiting only while RAW is exactly at the start of the batch before', () => {
+    const i = { ranges: second, after: first };
+    expect(pipelineStatus(TOPIC, i, {})).toBe('waiting');
+    expect(pipelineStatus(TOPIC, i, { 0: 3, 1: 3 })).toBe('pending');
+    expect(pipelineStatus(TOPIC, i, { 0: 6, 1: 3 })).toBe('done');
+    // Half of the predecessor committed, or RAW moved elsewhere: another writer.
+    expect(() => pipelineStatus(TOPIC, i, { 0: 3 })).toThrow(BatchError);
+    expect(() => pipelineStatus(TOPIC, i, { 0: 4, 1: 3 })).toThrow(/partition 0: committed 4, range 3-6/);
+    // Without a predecessor, the plain rule.
+    expect(() => pipelineStatus(TOPIC, { ranges: second }, { 0: 0 })).toThrow(BatchError);
+    expect(pipelineStatus(TOPIC, { ranges: second }, { 0: 3 })).toBe('pending');
+  });
+});
+
 describe('helpers', () => {
   it('batchStatus: pending, done, or a mismatch error', () => {
     const ranges = [{ partition: 0, from: 5, to: 9 }, { partition: 1, from: 0, to: 3 }];
@@ -276,9 +338,9 @@ describe('runBatch fast path', () => {
     const files = (l: FakeLake) => l.commits[0]!.raw.map((f) => ({ name: f.name, rows: stored(f.rows) }));
     expect(files(fastLake)).toEqual(files(slowLake));
     expect(fastLake.rows('dlq')).toEqual(slowLake.rows('dlq'));
-    // One file per partition and hour, rows in offset order, files in range order.
+    // One file per hour, rows in (partition, offset) order.
     const tenOClock = fastLake.commits[0]!.raw.filter((f) => f.name.includes('20260101T10'));
-    expect(tenOClock.map((f) => f.rows.map((r) => `${r._partition}@${r._offset}`))).toEqual([['0@0', '0@6'], ['1@0', '1@6'], ['2@0', '2@6']]);
+    expect(tenOClock.map((f) => f.rows.map((r) => `${r._partition}@${r._offset}`))).toEqual([['0@0', '0@6', '1@0', '1@6', '2@0', '2@6']]);
   });
 });
 
@@ -344,19 +406,22 @@ describe('runBatch over a streamed (pipelined) read', () => {
     expect({ ...b, timings: undefined }).toEqual({ ...a, timings: undefined });
     const byName = (l: FakeLake) => [...l.commits[0]!.raw].sort((x, y) => x.name.localeCompare(y.name));
     expect(byName(streamed)).toEqual(byName(whole));
-    // Partition 0: 11 rows of hour 10 (one reject) -> 4, 4, 3; 8 rows of hour 11 -> 4, 4. Same for partition 1.
+    // Partition 0: 11 rows of hour 10 (one reject) -> 4, 4 sealed while reading, 3 left; 8 rows
+    // of hour 11 -> 4, 4. Same for partition 1. The rests of hour 10 (3 + 3) exceed fileRows
+    // together: two files, partition 0's then partition 1's.
     const files = byName(streamed);
-    expect(files.map((f) => [f.name.slice(-25), f.rows.length])).toEqual([
-      ['20260101T10p0-000.parquet', 4], ['20260101T10p0-001.parquet', 4], ['20260101T10p0-002.parquet', 3],
-      ['20260101T10p1-000.parquet', 4], ['20260101T10p1-001.parquet', 4], ['20260101T10p1-002.parquet', 3],
-      ['20260101T11p0-000.parquet', 4], ['20260101T11p0-001.parquet', 4],
-      ['20260101T11p1-000.parquet', 4], ['20260101T11p1-001.parquet', 4],
+    expect(files.map((f) => [f.name.split('-').slice(2).join('-'), f.rows.length, Number(f.rows[0]!._partition)])).toEqual([
+      ['20260101T10p0-000.parquet', 4, 0], ['20260101T10p0-001.parquet', 4, 0],
+      ['20260101T10p1-000.parquet', 4, 1], ['20260101T10p1-001.parquet', 4, 1],
+      ['20260101T10rest-000.parquet', 3, 0], ['20260101T10rest-001.parquet', 3, 1],
+      ['20260101T11p0-000.parquet', 4, 0], ['20260101T11p0-001.parquet', 4, 0],
+      ['20260101T11p1-000.parquet', 4, 1], ['20260101T11p1-001.parquet', 4, 1],
     ]);
     for (const f of files) {
       const offs = f.rows.map((r) => Number(r._offset));
       expect(offs).toEqual([...offs].sort((x, y) => x - y));
     }
-    expect(b.dataFiles).toBe(12); // 10 RAW + a DLQ file per partition
+    expect(b.dataFiles).toBe(11); // 10 RAW + one DLQ file
     expect(Math.max(...uploadsAtChunk)).toBeGreaterThan(0);
     const offsets = streamed.commits[0]!.raw[0]!.rows.map((r) => [Number(r._partition), Number(r._offset)]);
     expect(offsets).toEqual([...offsets].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!));

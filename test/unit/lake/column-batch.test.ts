@@ -128,4 +128,41 @@ describe('ColumnBatchBuilder.reserve', () => {
     expect(columnBatchRows(b.build())).toEqual(columnBatchRows(fresh.build()));
     expect(b.build().metrics).toEqual(buildColumns(schema, rs, ctx).metrics);
   });
+
+  it('append() concatenates two builders: the same buffers and metrics as appending every row to one', () => {
+    const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    // Split points on and off byte boundaries of the bitmaps, empty halves, and a third batch.
+    for (const [n, cut, cut2] of [[3000, 1200, 2500], [1001, 3, 997], [50, 0, 50], [64, 64, 64], [517, 13, 14]] as const) {
+      const rs = rows(n);
+      const whole = new ColumnBatchBuilder(schema, ctx);
+      for (const r of rs) whole.appendRow(r);
+      const parts = [rs.slice(0, cut), rs.slice(cut, cut2), rs.slice(cut2)].map((part) => {
+        const b = new ColumnBatchBuilder(schema, ctx);
+        for (const r of part) b.appendRow(r);
+        return b;
+      });
+      const joined = parts[0]!;
+      joined.append(parts[1]!);
+      joined.append(parts[2]!);
+      const got = joined.build();
+      const want = whole.build();
+      expect(got.numRows, `${n}/${cut}/${cut2}`).toBe(n);
+      expect(got.metrics, `${n}/${cut}/${cut2}`).toEqual(want.metrics);
+      got.columns.forEach((c, i) => {
+        const w = want.columns[i]!;
+        const what = `${schema.fields[i]!.name} ${n}/${cut}/${cut2}`;
+        expect(c.nullCount, what).toBe(w.nullCount);
+        expect(bytesOf(c.values).equals(bytesOf(w.values)), what).toBe(true);
+        expect(c.offsets ? [...c.offsets] : undefined, what).toEqual(w.offsets ? [...w.offsets] : undefined);
+        expect(c.validity ? [...c.validity] : undefined, what).toEqual(w.validity ? [...w.validity] : undefined);
+      });
+      // The appended builders are unchanged.
+      expect(columnBatchRows(parts[1]!.build())).toEqual(columnBatchRows(whole.build()).slice(cut, cut2));
+    }
+  });
+
+  it('append() refuses a builder of another schema', () => {
+    const other = new ColumnBatchBuilder(schemaOf([{ name: 'id', type: 'long', required: true }]), ctx);
+    expect(() => new ColumnBatchBuilder(schema, ctx).append(other)).toThrow(SchemaMismatchError);
+  });
 });
