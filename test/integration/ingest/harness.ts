@@ -116,7 +116,7 @@ export class IngestHarness {
     return ingestWorkflowId(this.topic, this.config.env);
   }
 
-  async startIngest(opts: { maxRecords?: number; maxBatchesPerRun?: number; heartbeatTimeout?: string } = {}): Promise<void> {
+  async startIngest(opts: { maxRecords?: number; maxBatchesPerRun?: number; heartbeatTimeout?: string; pipelineDepth?: number } = {}): Promise<void> {
     const client = await this.getClient();
     await client.workflow.start('ingest', {
       workflowId: this.workflowId,
