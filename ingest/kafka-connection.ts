@@ -27,17 +27,44 @@ export const KAFKA_ERROR_NAMES: Readonly<Record<number, string>> = {
 /** No response for this long while requests are pending: the connection is considered dead. */
 const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 
+/** Socket reads outside a large frame land here: frame headers and whole small responses. */
+const SCRATCH_BYTES = 64 * 1024;
+
 /** One TCP connection to a broker, with pipelined requests (Kafka answers in order). */
 export class BrokerConnection {
   private correlation = 0;
   private readonly pending = new Map<number, { resolve: (body: Buffer) => void; reject: (err: Error) => void }>();
-  private chunks: Buffer[] = [];
-  private buffered = 0;
   private failure: Error | undefined;
+  /**
+   * Reads go straight into memory of ours (the socket's `onread` option) rather than into
+   * per-read chunks that are then joined: outside a frame into `scratch` (bytes `[0, scratchEnd)`
+   * not yet framed), and once a frame's size is known and it does not fit there, into a buffer
+   * of exactly that size (`frame`, `frameFilled` bytes in), so a multi-megabyte fetch response is
+   * written once, by the kernel, where the decoder reads it.
+   */
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private scratchEnd = 0;
+  private frame: Buffer | undefined;
+  private frameFilled = 0;
 
-  private constructor(private readonly socket: Socket, readonly address: string, private readonly clientId: Buffer) {
+  private readonly socket: Socket;
+
+  private constructor(host: string, port: number, readonly address: string, private readonly clientId: Buffer) {
+    this.socket = connect({
+      host,
+      port,
+      // Called before every read for where it goes (the first time, inside connect()); the
+      // callback gets the number of bytes read there.
+      onread: {
+        buffer: () => this.readTarget(),
+        callback: (n: number) => {
+          this.onRead(n);
+          return true;
+        },
+      },
+    });
+    const socket = this.socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.fail(new Error(`Kafka connection to ${address} failed: ${err.message}`)));
     socket.on('close', () => this.fail(new Error(`Kafka connection to ${address} closed`)));
     socket.on('timeout', () => {
@@ -48,12 +75,12 @@ export class BrokerConnection {
 
   static open(host: string, port: number, clientId: string): Promise<BrokerConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const conn = new BrokerConnection(host, port, `${host}:${port}`, Buffer.from(clientId));
       const onError = (err: Error) => reject(new Error(`cannot connect to Kafka broker ${host}:${port}: ${err.message}`));
-      socket.once('error', onError);
-      socket.once('connect', () => {
-        socket.off('error', onError);
-        resolve(new BrokerConnection(socket, `${host}:${port}`, Buffer.from(clientId)));
+      conn.socket.once('error', onError);
+      conn.socket.once('connect', () => {
+        conn.socket.off('error', onError);
+        resolve(conn);
       });
     });
   }
@@ -64,29 +91,68 @@ export class BrokerConnection {
     this.pending.clear();
   }
 
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    // Chunks are joined only once a whole frame is in: a multi-megabyte fetch response arrives in
-    // many socket reads, and joining on every read would copy it over and over.
-    while (this.buffered >= 4) {
-      if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-      const size = this.chunks[0]!.readInt32BE(0);
-      if (this.buffered < 4 + size) return;
-      const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-      const frame = data.subarray(4, 4 + size);
-      const rest = data.subarray(4 + size);
-      this.chunks = rest.length ? [rest] : [];
-      this.buffered = rest.length;
-      const id = frame.readInt32BE(0);
-      const p = this.pending.get(id);
-      if (!p) {
-        this.socket.destroy(new Error(`response for unknown correlation id ${id}`));
+  /** Where the next socket read goes: the rest of the frame being filled, or the free end of scratch. */
+  private readTarget(): Buffer {
+    return this.frame ? this.frame.subarray(this.frameFilled) : this.scratch.subarray(this.scratchEnd);
+  }
+
+  /** `n` bytes were read into the last readTarget(). */
+  private onRead(n: number): void {
+    if (this.frame) {
+      this.frameFilled += n;
+      if (this.frameFilled < this.frame.length) return;
+      const frame = this.frame;
+      this.frame = undefined;
+      this.deliver(frame);
+      return;
+    }
+    this.scratchEnd += n;
+    const s = this.scratch;
+    let at = 0;
+    while (this.scratchEnd - at >= 4) {
+      const size = s.readInt32BE(at);
+      if (size < 4) {
+        this.socket.destroy(new Error(`invalid response frame size ${size}`));
         return;
       }
-      this.pending.delete(id);
-      p.resolve(frame.subarray(4));
+      const have = this.scratchEnd - at - 4;
+      if (have >= size) {
+        // A whole frame in scratch: copied out, as scratch is reused by the next read.
+        const frame = Buffer.allocUnsafe(size);
+        s.copy(frame, 0, at + 4, at + 4 + size);
+        at += 4 + size;
+        if (!this.deliver(frame)) return;
+        continue;
+      }
+      if (size + 4 > SCRATCH_BYTES) {
+        // A large frame: its own buffer of the announced size, filled by the next reads directly.
+        const frame = Buffer.allocUnsafe(size);
+        s.copy(frame, 0, at + 4, this.scratchEnd);
+        this.frame = frame;
+        this.frameFilled = have;
+        this.scratchEnd = 0;
+        return;
+      }
+      break; // a small frame not all in yet: keep reading into scratch
     }
+    // Keep the unframed tail at the start of scratch.
+    if (at > 0) {
+      s.copy(s, 0, at, this.scratchEnd);
+      this.scratchEnd -= at;
+    }
+  }
+
+  /** Resolves the request a whole frame answers; false if the connection is given up on. */
+  private deliver(frame: Buffer): boolean {
+    const id = frame.readInt32BE(0);
+    const p = this.pending.get(id);
+    if (!p) {
+      this.socket.destroy(new Error(`response for unknown correlation id ${id}`));
+      return false;
+    }
+    this.pending.delete(id);
+    p.resolve(frame.subarray(4));
+    return true;
   }
 
   /** Sends a request (header built here, `body` as given) and resolves with the response body. */
