@@ -325,7 +325,11 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
             const delivered = new Map<number, number>();
             let total = 0;
             const deliver = async (chunk: KafkaMessage[]): Promise<void> => {
-              for (const m of chunk) delivered.set(m.partition, m.offset + 1);
+              // Per partition, the offset after its last message in the chunk (partitions come in runs).
+              for (let i = 0; i < chunk.length; i++) {
+                const m = chunk[i]!;
+                if (i + 1 === chunk.length || chunk[i + 1]!.partition !== m.partition) delivered.set(m.partition, m.offset + 1);
+              }
               total += chunk.length;
               await onChunk(chunk);
             };
@@ -433,14 +437,18 @@ type FetchFn<C extends Cursor> = (k: C, leader: number | string, ranges: OffsetR
 function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRange[]) => Promise<C>, fetch: FetchFn<C>, reset: () => Promise<void>, partitionFetchBytes: number, streamPartitionFetchBytes: number): Fetcher {
   const openRanges = (k: Cursor): OffsetRange[] => k.wanted.filter((r) => k.next.get(r.partition)! < r.to);
 
-  /** One fetch round over every open partition. Advances the cursor and returns the round's messages, in offset order per partition. */
-  async function round(k: C, rangesOpen: OffsetRange[], partitionMaxBytes: number): Promise<KafkaMessage[]> {
+  /**
+   * One fetch round over every open partition. Advances the cursor and returns the round's
+   * messages as one array per partition fetched (in offset order; usually the decoder's own
+   * arrays, handed over without copying).
+   */
+  async function round(k: C, rangesOpen: OffsetRange[], partitionMaxBytes: number): Promise<{ partition: number; messages: KafkaMessage[] }[]> {
     const byLeader = new Map<number | string, OffsetRange[]>();
     for (const r of rangesOpen) {
       const leader = k.leaders.get(r.partition)!;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), r]);
     }
-    const got: KafkaMessage[] = [];
+    const got: { partition: number; messages: KafkaMessage[] }[] = [];
     let progressed = false;
     await Promise.all(
       [...byLeader].map(async ([leader, rs]) => {
@@ -451,11 +459,20 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
           if (pf.errorCode !== 0) throw new KafkaFetchError(k.topic, p, pf.errorCode);
           const start = k.next.get(p)!;
           let at = start;
-          for (const m of pf.messages) {
-            // A fetch starts at the batch holding the fetch offset, so earlier records come back too.
-            if (m.offset < at || m.offset >= to) continue;
-            at = m.offset + 1;
-            got.push(m);
+          const ms = pf.messages;
+          if (ms.length > 0 && ms[0]!.offset >= start && ms[ms.length - 1]!.offset < to && ascending(ms)) {
+            // All inside the range (the usual case): taken as they are.
+            got.push({ partition: p, messages: ms });
+            at = ms[ms.length - 1]!.offset + 1;
+          } else if (ms.length > 0) {
+            const kept: KafkaMessage[] = [];
+            for (const m of ms) {
+              // A fetch starts at the batch holding the fetch offset, so earlier records come back too.
+              if (m.offset < at || m.offset >= to) continue;
+              at = m.offset + 1;
+              kept.push(m);
+            }
+            if (kept.length > 0) got.push({ partition: p, messages: kept });
           }
           // Control records, aborted transactions and compacted records leave gaps: the end of
           // the last batch returned moves the position past them.
@@ -480,14 +497,17 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
     reset,
     async readRanges(topic, ranges, onProgress) {
       const k = await open(topic, ranges);
-      const out = new Map<number, KafkaMessage[]>(k.wanted.map((r) => [r.partition, []]));
+      // Per partition, the arrays of its rounds, joined once at the end.
+      const out = new Map<number, KafkaMessage[][]>(k.wanted.map((r) => [r.partition, []]));
       let total = 0;
       for (let rs = openRanges(k); rs.length > 0; rs = openRanges(k)) {
-        for (const m of await round(k, rs, partitionFetchBytes)) out.get(m.partition)!.push(m);
-        total = [...out.values()].reduce((n, l) => n + l.length, 0);
+        for (const g of await round(k, rs, partitionFetchBytes)) {
+          out.get(g.partition)!.push(g.messages);
+          total += g.messages.length;
+        }
         onProgress?.(total);
       }
-      return k.wanted.flatMap((r) => out.get(r.partition)!);
+      return joinArrays(k.wanted.flatMap((r) => out.get(r.partition)!));
     },
     async stream(topic, ranges, onChunk) {
       const k = await open(topic, ranges);
@@ -502,13 +522,28 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
         pending?.catch(() => undefined);
         if (got.length === 0) continue;
         try {
-          await onChunk(got);
+          await onChunk(joinArrays(got.map((g) => g.messages)));
         } catch (cause) {
           throw Object.assign(new Error('stream consumer failed'), { fromConsumer: true, cause });
         }
       }
     },
   };
+}
+
+/** Whether the offsets strictly increase (as Kafka returns them; checked, as cheaply as the copy it saves). */
+function ascending(ms: readonly KafkaMessage[]): boolean {
+  for (let i = 1; i < ms.length; i++) if (ms[i]!.offset <= ms[i - 1]!.offset) return false;
+  return true;
+}
+
+/** The arrays one after another (the only one itself, not a copy). */
+function joinArrays<T>(parts: T[][]): T[] {
+  if (parts.length === 1) return parts[0]!;
+  let out: T[] = [];
+  // concat copies element blocks at once; in groups, as a call takes a bounded number of arguments.
+  for (let i = 0; i < parts.length; i += 4096) out = out.concat(...parts.slice(i, i + 4096));
+  return out;
 }
 
 function wantedCursor(topic: string, ranges: OffsetRange[]): Omit<Cursor, 'leaders'> {
