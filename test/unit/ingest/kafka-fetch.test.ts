@@ -53,6 +53,19 @@ describe('Kafka fetch decoding', () => {
     expect(pf.endOffset).toBe(8);
   });
 
+  it('makes a key view only when the key is read: null, empty and present keys; serializes like a plain message', () => {
+    const pf = fresh(1);
+    decodeRecordBatches(batch(40, 'none', [{ key: null, value: null }, { key: '', value: 'e' }, { key: 'dev-7', value: 'v' }]), pf, []);
+    const [none, empty, some] = pf.messages;
+    expect(none!.key).toBeNull();
+    expect(none!.value).toBeNull();
+    expect(empty!.key).toEqual(Buffer.alloc(0));
+    expect(some!.key!.toString()).toBe('dev-7');
+    expect(some!.key).not.toBe(some!.key); // a fresh view each time, same bytes
+    expect(some!.key!.equals(some!.key!)).toBe(true);
+    expect(JSON.parse(JSON.stringify(some))).toEqual({ partition: 1, offset: 42, timestamp: 1_700_000_000_000, key: { type: 'Buffer', data: [...Buffer.from('dev-7')] }, value: { type: 'Buffer', data: [...Buffer.from('v')] }, headers: {} });
+  });
+
   it('encodes a Fetch v11 request and decodes a response with partition errors and aborted transactions', () => {
     const req = encodeFetchRequest('iot', [{ partition: 2, fetchOffset: 2 ** 40 }], { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 4096 });
     expect(req.readInt32BE(0)).toBe(-1);
