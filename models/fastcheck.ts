@@ -1,6 +1,6 @@
 // A fast accept-check compiled from a contract's own JSON Schema (so it cannot drift from the
-// zod contract). zod costs ~6 µs per event; this, one generated function per contract, about 1.5 µs, which lets one
-// ingestion core validate >150k events/s. It only answers "valid or not": on `false` the caller
+// zod contract). zod costs ~6 µs per event; this, one generated function per contract, about
+// 1.5 µs (JSON.parse of the same event costs ~3 µs). It only answers "valid or not": on `false` the caller
 // asks zod for the precise issue, and a test feeds both the same mutated events to prove that
 // this check never accepts what zod rejects.
 
