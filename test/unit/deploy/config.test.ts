@@ -17,8 +17,10 @@ describe('loadConfig', () => {
   });
 
   it('environment variables override the profile and derive endpoints from ports', () => {
-    const c = loadConfig({ FLOE_KAFKA_PORT: '19092', FLOE_TRINO_URL: 'http://trino.example:8443', FLOE_INGEST_MAX_RECORDS: '1000', FLOE_INGEST_FETCH_CLIENT: 'kafkajs', FLOE_INGEST_FILE_ROWS: '5000' });
+    const c = loadConfig({ FLOE_KAFKA_PORT: '19092', FLOE_TRINO_URL: 'http://trino.example:8443', FLOE_INGEST_MAX_RECORDS: '1000', FLOE_INGEST_FETCH_CLIENT: 'kafkajs', FLOE_INGEST_FILE_ROWS: '5000', FLOE_INGEST_PIPELINE_DEPTH: '1' });
     expect(c.ingest.fetchClient).toBe('kafkajs');
+    expect(c.ingest.pipelineDepth).toBe(1);
+    expect(loadConfig({}).ingest.pipelineDepth).toBe(2);
     expect(c.ingest.fileRows).toBe(5000);
     expect(c.kafka.brokers).toEqual(['127.0.0.1:19092']);
     expect(c.trino.url).toBe('http://trino.example:8443');
@@ -40,6 +42,8 @@ describe('loadConfig', () => {
     [{ FLOE_ENV: 'prod' }, /FLOE_S3_ACCESS_KEY_ID.*required for FLOE_ENV=prod/],
     [{ FLOE_INGEST_FETCH_CLIENT: 'librdkafka' }, /FLOE_INGEST_FETCH_CLIENT="librdkafka"/],
     [{ FLOE_INGEST_FILE_ROWS: '0' }, /FLOE_INGEST_FILE_ROWS="0"/],
+    [{ FLOE_INGEST_PIPELINE_DEPTH: '5' }, /FLOE_INGEST_PIPELINE_DEPTH="5"/],
+    [{ FLOE_INGEST_PIPELINE_DEPTH: '1.5' }, /FLOE_INGEST_PIPELINE_DEPTH="1.5"/],
   ])('rejects %j with a message naming the key and value', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
