@@ -82,7 +82,9 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
   /** Starts every file's write at once: each batch is consumed (copied to an encoder thread) before this returns. */
   function writeBatches(table: LoadedTable, files: RawFile[]): Promise<{ handles: unknown[]; encodeMs: number; uploadMs: number }> {
     const t0 = performance.now();
-    const pending = files.map((f) => lake.writeColumnBatch(table, f.batch, { fileName: f.name.replace(/\.parquet$/, '') }));
+    // Every file is encoded off this thread, small ones too: here the thread that reads and
+    // validates the batch is the bottleneck, not the worker round trip.
+    const pending = files.map((f) => lake.writeColumnBatch(table, f.batch, { fileName: f.name.replace(/\.parquet$/, ''), offThread: true }));
     const encodeMs = performance.now() - t0;
     return Promise.all(pending).then((h) => ({ handles: h.flat(), encodeMs, uploadMs: Math.max(0, performance.now() - t0 - encodeMs) }));
   }

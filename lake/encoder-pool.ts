@@ -105,11 +105,11 @@ export class EncoderPool {
   /**
    * Encodes in a worker. The job's buffers are copied to the worker by postMessage before this
    * returns (so the caller may reuse them at once); small jobs are encoded here, also before
-   * this returns. If the worker dies before answering, the result says `workerFailed` and the
+   * this returns, unless `offThread`. If the worker dies before answering, the result says `workerFailed` and the
    * caller must rebuild the job (its buffers may have been reused); workers are not used again.
    */
-  encode(job: EncodeJob): Promise<EncodeResult> {
-    if (this.failed || (job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS && jobBytes(job) < INLINE_ENCODE_MAX_BYTES)) {
+  encode(job: EncodeJob, opts: { offThread?: boolean | undefined } = {}): Promise<EncodeResult> {
+    if (this.failed || (!opts.offThread && job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS && jobBytes(job) < INLINE_ENCODE_MAX_BYTES)) {
       this.stats.inline++;
       return Promise.resolve(encodeParquet(job));
     }

@@ -178,6 +178,12 @@ export interface ParquetWriteOptions {
   compression?: ParquetCompression;
   /** Parquet row-group statistics for string and binary columns (for files sorted by one); off by default. */
   stringStatistics?: boolean;
+  /**
+   * Encode in a worker thread even when the file is small (by default small files are encoded
+   * on the calling thread, which saves the round trip). For callers whose own thread is the
+   * bottleneck, such as ingestion.
+   */
+  offThread?: boolean;
 }
 
 /** Builds the column buffers and metrics of one file (validates every value against the schema). */
@@ -235,5 +241,5 @@ export function writeParquetAsync(schema: Schema, rows: readonly Row[], ctx: Wri
  * batch cannot be rebuilt here): retry it.
  */
 export function writeColumnBatchAsync(batch: ColumnBatch, ctx: WriteContext, opts: ParquetWriteOptions = {}): Promise<ParquetFileResult> {
-  return encoderPool().encode(encodeJobOf(batch, opts)).then((r) => finish(batch.schema, batch.numRows, batch.metrics, r, ctx));
+  return encoderPool().encode(encodeJobOf(batch, opts), { offThread: opts.offThread }).then((r) => finish(batch.schema, batch.numRows, batch.metrics, r, ctx));
 }

@@ -3,7 +3,8 @@ import { parquetMetadata } from 'hyparquet';
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { fromBytes } from '../../../lake/conversions.js';
-import { writeParquet, writeParquetAsync } from '../../../lake/parquet-writer.js';
+import { writeColumnBatchAsync, writeParquet, writeParquetAsync } from '../../../lake/parquet-writer.js';
+import { ColumnBatchBuilder } from '../../../lake/column-batch.js';
 import { schemaOf } from '../../../lake/schema.js';
 import { SchemaMismatchError } from '../../../lake/errors.js';
 import { encoderPool } from '../../../lake/encoder-pool.js';
@@ -137,6 +138,18 @@ describe('Parquet writer: fast column paths', () => {
     expect(Buffer.from(pooled.bytes).equals(Buffer.from(inline.bytes))).toBe(true);
     expect(pooled.metrics).toEqual(inline.metrics);
     expect(pooled.recordCount).toBe(60_000);
+  });
+
+  it('encodes a small column batch inline by default and in a worker with offThread, to the same bytes', async () => {
+    const b = new ColumnBatchBuilder(s, ctx);
+    for (let i = 0; i < 40; i++) b.appendRow({ id: BigInt(i), ts: new Date(1714557600000 + i), txt: `dev-${i % 3}`, n: i % 4 === 0 ? null : i });
+    const before = { ...encoderPool().stats };
+    const inline = await writeColumnBatchAsync(b.build(), ctx);
+    expect(encoderPool().stats).toMatchObject({ inline: before.inline + 1, worker: before.worker });
+    const off = await writeColumnBatchAsync(b.build(), ctx, { offThread: true });
+    expect(encoderPool().stats).toMatchObject({ inline: before.inline + 1, worker: before.worker + 1 });
+    expect(Buffer.from(off.bytes).equals(Buffer.from(inline.bytes))).toBe(true);
+    expect(off.metrics).toEqual(inline.metrics);
   });
 
   it('builds the next file while earlier ones are still encoding without mixing their columns up', async () => {
