@@ -41,8 +41,8 @@ const cpuMs = (): number => {
  * /proc/self/task (Linux; zeros elsewhere). The rest of cpuMs() is the encoder worker threads,
  * V8's GC and compiler helpers and libuv's pool.
  */
-function threadCpuMs(): { main: number; tokio: number } {
-  const out = { main: 0, tokio: 0 };
+function threadCpuMs(): { main: number; tokio: number; byThread: Map<string, number> } {
+  const out = { main: 0, tokio: 0, byThread: new Map<string, number>() };
   let tasks: string[];
   try {
     tasks = readdirSync('/proc/self/task');
@@ -55,6 +55,7 @@ function threadCpuMs(): { main: number; tokio: number } {
       // Fields after the parenthesised name: state is field 3, utime 14, stime 15 (clock ticks, 100/s).
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ms = (Number(f[11]) + Number(f[12])) * 10;
+      out.byThread.set(`${t} ${readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim()}`, ms);
       if (Number(t) === process.pid) out.main += ms;
       else if (readFileSync(`/proc/self/task/${t}/comm`, 'utf8').startsWith('tokio')) out.tokio += ms;
     } catch {
@@ -265,6 +266,10 @@ export default async function ingestBench(): Promise<Figure[]> {
         const perMsg = (ms: number): number => (ms * 1000) / Math.max(1, r.totals.messages);
         const mainUs = perMsg(threads1.main - threads0.main);
         const tokioUs = perMsg(threads1.tokio - threads0.tokio);
+        if (process.env.FLOE_BENCH_THREADS) {
+          const top = [...threads1.byThread].map(([k, v]) => [k, perMsg(v - (threads0.byThread.get(k) ?? 0))] as const).sort((a, b) => b[1] - a[1]).slice(0, 12);
+          process.stderr.write(`threads (µs/msg): ${top.map(([k, v]) => `${k}=${v.toFixed(1)}`).join(', ')}\n`);
+        }
         const batches: IngestBatchResult[] = [];
         const history = await client.workflow.getHandle(workflowId).fetchHistory();
         for (const e of history.events ?? []) {

@@ -13,7 +13,7 @@ import { LakeError, SchemaMismatchError, type LakeErrorContext } from './errors.
 import { binaryBoundKey, type ColumnMetrics } from './metrics.js';
 import type { ColumnBuffers } from './parquet-encoder.js';
 import type { NestedField, PrimitiveType, Schema } from './schema.js';
-import { compareBytes, compareStrings, show } from './values.js';
+import { compareBytes, show } from './values.js';
 
 export interface ColumnBatch {
   schema: Schema;
@@ -30,6 +30,7 @@ export const LONG_MIN = -(2n ** 63n);
 export const LONG_MAX = 2n ** 63n - 1n;
 const INITIAL_CAPACITY = 1024;
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 /** Surrogates and U+E000..U+FFFF: the only code units where UTF-16 order differs from code point order. */
 const NON_BMP_ORDER_SENSITIVE = /[\uD800-\uFFFF]/;
 
@@ -366,30 +367,50 @@ abstract class VarWidthAppender<T> extends ColumnAppender {
   }
 }
 
-/** string columns: values are kept as strings and UTF-8 encoded once, when the batch is built. */
+/**
+ * string columns: each value is UTF-8 encoded into one byte buffer as it is appended, so the
+ * strings themselves die young (kept until the file is built, a file's strings outlived several
+ * young-generation collections and were promoted: measured as most of ingestion's GC work).
+ */
 export class StringAppender extends VarWidthAppender<string> {
-  private parts: string[] = [];
-  /** UTF-16 code units appended (the offsets count them until finish turns them into bytes). */
-  private units = 0;
+  private bytes = new Uint8Array(16 * INITIAL_CAPACITY);
+  private pos = 0;
+  /** A value held a code unit where UTF-16 order differs from code point order (see finish). */
+  private orderSensitive = false;
 
   protected get end(): number {
-    return this.units;
+    return this.pos;
   }
 
   protected override resetValues(): void {
     super.resetValues();
-    this.parts = [];
-    this.units = 0;
+    this.pos = 0;
+    this.orderSensitive = false;
   }
 
   push(v: string | null | undefined): void {
     if (v === null || v === undefined) return this.pushNull();
     if (typeof v !== 'string') this.fail(v);
     this.ensure();
+    const n = v.length;
+    // At most 3 bytes per UTF-16 code unit.
+    if (this.pos + 3 * n > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + 3 * n));
+    const bytes = this.bytes;
+    let p = this.pos;
+    let k = 0;
+    for (; k < n; k++) {
+      const c = v.charCodeAt(k);
+      if (c >= 0x80) break;
+      bytes[p++] = c;
+    }
+    if (k < n) {
+      p = this.pos + utf8.encodeInto(v, bytes.subarray(this.pos)).written;
+      if (NON_BMP_ORDER_SENSITIVE.test(v)) this.orderSensitive = true;
+    }
+    if (p > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of text; write smaller files`, this.ctx);
+    this.pos = p;
     const i = this.length++;
-    this.parts.push(v);
-    this.units += v.length;
-    this.offsets[i + 1] = this.units;
+    this.offsets[i + 1] = p;
     this.present(i);
     if (this.lo === undefined) this.lo = this.hi = v;
     else if (v < this.lo) this.lo = v;
@@ -399,47 +420,39 @@ export class StringAppender extends VarWidthAppender<string> {
   /** Appends every value of `other` (a column of the same type), metrics merged. */
   appendFrom(other: StringAppender): void {
     this.takeValidity(other);
+    if (this.pos + other.pos > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of text; write smaller files`, this.ctx);
+    if (this.pos + other.pos > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + other.pos));
+    this.bytes.set(other.bytes.subarray(0, other.pos), this.pos);
     const at = this.length;
-    const base = this.units;
-    const src = other.offsets;
-    for (let i = 1; i <= other.length; i++) this.offsets[at + i] = base + src[i]!;
-    for (const part of other.parts) this.parts.push(part);
-    this.units += other.units;
+    const base = this.pos;
+    for (let i = 1; i <= other.length; i++) this.offsets[at + i] = base + other.offsets[i]!;
+    this.pos += other.pos;
     this.length += other.length;
+    this.orderSensitive ||= other.orderSensitive;
     if (other.lo !== undefined) {
       if (this.lo === undefined || other.lo < this.lo) this.lo = other.lo;
       if (this.hi === undefined || other.hi! > this.hi) this.hi = other.hi;
     }
   }
 
-
   finish(n: number) {
-    const joined = this.parts.join('');
-    const values: Uint8Array = utf8.encode(joined);
-    if (values.length > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of text; write smaller files`, this.ctx);
+    const values = this.bytes.subarray(0, this.pos);
+    const offsets = this.offsets.subarray(0, n + 1);
     let lo = this.lo;
     let hi = this.hi;
-    const offsets = this.offsets.subarray(0, n + 1);
-    if (values.length !== joined.length) {
-      // Multi-byte characters: offsets in UTF-8 bytes, value by value.
-      const out = new Int32Array(n + 1);
-      let p = 0;
-      let k = 0;
+    if (this.orderSensitive) {
+      // Bounds are by code point, which UTF-16 comparison gets wrong around surrogates and
+      // U+E000..U+FFFF; UTF-8 byte order is code point order, so compare the encoded values.
+      let loAt = -1;
+      let hiAt = -1;
       for (let i = 0; i < n; i++) {
-        if (offsets[i + 1] !== offsets[i] || this.isPresent(i)) p += Buffer.byteLength(this.parts[k++]!, 'utf8');
-        out[i + 1] = p;
+        if (!this.isPresent(i)) continue;
+        if (loAt === -1) loAt = hiAt = i;
+        else if (compareRanges(values, offsets[i]!, offsets[i + 1]!, offsets[loAt]!, offsets[loAt + 1]!) < 0) loAt = i;
+        else if (compareRanges(values, offsets[i]!, offsets[i + 1]!, offsets[hiAt]!, offsets[hiAt + 1]!) > 0) hiAt = i;
       }
-      if (NON_BMP_ORDER_SENSITIVE.test(joined)) {
-        lo = hi = this.parts[0];
-        for (const v of this.parts) {
-          if (compareStrings(v, lo!) < 0) lo = v;
-          else if (compareStrings(v, hi!) > 0) hi = v;
-        }
-      }
-      return {
-        buffers: { nullCount: this.nulls, values, offsets: out, ...this.validityOut() },
-        metrics: { valueCount: n, nullCount: this.nulls, ...(lo !== undefined ? { lower: lo, upper: hi! } : {}) },
-      };
+      lo = utf8Decoder.decode(values.subarray(offsets[loAt]!, offsets[loAt + 1]!));
+      hi = utf8Decoder.decode(values.subarray(offsets[hiAt]!, offsets[hiAt + 1]!));
     }
     return {
       buffers: { nullCount: this.nulls, values, offsets, ...this.validityOut() },
@@ -450,6 +463,16 @@ export class StringAppender extends VarWidthAppender<string> {
   private isPresent(i: number): boolean {
     return this.validity ? (this.validity[i >> 3]! & (1 << (i & 7))) !== 0 : true;
   }
+}
+
+/** Unsigned byte order of b[a0, a1) and b[b0, b1). */
+function compareRanges(b: Uint8Array, a0: number, a1: number, b0: number, b1: number): number {
+  const n = Math.min(a1 - a0, b1 - b0);
+  for (let k = 0; k < n; k++) {
+    const d = b[a0 + k]! - b[b0 + k]!;
+    if (d !== 0) return d;
+  }
+  return a1 - a0 - (b1 - b0);
 }
 
 /** binary columns. */
@@ -659,7 +682,6 @@ export class ColumnBatchBuilder {
   }
 }
 
-const utf8Decoder = new TextDecoder();
 
 /**
  * The rows of a batch as objects, values as lake/ reads them back: long and timestamps as
