@@ -623,9 +623,15 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
   return cursorFetcher(open, fetch, reset, partitionFetchBytes, streamPartitionFetchBytes);
 }
 
+/** Partition leaders known to the direct fetch path are looked up again after this long. */
+const LEADERS_MAX_AGE_MS = 60_000;
+
 /**
- * floe's own Fetch path (ingest/kafka-fetch.ts) over one connection per leader broker; leaders
- * and broker addresses come from the kafkajs admin client, once per read.
+ * floe's own Fetch path (ingest/kafka-fetch.ts) over one connection per leader broker. Leaders
+ * and broker addresses come from the kafkajs admin client and are kept per topic (a lookup costs
+ * ~6 ms of CPU and ~20 ms on the local stack) until LEADERS_MAX_AGE_MS passes, a wanted
+ * partition is not among them, or a failed read resets the fetcher: a moved leader answers
+ * NOT_LEADER_OR_FOLLOWER, and the read is retried after the reset with fresh metadata.
  */
 function directFetcher(opts: KafkaRangeReaderOptions, withAdmin: <T>(fn: (a: Admin) => Promise<T>) => Promise<T>, partitionFetchBytes: number, fetchBytes: number, streamPartitionFetchBytes: number): Fetcher {
   const connections = new Map<string, Promise<BrokerConnection>>();
@@ -640,16 +646,31 @@ function directFetcher(opts: KafkaRangeReaderOptions, withAdmin: <T>(fn: (a: Adm
     return c;
   };
 
-  async function open(topic: string, ranges: OffsetRange[]): Promise<Cursor> {
+  const leaderCache = new Map<string, { at: number; leaders: Map<number, string> }>();
+
+  /** Leader address per partition of the topic (those with a leader), cached. */
+  async function leadersOf(topic: string, partitions: number[]): Promise<Map<number, string>> {
+    const cached = leaderCache.get(topic);
+    if (cached && performance.now() - cached.at < LEADERS_MAX_AGE_MS && partitions.every((p) => cached.leaders.has(p))) return cached.leaders;
     const [meta, cluster] = await withAdmin((a) => Promise.all([a.fetchTopicMetadata({ topics: [topic] }), a.describeCluster()]));
-    const parts = meta.topics[0]?.partitions ?? [];
+    const address = new Map(cluster.brokers.map((b) => [b.nodeId, `${b.host}:${b.port}`]));
+    const leaders = new Map<number, string>();
+    for (const p of meta.topics[0]?.partitions ?? []) {
+      const a = p.leader >= 0 ? address.get(p.leader) : undefined;
+      if (a) leaders.set(p.partitionId, a);
+    }
+    leaderCache.set(topic, { at: performance.now(), leaders });
+    return leaders;
+  }
+
+  async function open(topic: string, ranges: OffsetRange[]): Promise<Cursor> {
     const k = wantedCursor(topic, ranges);
+    const known = await leadersOf(topic, k.wanted.map((r) => r.partition));
     const leaders = new Map<number, string>();
     for (const r of k.wanted) {
-      const leader = parts.find((p) => p.partitionId === r.partition)?.leader;
-      const broker = cluster.brokers.find((b) => b.nodeId === leader);
-      if (leader === undefined || leader < 0 || !broker) throw new Error(`partition ${r.partition} of topic ${topic} has no leader in cluster metadata`);
-      leaders.set(r.partition, `${broker.host}:${broker.port}`);
+      const a = known.get(r.partition);
+      if (!a) throw new Error(`partition ${r.partition} of topic ${topic} has no leader in cluster metadata`);
+      leaders.set(r.partition, a);
     }
     return { ...k, leaders };
   }
@@ -661,6 +682,7 @@ function directFetcher(opts: KafkaRangeReaderOptions, withAdmin: <T>(fn: (a: Adm
   };
 
   async function reset(): Promise<void> {
+    leaderCache.clear();
     const all = [...connections.values()];
     connections.clear();
     for (const c of all) (await c.catch(() => undefined))?.close();

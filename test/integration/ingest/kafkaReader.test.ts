@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaRangeReader, type FetchClient, type RangeReader } from '../../../ingest/kafka.js';
-import { config, createTopic, send, uniqueName } from './helpers.js';
+import { config, createTopic, kafka, send, uniqueName } from './helpers.js';
 
 describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka range reader via %s (real Kafka)', (fetchClient) => {
   const topic = uniqueName('floe_test_reader');
@@ -116,5 +116,29 @@ describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka ran
 
   it('fails with the topic and range when a range goes past the high watermark', async () => {
     await expect(reader.readRanges(topic, [{ partition: 0, from: 990, to: 1010 }])).rejects.toThrow(new RegExp(`${topic}.*high watermark is 1000`));
+  });
+});
+
+describe('direct fetch path: partition leaders kept between reads (real Kafka)', () => {
+  it('reads a partition added to the topic after its leaders were kept (looked up again on a miss, or after the reset of a failed read)', async () => {
+    const topic = uniqueName('floe_test_leaders');
+    await createTopic(topic, 1);
+    await send(topic, [0, 1, 2].map((i) => ({ partition: 0, key: `k${i}`, value: `v${i}` })));
+    const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, fetchClient: 'direct' });
+    try {
+      expect((await reader.readRanges(topic, [{ partition: 0, from: 0, to: 3 }])).map((m) => m.value!.toString())).toEqual(['v0', 'v1', 'v2']);
+      const admin = kafka().admin();
+      await admin.connect();
+      try {
+        await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
+      } finally {
+        await admin.disconnect();
+      }
+      await send(topic, [{ partition: 1, key: 'k9', value: 'v9' }]);
+      const ms = await reader.readRanges(topic, [{ partition: 0, from: 1, to: 3 }, { partition: 1, from: 0, to: 1 }]);
+      expect(ms.map((m) => `${m.partition}@${m.offset}=${m.value!.toString()}`)).toEqual(['0@1=v1', '0@2=v2', '1@0=v9']);
+    } finally {
+      await reader.close();
+    }
   });
 });
