@@ -24,6 +24,15 @@ function newestSourceMtime(dir: string): number {
   return newest;
 }
 
+/**
+ * Node flags of a worker process. A 64 MiB young generation (16 MiB by default) lets the objects
+ * ingestion makes per Kafka message (the message, the parsed event, its strings) die young
+ * instead of being copied between collections: measured 38k against 30k msg/s end to end, 33
+ * against 37-39 µs of CPU per message (`npm run bench ingest`, alternating runs). `bin/floe.js`
+ * carries the same flag in its shebang for a `floe worker` started by hand.
+ */
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
 /** Starts the worker in the background unless one is running the current code. */
 export async function ensureWorker(c: FloeConfig): Promise<{ rec: ProcessRecord; state: 'already running' | 'started' | 'restarted' }> {
   const p = workerPaths(c);
@@ -37,7 +46,7 @@ export async function ensureWorker(c: FloeConfig): Promise<{ rec: ProcessRecord;
   }
   const rec = startDetached({
     command: process.execPath,
-    args: [join(root, 'bin', 'floe.js'), 'worker'],
+    args: [...WORKER_NODE_FLAGS, join(root, 'bin', 'floe.js'), 'worker'],
     cwd: root,
     env: { ...process.env, FLOE_ENV: c.env },
     logFile: p.log,

@@ -1,6 +1,7 @@
 // An ingest environment of its own for one test file: unique topics, RAW namespace and task
 // queue on the shared stack, and a worker (in-process, or a child process that can be killed).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { WORKER_NODE_FLAGS } from '../../../deploy/stack/worker.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -93,7 +94,7 @@ export class IngestHarness {
 
   /** `floe worker` as a child process, with extra environment (fault injection). */
   spawnWorker(extraEnv: Record<string, string> = {}): ChildProcess & { exited: Promise<number | null>; output: { log: string } } {
-    const child = spawn(process.execPath, [join(root, 'bin', 'floe.js'), 'worker'], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(root, 'bin', 'floe.js'), 'worker'], {
       cwd: root,
       env: { ...process.env, ...this.env, ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
