@@ -344,14 +344,14 @@ export class LongAppender extends ColumnAppender {
   }
 }
 
-/** string and binary columns: n + 1 offsets into the values, and the bounds seen so far. */
+/** string and binary columns: bytes, n + 1 offsets into them, and the bounds seen so far. */
 abstract class VarWidthAppender<T> extends ColumnAppender {
   protected offsets = new Int32Array(INITIAL_CAPACITY + 1);
+  protected bytes = new Uint8Array(16 * INITIAL_CAPACITY);
+  /** Bytes used (where the next value starts, and the offset a null repeats). */
+  protected pos = 0;
   protected lo: T | undefined;
   protected hi: T | undefined;
-
-  /** Where the next value starts (the offset a null repeats). */
-  protected abstract get end(): number;
 
   protected growValues(c: number): void {
     this.offsets = grown(this.offsets, c + 1);
@@ -359,11 +359,34 @@ abstract class VarWidthAppender<T> extends ColumnAppender {
 
   protected resetValues(): void {
     this.lo = this.hi = undefined;
+    this.pos = 0;
+  }
+
+  /** Room for `n` more bytes. */
+  protected room(n: number): void {
+    if (this.pos + n > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + n));
+  }
+
+  protected checkSize(bytes: number, what: string): void {
+    if (bytes > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of ${what}; write smaller files`, this.ctx);
+  }
+
+  /** Appends `other`'s values, offsets and validity; the caller merges the bounds. */
+  protected appendValuesFrom(other: VarWidthAppender<T>, what: string): void {
+    this.takeValidity(other);
+    this.checkSize(this.pos + other.pos, what);
+    this.room(other.pos);
+    this.bytes.set(other.bytes.subarray(0, other.pos), this.pos);
+    const at = this.length;
+    const base = this.pos;
+    for (let i = 1; i <= other.length; i++) this.offsets[at + i] = base + other.offsets[i]!;
+    this.pos += other.pos;
+    this.length += other.length;
   }
 
   override pushNull(): void {
     super.pushNull();
-    this.offsets[this.length] = this.end;
+    this.offsets[this.length] = this.pos;
   }
 }
 
@@ -373,14 +396,8 @@ abstract class VarWidthAppender<T> extends ColumnAppender {
  * young-generation collections and were promoted: measured as most of ingestion's GC work).
  */
 export class StringAppender extends VarWidthAppender<string> {
-  private bytes = new Uint8Array(16 * INITIAL_CAPACITY);
-  private pos = 0;
   /** A value held a code unit where UTF-16 order differs from code point order (see finish). */
   private orderSensitive = false;
-
-  protected get end(): number {
-    return this.pos;
-  }
 
   protected override resetValues(): void {
     super.resetValues();
@@ -394,7 +411,7 @@ export class StringAppender extends VarWidthAppender<string> {
     this.ensure();
     const n = v.length;
     // At most 3 bytes per UTF-16 code unit.
-    if (this.pos + 3 * n > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + 3 * n));
+    this.room(3 * n);
     const bytes = this.bytes;
     let p = this.pos;
     let k = 0;
@@ -407,7 +424,7 @@ export class StringAppender extends VarWidthAppender<string> {
       p = this.pos + utf8.encodeInto(v, bytes.subarray(this.pos)).written;
       if (NON_BMP_ORDER_SENSITIVE.test(v)) this.orderSensitive = true;
     }
-    if (p > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of text; write smaller files`, this.ctx);
+    this.checkSize(p, 'text');
     this.pos = p;
     const i = this.length++;
     this.offsets[i + 1] = p;
@@ -419,15 +436,7 @@ export class StringAppender extends VarWidthAppender<string> {
 
   /** Appends every value of `other` (a column of the same type), metrics merged. */
   appendFrom(other: StringAppender): void {
-    this.takeValidity(other);
-    if (this.pos + other.pos > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of text; write smaller files`, this.ctx);
-    if (this.pos + other.pos > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + other.pos));
-    this.bytes.set(other.bytes.subarray(0, other.pos), this.pos);
-    const at = this.length;
-    const base = this.pos;
-    for (let i = 1; i <= other.length; i++) this.offsets[at + i] = base + other.offsets[i]!;
-    this.pos += other.pos;
-    this.length += other.length;
+    this.appendValuesFrom(other, 'text');
     this.orderSensitive ||= other.orderSensitive;
     if (other.lo !== undefined) {
       if (this.lo === undefined || other.lo < this.lo) this.lo = other.lo;
@@ -477,24 +486,12 @@ function compareRanges(b: Uint8Array, a0: number, a1: number, b0: number, b1: nu
 
 /** binary columns. */
 export class BinaryAppender extends VarWidthAppender<Uint8Array> {
-  private bytes = new Uint8Array(16 * INITIAL_CAPACITY);
-  private pos = 0;
-
-  protected get end(): number {
-    return this.pos;
-  }
-
-  protected override resetValues(): void {
-    super.resetValues();
-    this.pos = 0;
-  }
-
   push(v: Uint8Array | null | undefined): void {
     if (v === null || v === undefined) return this.pushNull();
     if (!(v instanceof Uint8Array)) this.fail(v);
     this.ensure();
-    if (this.pos + v.length > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + v.length));
-    if (this.pos + v.length > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of binary data; write smaller files`, this.ctx);
+    this.checkSize(this.pos + v.length, 'binary data');
+    this.room(v.length);
     const i = this.length++;
     this.bytes.set(v, this.pos);
     this.pos += v.length;
@@ -509,15 +506,7 @@ export class BinaryAppender extends VarWidthAppender<Uint8Array> {
 
   /** Appends every value of `other` (a column of the same type), metrics merged. */
   appendFrom(other: BinaryAppender): void {
-    this.takeValidity(other);
-    if (this.pos + other.pos > 0x7fffffff) throw new LakeError(`column ${this.field.name} holds more than 2 GiB of binary data; write smaller files`, this.ctx);
-    if (this.pos + other.pos > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + other.pos));
-    this.bytes.set(other.bytes.subarray(0, other.pos), this.pos);
-    const at = this.length;
-    const base = this.pos;
-    for (let i = 1; i <= other.length; i++) this.offsets[at + i] = base + other.offsets[i]!;
-    this.pos += other.pos;
-    this.length += other.length;
+    this.appendValuesFrom(other, 'binary data');
     if (other.lo !== undefined) {
       if (this.lo === undefined || compareBytes(other.lo, this.lo) < 0) this.lo = other.lo.slice();
       if (this.hi === undefined || compareBytes(other.hi!, this.hi) > 0) this.hi = other.hi!.slice();
