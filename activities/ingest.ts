@@ -47,6 +47,7 @@ export function createIngestActivities(deps: IngestActivityDeps) {
           {
             ...deps,
             heartbeat: (p) => ctx?.heartbeat(p),
+            ...(ctx ? { signal: ctx.cancellationSignal } : {}),
             log: (msg, fields) => logger?.info(msg, fields),
           },
           input,

@@ -77,6 +77,8 @@ export interface BatchDeps {
   validate: (bytes: Uint8Array | null, registry: DeviceLookup) => Validation;
   fault?: FaultHook;
   heartbeat?: (progress: { stage: string; messages?: number }) => void;
+  /** Aborted when the activity is cancelled (its workflow ended, say): a pipelined batch stops waiting. */
+  signal?: AbortSignal;
   log?: (msg: string, fields: Record<string, unknown>) => void;
   /** Commit attempts on Nessie conflict before giving up (the activity retries after that). */
   maxCommitAttempts?: number;
@@ -410,6 +412,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     // only once RAW holds it (or find this batch committed by an earlier attempt of its own).
     const t0 = performance.now();
     for (;;) {
+      if (deps.signal?.aborted) throw new Error(`batch ${batchId} of ${topic} stopped waiting for the batch before it: ${String(deps.signal.reason ?? 'cancelled')}`);
       beat({ stage: 'wait for previous batch', messages: messageCount });
       state = await deps.lake.readCommitted();
       const now = pipelineStatus(topic, input, positionsFromSummary(topic, state.summary));

@@ -77,6 +77,8 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
   }
 
   // Tables loaded at the hash readCommitted() saw: writes use their metadata (location, schema).
+  // Pipelined batches share it (the latest read wins); a file built for another schema than the
+  // one loaded is refused by writeColumnBatch, and the batch's retry reads again.
   let loaded: { hash: string; raw: LoadedTable; dlq: LoadedTable } | undefined;
 
   /** Starts every file's write at once: each batch is consumed (copied to an encoder thread) before this returns. */

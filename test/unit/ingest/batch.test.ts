@@ -276,6 +276,16 @@ describe('runBatch pipelined (the batch before it still in flight)', () => {
     expect(lake.commits).toHaveLength(2);
   });
 
+  it('stops waiting when the activity is cancelled, and commits nothing', async () => {
+    const lake = new FakeLake();
+    const abort = new AbortController();
+    const waiting = runBatch({ ...deps(new FakeReader(topic()), lake), signal: abort.signal }, { ...input(second), after: first });
+    await new Promise((r) => setTimeout(r, 30));
+    abort.abort('workflow ended');
+    await expect(waiting).rejects.toThrow(/stopped waiting for the batch before it: workflow ended/);
+    expect(lake.commits).toHaveLength(0);
+  });
+
   it('pipelineStatus: waiting only while RAW is exactly at the start of the batch before', () => {
     const i = { ranges: second, after: first };
     expect(pipelineStatus(TOPIC, i, {})).toBe('waiting');
