@@ -331,11 +331,14 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   };
 
   if (deps.reader.streamRanges) {
-    // Pipelined: each fetch round is validated while the next one is fetched.
+    // Pipelined: each fetch round is validated while the next one is fetched. recycle: consume
+    // keeps no Buffer of a message (RAW appends copy values; toDlqRow's key and value are copied
+    // by the DLQ builder's binary appends, its headers become a string), so the reader may reuse
+    // a round's response memory once this callback has returned.
     await deps.reader.streamRanges(topic, ranges, (chunk) => {
       consume(chunk, 0, chunk.length);
       beat({ stage: 'fetch+validate', messages: messageCount });
-    });
+    }, { recycle: true });
     timings.fetchMs = Math.max(0, performance.now() - t - validateMs - buildMs);
   } else {
     const messages = await deps.reader.readRanges(topic, ranges, (n) => beat({ stage: 'fetch', messages: n }));

@@ -30,17 +30,76 @@ const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 /** Socket reads outside a large frame land here: frame headers and whole small responses. */
 const SCRATCH_BYTES = 64 * 1024;
 
+/**
+ * Response buffers lent out for `request(..., { recycle: true })` come in power-of-two size
+ * classes from MIN to MAX bytes; a larger frame gets memory of its own, as without recycling.
+ */
+const POOL_MIN_CLASS = 16 * 1024;
+const POOL_MAX_CLASS = 32 * 1024 * 1024;
+/** Free buffers kept per size class, and in all (bytes), per connection. */
+const POOL_MAX_FREE_PER_CLASS = 4;
+const POOL_MAX_FREE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Response buffers given back by their consumer (`release`) for later responses. Every buffer of
+ * fresh memory for a multi-megabyte fetch response is external memory to V8, and each ~64 MB of
+ * it allocated starts a full marking cycle over the whole heap; responses read into recycled
+ * buffers allocate none.
+ */
+class ResponsePool {
+  private readonly free = new Map<number, Buffer[]>();
+  private freeBytes = 0;
+  /** Buffers lent out and not given back yet, by their memory (weakly: one never given back is simply collected). */
+  private readonly lent = new WeakMap<ArrayBufferLike, Buffer>();
+
+  /** `size` bytes (a view of a pooled buffer, or fresh memory above the largest class). */
+  take(size: number): Buffer {
+    if (size > POOL_MAX_CLASS) return Buffer.allocUnsafe(size);
+    const cls = Math.max(POOL_MIN_CLASS, 2 ** Math.ceil(Math.log2(size)));
+    let b = this.free.get(cls)?.pop();
+    if (b) this.freeBytes -= cls;
+    // Slow: memory of its own (never a slice of Node's shared small-buffer pool).
+    else b = Buffer.allocUnsafeSlow(cls);
+    this.lent.set(b.buffer, b);
+    return b.subarray(0, size);
+  }
+
+  /** Takes back the buffer `view` is a view of, if it was lent out by take() and not given back yet. */
+  give(view: Uint8Array): void {
+    const b = this.lent.get(view.buffer);
+    if (!b) return;
+    this.lent.delete(view.buffer);
+    const list = this.free.get(b.length) ?? [];
+    if (list.length >= POOL_MAX_FREE_PER_CLASS || this.freeBytes + b.length > POOL_MAX_FREE_BYTES) return;
+    list.push(b);
+    this.free.set(b.length, list);
+    this.freeBytes += b.length;
+  }
+}
+
+export interface RequestOptions {
+  /**
+   * The response body may be read into a recycled buffer, and the caller gives it back with
+   * `release(body)` once nothing reads it any more (nor any view of it: that memory then holds a
+   * later response). Without it, a response's memory is its own for as long as it is referenced.
+   */
+  recycle?: boolean;
+}
+
 /** One TCP connection to a broker, with pipelined requests (Kafka answers in order). */
 export class BrokerConnection {
   private correlation = 0;
-  private readonly pending = new Map<number, { resolve: (body: Buffer) => void; reject: (err: Error) => void }>();
+  /** Requests awaiting their response, in the order they were sent (Kafka answers in that order). */
+  private readonly pending = new Map<number, { resolve: (body: Buffer) => void; reject: (err: Error) => void; recycle: boolean }>();
+  private readonly pool = new ResponsePool();
   private failure: Error | undefined;
   /**
    * Reads go straight into memory of ours (the socket's `onread` option) rather than into
    * per-read chunks that are then joined: outside a frame into `scratch` (bytes `[0, scratchEnd)`
    * not yet framed), and once a frame's size is known and it does not fit there, into a buffer
    * of exactly that size (`frame`, `frameFilled` bytes in), so a multi-megabyte fetch response is
-   * written once, by the kernel, where the decoder reads it.
+   * written once, by the kernel, where the decoder reads it. For a request made with `recycle`,
+   * that buffer is a view of one from `pool`.
    */
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private scratchEnd = 0;
@@ -118,7 +177,7 @@ export class BrokerConnection {
       const have = this.scratchEnd - at - 4;
       if (have >= size) {
         // A whole frame in scratch: copied out, as scratch is reused by the next read.
-        const frame = Buffer.allocUnsafe(size);
+        const frame = this.frameBuffer(size);
         s.copy(frame, 0, at + 4, at + 4 + size);
         at += 4 + size;
         if (!this.deliver(frame)) return;
@@ -126,7 +185,7 @@ export class BrokerConnection {
       }
       if (size + 4 > SCRATCH_BYTES) {
         // A large frame: its own buffer of the announced size, filled by the next reads directly.
-        const frame = Buffer.allocUnsafe(size);
+        const frame = this.frameBuffer(size);
         s.copy(frame, 0, at + 4, this.scratchEnd);
         this.frame = frame;
         this.frameFilled = have;
@@ -140,6 +199,15 @@ export class BrokerConnection {
       s.copy(s, 0, at, this.scratchEnd);
       this.scratchEnd -= at;
     }
+  }
+
+  /**
+   * Memory for the next frame, which answers the oldest pending request (Kafka answers in order;
+   * deliver() checks the correlation id): recycled if that request allows it, else fresh.
+   */
+  private frameBuffer(size: number): Buffer {
+    const next = this.pending.values().next();
+    return !next.done && next.value.recycle ? this.pool.take(size) : Buffer.allocUnsafe(size);
   }
 
   /** Resolves the request a whole frame answers; false if the connection is given up on. */
@@ -156,7 +224,7 @@ export class BrokerConnection {
   }
 
   /** Sends a request (header built here, `body` as given) and resolves with the response body. */
-  request(apiKey: number, apiVersion: number, body: Buffer[]): Promise<Buffer> {
+  request(apiKey: number, apiVersion: number, body: Buffer[], options: RequestOptions = {}): Promise<Buffer> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.correlation++ & 0x7fffffff;
     const header = Buffer.allocUnsafe(14 + this.clientId.length);
@@ -169,12 +237,21 @@ export class BrokerConnection {
     header.writeInt16BE(this.clientId.length, 12);
     this.clientId.copy(header, 14);
     return new Promise<Buffer>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, recycle: options.recycle === true });
       this.socket.cork();
       this.socket.write(header);
       for (const b of body) this.socket.write(b);
       this.socket.uncork();
     });
+  }
+
+  /**
+   * Gives back the memory of a response body that a `recycle` request resolved with, for a later
+   * response: nothing may read `body`, or any view of it, afterwards. Anything else (a body of
+   * fresh memory, or one given back already) is ignored.
+   */
+  release(body: Buffer): void {
+    this.pool.give(body);
   }
 
   close(): void {

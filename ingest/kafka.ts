@@ -25,6 +25,18 @@ export interface KafkaMessage {
   headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
+export interface StreamOptions {
+  /**
+   * The consumer copies whatever it keeps of a chunk (values, keys, headers: their bytes, not
+   * the Buffers) before `onChunk`'s promise settles, and uses none of the chunk's messages
+   * afterwards. The reader may then read later fetch responses into the memory those messages'
+   * Buffers view (the direct fetch path does: no new external memory per fetch, hence fewer
+   * full GC cycles). Default false: every delivered message keeps its bytes for as long as it is
+   * referenced. Messages read ahead (readAhead) are never in recycled memory.
+   */
+  recycle?: boolean;
+}
+
 /** The topic does not exist on the cluster: retrying will not help. */
 export class TopicNotFoundError extends Error {
   override name = 'TopicNotFound';
@@ -48,7 +60,7 @@ export interface RangeReader {
    * Every message of the ranges is delivered exactly once, in offset order per partition
    * (partitions interleave across chunks). Resolves to the number of messages delivered.
    */
-  streamRanges?(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>): Promise<number>;
+  streamRanges?(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>, options?: StreamOptions): Promise<number>;
   /**
    * Starts fetching, in the background, `counts[p]` messages of each partition from `from[p]`
    * (at most up to the high watermark). The next streamRanges of the topic whose ranges start
@@ -319,7 +331,8 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
     },
     ...(fast
       ? {
-          async streamRanges(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>): Promise<number> {
+          async streamRanges(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>, options: StreamOptions = {}): Promise<number> {
+            const recycle = options.recycle === true;
             // After a failure (leadership moved, broker restarted) the stream resumes after the
             // last message delivered per partition: nothing is delivered twice.
             const delivered = new Map<number, number>();
@@ -338,12 +351,12 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
             const cached = await takeReadAhead(topic, ranges);
             for (let i = 0; i < cached.length; i += READ_AHEAD_CHUNK) await deliver(cached.slice(i, i + READ_AHEAD_CHUNK));
             try {
-              await fast.stream(topic, remaining(), deliver);
+              await fast.stream(topic, remaining(), deliver, recycle);
             } catch (err) {
               if ((err as { fromConsumer?: boolean }).fromConsumer) throw (err as { cause: unknown }).cause;
               await fast.reset();
               try {
-                await fast.stream(topic, remaining(), deliver);
+                await fast.stream(topic, remaining(), deliver, recycle);
               } catch (err2) {
                 if ((err2 as { fromConsumer?: boolean }).fromConsumer) throw (err2 as { cause: unknown }).cause;
                 throw new Error(`reading ${topic} ranges ${JSON.stringify(ranges)} failed: ${(err2 as Error).message} (first attempt: ${(err as Error).message})`);
@@ -357,9 +370,15 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
               const high = new Map((await watermarks(topic)).map((w) => [w.partition, w.high]));
               const rs = [...ra.byPartition].map(([partition, c]) => ({ partition, from: c.from, to: Math.min(high.get(partition) ?? c.from, c.from + (counts[partition] ?? 0)) })).filter((r) => r.to > r.from);
               if (rs.length === 0) return;
-              await fast.stream(topic, rs, async (chunk) => {
-                for (const m of chunk) ra.byPartition.get(m.partition)!.messages.push(m);
-              });
+              // Kept for a later batch: never recycled memory.
+              await fast.stream(
+                topic,
+                rs,
+                async (chunk) => {
+                  for (const m of chunk) ra.byPartition.get(m.partition)!.messages.push(m);
+                },
+                false,
+              );
             })().catch(() => {
               // Best effort: the batch that needs these messages fetches them itself.
               ra.failed = true;
@@ -392,8 +411,12 @@ const READ_AHEAD_CHUNK = 20_000;
 
 interface Fetcher {
   readRanges(topic: string, ranges: OffsetRange[], onProgress?: (n: number) => void): Promise<KafkaMessage[]>;
-  /** Fetch rounds pipelined with `onChunk`; an error thrown by `onChunk` comes out wrapped as `{ fromConsumer: true, cause }`. */
-  stream(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => Promise<void>): Promise<void>;
+  /**
+   * Fetch rounds pipelined with `onChunk`; an error thrown by `onChunk` comes out wrapped as
+   * `{ fromConsumer: true, cause }`. With `recycle` (see StreamOptions), a round's response
+   * memory is given back for later rounds once `onChunk` has resolved for it.
+   */
+  stream(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => Promise<void>, recycle: boolean): Promise<void>;
   reset(): Promise<void>;
 }
 
@@ -427,8 +450,18 @@ interface Cursor {
   leaders: Map<number, number | string>;
 }
 
-/** One fetch request to one leader, decoded: per partition, its records from the fetch offset on. */
-type FetchFn<C extends Cursor> = (k: C, leader: number | string, ranges: OffsetRange[], partitionMaxBytes: number) => Promise<PartitionFetch[]>;
+/**
+ * One fetch request to one leader, decoded: per partition, its records from the fetch offset on.
+ * With `recycle`, the response may be in recycled memory: `release` gives it back (after which
+ * nothing may read the messages' bytes).
+ */
+type FetchFn<C extends Cursor> = (k: C, leader: number | string, ranges: OffsetRange[], partitionMaxBytes: number, recycle: boolean) => Promise<{ partitions: PartitionFetch[]; release?: () => void }>;
+
+/** A fetch round's messages, one array per partition fetched, and what gives back its responses' memory. */
+interface Round {
+  got: { partition: number; messages: KafkaMessage[] }[];
+  releases: (() => void)[];
+}
 
 /**
  * readRanges/stream over any fetch function: rounds of one request per leader, each advancing
@@ -442,17 +475,20 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
    * messages as one array per partition fetched (in offset order; usually the decoder's own
    * arrays, handed over without copying).
    */
-  async function round(k: C, rangesOpen: OffsetRange[], partitionMaxBytes: number): Promise<{ partition: number; messages: KafkaMessage[] }[]> {
+  async function round(k: C, rangesOpen: OffsetRange[], partitionMaxBytes: number, recycle = false): Promise<Round> {
     const byLeader = new Map<number | string, OffsetRange[]>();
     for (const r of rangesOpen) {
       const leader = k.leaders.get(r.partition)!;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), r]);
     }
     const got: { partition: number; messages: KafkaMessage[] }[] = [];
+    const releases: (() => void)[] = [];
     let progressed = false;
     await Promise.all(
       [...byLeader].map(async ([leader, rs]) => {
-        for (const pf of await fetch(k, leader, rs, partitionMaxBytes)) {
+        const res = await fetch(k, leader, rs, partitionMaxBytes, recycle);
+        if (res.release) releases.push(res.release);
+        for (const pf of res.partitions) {
           const p = pf.partition;
           const to = k.end.get(p);
           if (to === undefined) continue;
@@ -490,7 +526,7 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
       // a position the broker has passed, treat the rest of the range as holding no records.
       if (++k.stalls > 3) for (const r of k.wanted) if (k.next.get(r.partition)! < r.to) k.next.set(r.partition, r.to);
     } else k.stalls = 0;
-    return got;
+    return { got, releases };
   }
 
   return {
@@ -501,7 +537,7 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
       const out = new Map<number, KafkaMessage[][]>(k.wanted.map((r) => [r.partition, []]));
       let total = 0;
       for (let rs = openRanges(k); rs.length > 0; rs = openRanges(k)) {
-        for (const g of await round(k, rs, partitionFetchBytes)) {
+        for (const g of (await round(k, rs, partitionFetchBytes)).got) {
           out.get(g.partition)!.push(g.messages);
           total += g.messages.length;
         }
@@ -509,23 +545,28 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
       }
       return joinArrays(k.wanted.flatMap((r) => out.get(r.partition)!));
     },
-    async stream(topic, ranges, onChunk) {
+    async stream(topic, ranges, onChunk, recycle) {
       const k = await open(topic, ranges);
       let rs = openRanges(k);
-      let pending = rs.length > 0 ? round(k, rs, streamPartitionFetchBytes) : undefined;
+      let pending = rs.length > 0 ? round(k, rs, streamPartitionFetchBytes, recycle) : undefined;
       while (pending) {
-        const got = await pending;
+        const { got, releases } = await pending;
         // Ask for the next round before handing this one over: the broker works on it while
         // the consumer validates. (A failed prefetch is observed by the next loop iteration.)
+        // With recycle, that round's responses never land in this round's memory: it is given
+        // back only after onChunk below has resolved.
         rs = openRanges(k);
-        pending = rs.length > 0 ? round(k, rs, streamPartitionFetchBytes) : undefined;
+        pending = rs.length > 0 ? round(k, rs, streamPartitionFetchBytes, recycle) : undefined;
         pending?.catch(() => undefined);
-        if (got.length === 0) continue;
-        try {
-          await onChunk(joinArrays(got.map((g) => g.messages)));
-        } catch (cause) {
-          throw Object.assign(new Error('stream consumer failed'), { fromConsumer: true, cause });
+        if (got.length > 0) {
+          try {
+            await onChunk(joinArrays(got.map((g) => g.messages)));
+          } catch (cause) {
+            // Not given back: whatever the failure left holding the messages keeps valid bytes.
+            throw Object.assign(new Error('stream consumer failed'), { fromConsumer: true, cause });
+          }
         }
+        for (const release of releases) release();
       }
     },
   };
@@ -593,7 +634,7 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
       isolationLevel: READ_COMMITTED,
       topics: [{ topicId: k.topicId, partitions: rs.map((r) => ({ partition: r.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(k.next.get(r.partition)!), lastFetchedEpoch: -1, partitionMaxBytes })) }],
     });
-    const out: PartitionFetch[] = [];
+    const partitions: PartitionFetch[] = [];
     for (const tr of res.responses) {
       for (const pr of tr.partitions) {
         const pf: PartitionFetch = { partition: pr.partitionIndex, errorCode: 0, highWatermark: Number(pr.highWatermark), messages: [], recordsSeen: 0, endOffset: -1 };
@@ -608,10 +649,10 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
             pf.messages.push({ partition: pf.partition, offset: first + r.offsetDelta, timestamp: Number(b.firstTimestamp + r.timestampDelta), key: r.key, value: r.value, headers });
           }
         }
-        out.push(pf);
+        partitions.push(pf);
       }
     }
-    return out;
+    return { partitions };
   };
 
   async function reset(): Promise<void> {
@@ -675,10 +716,12 @@ function directFetcher(opts: KafkaRangeReaderOptions, withAdmin: <T>(fn: (a: Adm
     return { ...k, leaders };
   }
 
-  const fetch: FetchFn<Cursor> = async (k, address, rs, partitionMaxBytes) => {
+  const fetch: FetchFn<Cursor> = async (k, address, rs, partitionMaxBytes, recycle) => {
     const conn = await connection(address as string);
     const body = encodeFetchRequest(k.topic, rs.map((r) => ({ partition: r.partition, fetchOffset: k.next.get(r.partition)! })), { maxWaitMs: 500, minBytes: 1, maxBytes: fetchBytes, partitionMaxBytes });
-    return decodeFetchResponse(await conn.request(FETCH_API_KEY, FETCH_VERSION, [body]));
+    const response = await conn.request(FETCH_API_KEY, FETCH_VERSION, [body], { recycle });
+    const partitions = decodeFetchResponse(response);
+    return recycle ? { partitions, release: () => conn.release(response) } : { partitions };
   };
 
   async function reset(): Promise<void> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaRangeReader, type FetchClient, type RangeReader } from '../../../ingest/kafka.js';
+import { createKafkaRangeReader, type FetchClient, type KafkaMessage, type RangeReader } from '../../../ingest/kafka.js';
+import type { OffsetRange } from '../../../workflows/ingest/plan.js';
 import { config, createTopic, kafka, send, uniqueName } from './helpers.js';
 
 describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka range reader via %s (real Kafka)', (fetchClient) => {
@@ -109,6 +110,103 @@ describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka ran
       const other = await collect();
       expect(other.got).toEqual(plain.got);
       expect(other.chunks[0]).toBeLessThan(1100);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('recycle: a consumer that awaits inside onChunk still reads its own bytes; memory is reused only with recycle, never for a read-ahead', async () => {
+    if (!reader.streamRanges) {
+      expect(fetchClient).toBe('kafkajs');
+      return;
+    }
+    // 1 KiB per partition: about one record batch (~230 messages) per round.
+    const r = createKafkaRangeReader({ brokers: config.kafka.brokers, streamPartitionFetchBytes: 1024, fetchClient });
+    try {
+      // Partition i holds message i*3+p at offset i: value v<n>, key k<n>, header n=<n>. Offsets
+      // below 500 are uncompressed batches (values are views of the fetch response), the rest gzip.
+      const intact = (m: KafkaMessage): boolean => {
+        const n = m.offset * 3 + m.partition;
+        return m.value!.toString() === `v${n}` && m.key!.toString() === `k${n}` && m.headers.n!.toString() === String(n);
+      };
+      /** Where a chunk's values are: per memory (ArrayBuffer), the span of bytes they cover. */
+      type Spans = Map<ArrayBufferLike, [number, number][]>;
+      const spansOf = (ms: KafkaMessage[]): Spans => {
+        const out: Spans = new Map();
+        for (const m of ms) {
+          const v = m.value!;
+          const list = out.get(v.buffer) ?? [];
+          const last = list[list.length - 1];
+          if (last && v.byteOffset <= last[1] && v.byteOffset + v.length >= last[0]) {
+            last[0] = Math.min(last[0], v.byteOffset);
+            last[1] = Math.max(last[1], v.byteOffset + v.length);
+          } else list.push([v.byteOffset, v.byteOffset + v.length]);
+          out.set(v.buffer, list);
+        }
+        return out;
+      };
+      /** Whether any value of `ms` is in bytes that a value seen before was in. */
+      const overlaps = (ms: KafkaMessage[], seen: Spans): boolean => {
+        for (const m of ms) {
+          const v = m.value!;
+          for (const [lo, hi] of seen.get(v.buffer) ?? []) if (v.byteOffset < hi && v.byteOffset + v.length > lo) return true;
+        }
+        return false;
+      };
+      const remember = (seen: Spans, ms: KafkaMessage[]): void => {
+        for (const [mem, list] of spansOf(ms)) seen.set(mem, [...(seen.get(mem) ?? []), ...list]);
+      };
+      /** Streams `ranges`; counts the chunks in bytes an earlier chunk was in, and messages not intact after an await inside the callback. */
+      const run = async (ranges: OffsetRange[], recycle: boolean | undefined, seen: Spans = new Map()) => {
+        let n = 0;
+        let bad = 0;
+        let reused = 0;
+        const chunks: KafkaMessage[][] = [];
+        await r.streamRanges!(
+          topic,
+          ranges,
+          async (ms) => {
+            if (overlaps(ms, seen)) reused++;
+            // A slow consumer: the next round arrives meanwhile (and must not land in this chunk's memory).
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            for (const m of ms) if (!intact(m)) bad++;
+            n += ms.length;
+            remember(seen, ms);
+            chunks.push(ms);
+          },
+          recycle === undefined ? undefined : { recycle },
+        );
+        return { n, bad, reused, seen, chunks };
+      };
+      const ranges = [{ partition: 0, from: 0, to: 500 }, { partition: 1, from: 3, to: 500 }, { partition: 2, from: 0, to: 1000 }];
+      const recycled = await run(ranges, true);
+      expect(recycled.n).toBe(500 + 497 + 1000);
+      expect(recycled.bad).toBe(0);
+      expect(recycled.chunks.length).toBeGreaterThanOrEqual(3);
+      // The direct path reads later rounds into the memory of chunks already consumed.
+      if (fetchClient === 'direct') expect(recycled.reused).toBeGreaterThan(0);
+      else expect(recycled.reused).toBe(0);
+
+      // Without the opt-in (as readRanges, readAhead and verify): never reused, every message keeps its bytes.
+      for (const recycle of [undefined, false]) {
+        const plain = await run(ranges, recycle);
+        expect(plain).toMatchObject({ n: 500 + 497 + 1000, bad: 0, reused: 0 });
+        const again = await run(ranges, recycle, plain.seen);
+        expect(again.reused).toBe(0);
+        expect(plain.chunks.flat().every(intact)).toBe(true);
+      }
+
+      // A read-ahead after a recycled stream, delivered first to a recycled stream of the next
+      // ranges: its messages are in memory of their own, never given back, intact after that stream.
+      const before = await run([{ partition: 0, from: 0, to: 200 }, { partition: 1, from: 0, to: 200 }], true);
+      r.readAhead!(topic, { 0: 200, 1: 200 }, { 0: 150, 1: 150 });
+      const next = [{ partition: 0, from: 200, to: 500 }, { partition: 1, from: 200, to: 500 }];
+      const after = await run(next, true, new Map(before.seen));
+      expect(after).toMatchObject({ n: 600, bad: 0 });
+      const ahead = after.chunks[0]!;
+      expect(ahead).toHaveLength(300);
+      expect(overlaps(ahead, before.seen)).toBe(false);
+      expect(ahead.every(intact)).toBe(true);
     } finally {
       await r.close();
     }

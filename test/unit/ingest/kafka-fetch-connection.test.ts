@@ -102,6 +102,54 @@ describe('BrokerConnection framing (responses read straight into their own buffe
     await expect(conn2.request(1, 11, [Buffer.from('x')])).rejects.toThrow(/closed/);
   });
 
+  it('recycle: a response buffer given back is reused for a later response; one not given back, or of a request without recycle, never is', async () => {
+    const sizes = [200_000, 100, 3_000_000, 150_000, 150_000, 200_000, 90_000];
+    let served = 0;
+    const { server, port } = await fakeBroker((socket, ids) => {
+      void writeInPieces(socket, Buffer.concat(ids.map((id) => frame(id, bodyOf(served, sizes[served++ % sizes.length]!)))), [70_000, 13]);
+    });
+    servers.push(server);
+    const conn = await BrokerConnection.open('127.0.0.1', port, 'test');
+    conns.push(conn);
+    const req = (recycle?: boolean) => conn.request(1, 11, [Buffer.from('x')], recycle === undefined ? undefined : { recycle });
+    const check = (b: Buffer, i: number) => expect(b.equals(bodyOf(i, sizes[i % sizes.length]!))).toBe(true);
+
+    // 0: recycled, given back.
+    const b0 = await req(true);
+    check(b0, 0);
+    const mem0 = b0.buffer;
+    conn.release(b0);
+    conn.release(b0); // twice: ignored
+    // 1: a small frame (read whole into scratch), recycled: its own pooled memory.
+    const b1 = await req(true);
+    check(b1, 1);
+    // 2: not given back.
+    const b2 = await req(true);
+    check(b2, 2);
+    // 3: the size class of 0 (256 KiB) again: that very memory.
+    const b3 = await req(true);
+    check(b3, 3);
+    expect(b3.buffer).toBe(mem0);
+    // 4: same class while 3 is still held: other memory.
+    const b4 = await req(true);
+    check(b4, 4);
+    expect(b4.buffer).not.toBe(mem0);
+    check(b3, 3);
+    // 5: no recycle: fresh memory, even with pooled buffers free; giving it back changes nothing.
+    conn.release(b3);
+    const b5 = await req();
+    check(b5, 5);
+    expect(b5.buffer).not.toBe(mem0);
+    conn.release(b5);
+    const b6 = await req(false);
+    check(b6, 6);
+    expect([mem0, b5.buffer]).not.toContain(b6.buffer);
+    // Everything handed out and not given back still holds its own bytes.
+    check(b1, 1);
+    check(b2, 2);
+    check(b4, 4);
+  });
+
   it('says which broker it cannot connect to', async () => {
     const { server, port } = await fakeBroker(() => undefined);
     await new Promise((r) => server.close(r));
