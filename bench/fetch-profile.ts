@@ -5,17 +5,18 @@
 //
 //   node --import tsx bench/fetch-profile.ts [--client direct] [--count 400000] [--reps 3]
 //        [--mode read|stream|decode] [--keep] [--profile out.cpuprofile] [--topic name]
-//        [--pbytes partition fetch bytes]
+//        [--pbytes partition fetch bytes] [--recycle]
 //
 // read: readRanges (all messages kept, as `npm run bench ingest` fetch-only measures); stream:
-// streamRanges with a consumer that drops each chunk (as ingestion's pipelined path); decode:
+// streamRanges with a consumer that drops each chunk (as ingestion's pipelined path; --recycle
+// passes { recycle: true }, as ingestion does, so response buffers are reused); decode:
 // the raw Fetch responses fetched once, then only decodeFetchResponse timed over them (--keep
 // keeps every message, as readRanges does).
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import { loadConfig } from '../deploy/config.js';
 import { createKafkaRangeReader, type FetchClient } from '../ingest/kafka.js';
@@ -32,6 +33,7 @@ const client = arg('client', 'direct') as FetchClient;
 const reps = Number(arg('reps', '3'));
 const mode = arg('mode', 'read');
 const profileFile = arg('profile', '');
+const recycle = process.argv.includes('--recycle');
 const topic = arg('topic', `floe_fetchprof_${count}`);
 const config = loadConfig({ ...process.env, FLOE_TELEMETRY_TOPIC: topic });
 const brokers = config.kafka.brokers;
@@ -88,10 +90,13 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
 
 let gcMs = 0;
 let gcCount = 0;
+/** Of which major (mark-compact) collections. */
+let gcMajor = 0;
 new PerformanceObserver((l) => {
   for (const e of l.getEntries()) {
     gcMs += e.duration;
     gcCount++;
+    if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcMajor++;
   }
 }).observe({ entryTypes: ['gc'] });
 
@@ -141,18 +146,19 @@ for (let rep = 0; mode !== 'decode' && rep < reps; rep++) {
   const ranges = marks.map((w) => ({ partition: w.partition, from: w.low, to: w.high }));
   gcMs = 0;
   gcCount = 0;
+  gcMajor = 0;
   const t = performance.now();
   const c0 = process.cpuUsage();
   const r0 = process.resourceUsage();
   let n = 0;
-  if (mode === 'stream') n = await reader.streamRanges!(topic, ranges, () => undefined);
+  if (mode === 'stream') n = await reader.streamRanges!(topic, ranges, () => undefined, { recycle });
   else n = (await reader.readRanges(topic, ranges)).length;
   const c = process.cpuUsage(c0);
   const ms = performance.now() - t;
   const r1 = process.resourceUsage();
   await new Promise((r) => setImmediate(r));
   console.log(
-    `${client} ${mode}: ${n} msgs  ${Math.round(n / (ms / 1000))} msg/s  cpu ${(((c.user + c.system) / n)).toFixed(2)} µs/msg (user ${(c.user / n).toFixed(2)}, sys ${(c.system / n).toFixed(2)})  gc ${gcCount}x ${gcMs.toFixed(0)} ms  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB  faults ${r1.minorPageFault - r0.minorPageFault}  ctxsw ${r1.voluntaryContextSwitches - r0.voluntaryContextSwitches}/${r1.involuntaryContextSwitches - r0.involuntaryContextSwitches}`,
+    `${client} ${mode}${mode === 'stream' && recycle ? ' (recycle)' : ''}: ${n} msgs  ${Math.round(n / (ms / 1000))} msg/s  cpu ${(((c.user + c.system) / n)).toFixed(2)} µs/msg (user ${(c.user / n).toFixed(2)}, sys ${(c.system / n).toFixed(2)})  gc ${gcCount}x (${gcMajor} major) ${gcMs.toFixed(0)} ms  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB  faults ${r1.minorPageFault - r0.minorPageFault}  ctxsw ${r1.voluntaryContextSwitches - r0.voluntaryContextSwitches}/${r1.involuntaryContextSwitches - r0.involuntaryContextSwitches}`,
   );
   await reader.close();
 }
