@@ -15,6 +15,17 @@ import { returnRawBatch, schemaOfTable, takeRawBatch, type RawBatch } from './ra
 
 export type { DlqRow } from '../models/tables.js';
 const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
+/**
+ * DLQ builders kept between batches with their grown buffers: a batch's rejects hold whole
+ * payloads (up to MAX_EVENT_BYTES each), and buffers allocated afresh for every batch were most
+ * of the new memory ingestion asked for, each ~64 MB of it starting a full V8 marking cycle.
+ */
+const spareDlq: ColumnBatchBuilder[] = [];
+const takeDlqBuilder = (): ColumnBatchBuilder => spareDlq.pop() ?? new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' });
+function returnDlqBuilder(b: ColumnBatchBuilder): void {
+  b.reset();
+  if (spareDlq.length < 8) spareDlq.push(b);
+}
 /** A RAW row as written: from the fast path (Dates, numbers) or from toRawRow (bigints). */
 export type RawRow = FastRawRow | RawTelemetryRow;
 
@@ -304,7 +315,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
         const v = f ?? deps.validate(m.value, deps.registry);
         if (!v.ok) {
-          (part.dlq ??= new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' })).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
+          (part.dlq ??= takeDlqBuilder()).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
           part.rejects++;
           continue;
         }
@@ -402,7 +413,10 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   beat({ stage: 'upload', messages: messageCount });
   t = performance.now();
   const buildBefore = buildMs;
-  const [rawResults, dw] = await Promise.all([Promise.all(rawWrites), deps.lake.writeDlq(dlqFiles)]);
+  const dlqWrite = deps.lake.writeDlq(dlqFiles);
+  // writeDlq consumed the DLQ batch before returning: its builders can take the next batch's rejects.
+  for (const part of perPartition.values()) if (part.dlq) returnDlqBuilder(part.dlq);
+  const [rawResults, dw] = await Promise.all([Promise.all(rawWrites), dlqWrite]);
   const rw = { handles: rawResults.flatMap((x) => x.handles) };
   // encode: main-thread column building of every file (its encoding runs in worker threads);
   // upload: the wait after the last message for encodes and uploads still running.

@@ -110,7 +110,8 @@ export class RawBatch {
 
 /** Spare RAW batches, reset, kept between micro-batches so their buffers are reused. */
 const spare: RawBatch[] = [];
-const MAX_SPARE = 16;
+// Two batches in flight, each with a builder per Kafka partition and event hour touched.
+const MAX_SPARE = 48;
 
 export function takeRawBatch(): RawBatch {
   return spare.pop() ?? new RawBatch();
