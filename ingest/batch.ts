@@ -238,6 +238,10 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     return { ...base, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
   }
 
+  /** A cancelled attempt (worker shutting down, or timed out and retried elsewhere) stops here. */
+  const stopIfCancelled = (doing: string): void => {
+    if (deps.signal?.aborted) throw new Error(`batch ${batchId} of ${topic} stopped ${doing}: ${String(deps.signal.reason ?? 'cancelled')}`);
+  };
   beat({ stage: 'fetch' });
   let t = performance.now();
   await deps.registry.refresh?.();
@@ -347,6 +351,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     // by the DLQ builder's binary appends, its headers become a string), so the reader may reuse
     // a round's response memory once this callback has returned.
     await deps.reader.streamRanges(topic, ranges, (chunk) => {
+      stopIfCancelled('reading');
       consume(chunk, 0, chunk.length);
       beat({ stage: 'fetch+validate', messages: messageCount });
     }, { recycle: true });
@@ -424,12 +429,13 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   timings.uploadMs = Math.max(0, performance.now() - t - (buildMs - buildBefore) - dw.encodeMs);
   await deps.fault?.('after-upload', batchId);
 
+  stopIfCancelled('committing');
   if (status === 'waiting') {
     // Pipelined: the batch before this one was still running when this one started. Commit
     // only once RAW holds it (or find this batch committed by an earlier attempt of its own).
     const t0 = performance.now();
     for (;;) {
-      if (deps.signal?.aborted) throw new Error(`batch ${batchId} of ${topic} stopped waiting for the batch before it: ${String(deps.signal.reason ?? 'cancelled')}`);
+      stopIfCancelled('waiting for the batch before it');
       beat({ stage: 'wait for previous batch', messages: messageCount });
       state = await deps.lake.readCommitted();
       const now = pipelineStatus(topic, input, positionsFromSummary(topic, state.summary));

@@ -48,6 +48,12 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     workflowBundle: { code: bundle.code },
     activities,
     maxConcurrentActivityTaskExecutions: 4,
+    // On SIGTERM running batches get this long to finish, then they are cancelled (a batch
+    // stops at its next fetch round, before its commit, or while waiting for the batch before
+    // it); a batch stopped before its commit is retried elsewhere and commits exactly once.
+    shutdownGraceTime: '10s',
+    // And shutdown never hangs: past this the worker gives up on in-flight work and exits.
+    shutdownForceTime: '60s',
   });
   const stop = (): void => worker.shutdown();
   process.once('SIGINT', stop);
@@ -61,7 +67,9 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await deps.close();
-    await connection.close();
+    // Closing is bounded too: a connection that never settles must not keep the worker alive.
+    const bounded = (p: Promise<void>): Promise<void> => Promise.race([p, new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
+    await bounded(deps.close());
+    await bounded(connection.close());
   }
 }

@@ -16,5 +16,7 @@ export function registerWorker(program: Command): void {
       }
       const { runWorker } = await import('../../workers/main.js');
       await runWorker({ config });
+      // Drained and closed: exit now rather than wait on idle keep-alive sockets or timers.
+      process.exit(0);
     });
 }
