@@ -15,7 +15,14 @@ export function registerWorker(program: Command): void {
         return;
       }
       const { runWorker } = await import('../../workers/main.js');
-      await runWorker({ config });
+      try {
+        await runWorker({ config });
+      } catch (err) {
+        // A forced shutdown (work still running after the force time) or a failed worker: exit
+        // now, whatever sockets the abandoned work still holds.
+        process.stderr.write(`floe: worker stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exit(1);
+      }
       // Drained and closed: exit now rather than wait on idle keep-alive sockets or timers.
       process.exit(0);
     });
