@@ -11,7 +11,7 @@ import type { DeviceLookup, Validation } from '../models/telemetry.js';
 import { RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetryRow } from '../models/tables.js';
 import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
-import { returnRawBatch, schemaOfTable, takeRawBatch, type RawBatch } from './rawColumns.js';
+import { returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
 
 export type { DlqRow } from '../models/tables.js';
 const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
@@ -20,12 +20,7 @@ const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
  * payloads (up to MAX_EVENT_BYTES each), and buffers allocated afresh for every batch were most
  * of the new memory ingestion asked for, each ~64 MB of it starting a full V8 marking cycle.
  */
-const spareDlq: ColumnBatchBuilder[] = [];
-const takeDlqBuilder = (): ColumnBatchBuilder => spareDlq.pop() ?? new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' });
-function returnDlqBuilder(b: ColumnBatchBuilder): void {
-  b.reset();
-  if (spareDlq.length < 8) spareDlq.push(b);
-}
+const spareDlq = new Spares(() => new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' }), 8);
 /** A RAW row as written: from the fast path (Dates, numbers) or from toRawRow (bigints). */
 export type RawRow = FastRawRow | RawTelemetryRow;
 
@@ -230,12 +225,24 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   const messagesInRanges = ranges.reduce((s, r) => s + r.to - r.from, 0);
   const base = { batchId, topic, ranges, hours: [] as string[], dataFiles: 0, timings };
 
+  /** The result of an attempt that finds its batch in RAW (committed by an earlier attempt). */
+  const alreadyCommitted = (at: CommittedState): IngestBatchResult => ({
+    ...base,
+    outcome: 'already-committed',
+    messages: 0,
+    rows: 0,
+    rejects: 0,
+    duplicates: 0,
+    bytes: 0,
+    snapshotId: at.snapshotId,
+    commitHash: at.hash,
+  });
   // A retried attempt first looks at what is committed: the batch may already be in RAW.
   let state = await deps.lake.readCommitted();
   const status = pipelineStatus(topic, input, positionsFromSummary(topic, state.summary));
   if (status === 'done') {
     log('batch already committed', { topic, batchId });
-    return { ...base, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
+    return alreadyCommitted(state);
   }
 
   /** A cancelled attempt (worker shutting down, or timed out and retried elsewhere) stops here. */
@@ -319,7 +326,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
         const v = f ?? deps.validate(m.value, deps.registry);
         if (!v.ok) {
-          (part.dlq ??= takeDlqBuilder()).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
+          (part.dlq ??= spareDlq.take()).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
           part.rejects++;
           continue;
         }
@@ -420,7 +427,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   const buildBefore = buildMs;
   const dlqWrite = deps.lake.writeDlq(dlqFiles);
   // writeDlq consumed the DLQ batch before returning: its builders can take the next batch's rejects.
-  for (const part of perPartition.values()) if (part.dlq) returnDlqBuilder(part.dlq);
+  for (const part of perPartition.values()) if (part.dlq) spareDlq.give(part.dlq);
   const [rawResults, dw] = await Promise.all([Promise.all(rawWrites), dlqWrite]);
   const rw = { handles: rawResults.flatMap((x) => x.handles) };
   // encode: main-thread column building of every file (its encoding runs in worker threads);
@@ -441,7 +448,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       const now = pipelineStatus(topic, input, positionsFromSummary(topic, state.summary));
       if (now === 'done') {
         log('batch already committed', { topic, batchId });
-        return { ...base, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
+        return alreadyCommitted(state);
       }
       if (now === 'pending') break;
       await nextCommitOrTimeout(WAIT_POLL_MS);
@@ -485,7 +492,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       state = await deps.lake.readCommitted();
       if (batchStatus(topic, ranges, positionsFromSummary(topic, state.summary), input.retentionGapFrom).kind === 'done') {
         timings.commitMs = performance.now() - t;
-        return { ...base, timings, outcome: 'already-committed', messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0, snapshotId: state.snapshotId, commitHash: state.hash };
+        return alreadyCommitted(state);
       }
     }
   }

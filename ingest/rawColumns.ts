@@ -108,16 +108,31 @@ export class RawBatch {
   }
 }
 
-/** Spare RAW batches, reset, kept between micro-batches so their buffers are reused. */
-const spare: RawBatch[] = [];
+/** Builders kept between micro-batches, reset, so their grown buffers are reused. */
+export class Spares<T extends { reset(): void }> {
+  private readonly free: T[] = [];
+  constructor(
+    private readonly create: () => T,
+    private readonly max: number,
+  ) {}
+
+  take(): T {
+    return this.free.pop() ?? this.create();
+  }
+
+  give(b: T): void {
+    b.reset();
+    if (this.free.length < this.max) this.free.push(b);
+  }
+}
+
 // Two batches in flight, each with a builder per Kafka partition and event hour touched.
-const MAX_SPARE = 48;
+const spareRaw = new Spares(() => new RawBatch(), 48);
 
 export function takeRawBatch(): RawBatch {
-  return spare.pop() ?? new RawBatch();
+  return spareRaw.take();
 }
 
 export function returnRawBatch(b: RawBatch): void {
-  b.reset();
-  if (spare.length < MAX_SPARE) spare.push(b);
+  spareRaw.give(b);
 }
