@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'stream', 'process', 'worker_threads', 'dns', 'zlib', 'events', 'url', 'util', 'timers'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'bench/results.json'] },
+  { ignores: ['node_modules/**', 'dist/**', 'bench/results.json', 'native/target/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

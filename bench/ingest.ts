@@ -88,6 +88,18 @@ async function cpuComponents(): Promise<Figure[]> {
   const at = { topic: 't', partition: 0, offset: 0, ingestedAt: new Date() };
   const fastRuns: number[] = [];
   const columnRuns: number[] = [];
+  const nativeRuns: number[] = [];
+  const { openRawIngest, eventJson } = await import('../ingest/native.js');
+  // The values as a fetch response holds them: in one buffer, with record framing in between.
+  const response = Buffer.concat(values.flatMap((v) => [Buffer.alloc(20), v]));
+  const spans = new Int32Array(2 * n);
+  for (let i = 0, p = 0; i < n; i++) {
+    p += 20;
+    spans[2 * i] = p;
+    spans[2 * i + 1] = values[i]!.length;
+    p += values[i]!.length;
+  }
+  const offsets = Float64Array.from({ length: n }, (_, i) => i);
   const refRuns: number[] = [];
   const batch = new RawBatch();
   const buildRuns: number[] = [];
@@ -121,6 +133,26 @@ async function cpuComponents(): Promise<Figure[]> {
     }
     batch.build();
     columnRuns.push(((cpuMs() - t) * 1000) / n);
+    // The same through the Rust addon (ingest/native.ts), as runBatch drives it: what it does not
+    // accept goes through parseTelemetry (rejects to DLQ rows, the rare accepted one back in).
+    const nat = openRawIngest('on', registry, 't', Date.now(), 25_000);
+    if (nat) {
+      const stop = new Int32Array(2);
+      t = cpuMs();
+      for (let k = 0; k < n; ) {
+        k = nat.consume(response, spans, offsets, 0, k, n, stop);
+        if (stop[0] === 2) nat.take(0, stop[1]!);
+        else if (stop[0] === 1) {
+          const p = parseTelemetry(values[k], registry);
+          if (p?.ok) nat.appendEvent(eventJson(p.e), 0, k, stop);
+          else if (p) toDlqRow({ key: null, value: values[k]!, timestampMs: 0 }, p, { topic: 't', partition: 0, offset: BigInt(k), ingestedAtMicros: 0n });
+          k++;
+        }
+      }
+      nat.rest([0]);
+      nat.close();
+      nativeRuns.push(((cpuMs() - t) * 1000) / n);
+    }
     t = cpuMs();
     for (let i = 0; i < values.length; i++) {
       const pos = { topic: 't', partition: 0, offset: BigInt(i), ingestedAtMicros: 0n };
@@ -141,7 +173,8 @@ async function cpuComponents(): Promise<Figure[]> {
   }
   const f = (name: string, runs: number[]): Figure => ({ name: `ingest cpu: ${name}`, value: Number(median(runs).toFixed(2)), unit: 'µs/msg' });
   return [
-    f('validate + append into RAW column batches + build them (the ingest hot path; mixed, 10% rejects)', columnRuns),
+    ...(nativeRuns.length ? [f('validate + append into RAW column batches + build them, native addon (the ingest hot path; mixed, 10% rejects)', nativeRuns)] : []),
+    f('validate + append into RAW column batches + build them, TypeScript (FLOE_INGEST_NATIVE=off)', columnRuns),
     f('validate + RAW row objects, one-pass fast path (session 1)', fastRuns),
     f('validate + RAW row objects, validateTelemetry + toRawRow (before that)', refRuns),
     f('lake column build from row objects (session 1; now skipped)', buildRuns),

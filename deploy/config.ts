@@ -66,6 +66,7 @@ const keys = {
   FLOE_INGEST_FILE_ROWS: positiveInt.default(25_000),
   FLOE_INGEST_FETCH_CLIENT: z.enum(['direct', 'platformatic', 'kafkajs']).default('direct'),
   FLOE_INGEST_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(4).default(2),
+  FLOE_INGEST_NATIVE: z.enum(['auto', 'on', 'off']).default('auto'),
   FLOE_RAW_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('raw'),
 } as const;
 
@@ -112,7 +113,7 @@ export interface FloeConfig {
   s3: { endpoint: string; port: number; internalPorts: { master: number; volume: number; filer: number; admin: number }; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; warehouse: string };
   nessie: { uri: string; port: number; managementPort: number; branch: string };
   trino: { url: string; port: number; user: string; catalog: string; heap: string };
-  ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic' | 'kafkajs'; pipelineDepth: number };
+  ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic' | 'kafkajs'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
 }
 
 /**
@@ -221,6 +222,7 @@ function fromRaw(c: RawConfig): FloeConfig {
       fileRows: c.FLOE_INGEST_FILE_ROWS,
       fetchClient: c.FLOE_INGEST_FETCH_CLIENT,
       pipelineDepth: c.FLOE_INGEST_PIPELINE_DEPTH,
+      native: c.FLOE_INGEST_NATIVE,
     },
   };
 }

@@ -7,14 +7,16 @@ import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
 import { advance, rangesKey } from '../workflows/ingest/plan.js';
 import type { KafkaMessage, RangeReader } from './kafka.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
-import type { DeviceLookup, Validation } from '../models/telemetry.js';
-import { RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetryRow } from '../models/tables.js';
+import type { DeviceLookup, Rejection, Validation } from '../models/telemetry.js';
+import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetryRow } from '../models/tables.js';
 import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
 import { returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
+import { eventJson, openRawIngest, type NativeMode, type RawIngest } from './native.js';
 
 export type { DlqRow } from '../models/tables.js';
 const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
+const RAW_SCHEMA = schemaOfTable(RAW_TELEMETRY);
 /**
  * DLQ builders kept between batches with their grown buffers: a batch's rejects hold whole
  * payloads (up to MAX_EVENT_BYTES each), and buffers allocated afresh for every batch were most
@@ -99,6 +101,11 @@ export interface BatchDeps {
    * `validate` still decides every message the fast path does not accept, and explains rejects.
    */
   fastPath?: boolean;
+  /**
+   * The Rust addon for the fast path (ingest/native.ts): 'auto' (default) uses it when it is
+   * built, 'on' requires it, 'off' keeps every message on the TypeScript path.
+   */
+  native?: NativeMode;
 }
 
 export class BatchError extends Error {
@@ -112,6 +119,7 @@ export class BatchError extends Error {
 }
 
 const HOUR_MS = 3_600_000;
+const EMPTY_BYTES = new Uint8Array(0);
 const YIELD_EVERY = 20_000;
 /** Measured with `npm run bench ingest` (see README): smaller files overlap more of the batch, larger ones cost fewer manifest entries. */
 export const DEFAULT_FILE_ROWS = 25_000;
@@ -278,25 +286,111 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   const hoursTouched = new Set<number>();
   let buildMs = 0;
   let uploading = false;
-  const writeFile = (name: string, batch: RawBatch): void => {
+  /** Starts encoding and uploading one RAW file; `build` makes its column batch (timed as encode). */
+  const writeBatch = (name: string, build: () => ColumnBatch): void => {
     // The before-upload fault point comes before the first upload starts.
     if (!uploading) deps.fault?.('before-upload', batchId);
     uploading = true;
     const t0 = performance.now();
-    const w = deps.lake.writeRaw([{ name, batch: batch.build() }]);
+    const w = deps.lake.writeRaw([{ name, batch: build() }]);
     buildMs += performance.now() - t0;
-    // writeRaw consumed the batch: its buffers take the next rows.
-    batch.reset();
     // Observed by Promise.all after the last message; marked handled now so a failed upload
     // while messages are still read is not an unhandled rejection (which ends the worker).
     w.catch(() => undefined);
     rawWrites.push(w);
   };
+  const writeFile = (name: string, batch: RawBatch): void => {
+    writeBatch(name, () => batch.build());
+    // writeRaw consumed the batch: its buffers take the next rows.
+    batch.reset();
+  };
   const sealRaw = (partition: number, hour: number, h: HourRows): void =>
     writeFile(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, h.files++), h.batch);
 
+  /** Files a message the contract or the registry rejects as a DLQ row of its partition. */
+  const reject = (part: PartitionRows, m: KafkaMessage, v: Rejection): void => {
+    const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
+    (part.dlq ??= spareDlq.take()).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
+    part.rejects++;
+  };
+
+  // The native path (ingest/native.ts): the addon reads, checks and appends every message it
+  // accepts into its own builders per partition and hour; each message it stops at goes through
+  // the TypeScript path below, and its row (if accepted there) back into the addon's builders.
+  const nat: RawIngest | undefined = fast ? openRawIngest(deps.native ?? 'auto', deps.registry, topic, input.ingestedAt, fileRows) : undefined;
+  const stop = new Int32Array(2);
+  const sealedNative = new Map<string, number>();
+  const sealNative = (partition: number, hour: number): void => {
+    const key = `${partition}:${hour}`;
+    const index = sealedNative.get(key) ?? 0;
+    sealedNative.set(key, index + 1);
+    writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => ({ schema: RAW_SCHEMA, ...nat!.take(partition, hour) }) as ColumnBatch);
+  };
+  let spans = new Int32Array(2048);
+  let offsets = new Float64Array(1024);
+  const consumeNative = (messages: readonly KafkaMessage[], from: number, to: number): void => {
+    const t0 = performance.now();
+    const n = nat!;
+    for (let i = from; i < to; ) {
+      // A run of messages of one partition whose values share one ArrayBuffer (a fetch response).
+      const partition = messages[i]!.partition;
+      const part = perPartition.get(partition);
+      if (!part) throw new Error(`reader returned a message of partition ${partition}, not in batch ${batchId}`);
+      let buf: ArrayBufferLike | undefined;
+      let j = i;
+      for (; j < to; j++) {
+        const m = messages[j]!;
+        if (m.partition !== partition) break;
+        const v = m.value;
+        const k = j - i;
+        if (k >= offsets.length) {
+          const grownSpans = new Int32Array(4 * offsets.length);
+          grownSpans.set(spans);
+          spans = grownSpans;
+          const grownOffsets = new Float64Array(2 * offsets.length);
+          grownOffsets.set(offsets);
+          offsets = grownOffsets;
+        }
+        if (v) {
+          if (!buf) buf = v.buffer;
+          else if (v.buffer !== buf) break;
+          spans[2 * k] = v.byteOffset;
+          spans[2 * k + 1] = v.length;
+          bytes += v.length;
+        } else {
+          spans[2 * k] = 0;
+          spans[2 * k + 1] = -1;
+        }
+        offsets[k] = m.offset;
+      }
+      const count = j - i;
+      messageCount += count;
+      const data = buf ? new Uint8Array(buf) : EMPTY_BYTES;
+      for (let k = 0; k < count; ) {
+        k = n.consume(data, spans, offsets, partition, k, count, stop);
+        if (stop[0] === 2) sealNative(partition, stop[1]!);
+        else if (stop[0] === 1) {
+          // Not accepted by the addon: the TypeScript path decides.
+          const m = messages[i + k]!;
+          k++;
+          const f = parseTelemetry(m.value, deps.registry);
+          const v = f ?? deps.validate(m.value, deps.registry);
+          if (!v.ok) {
+            reject(part, m, v);
+            continue;
+          }
+          n.appendEvent(eventJson('e' in v ? v.e : v.event), partition, m.offset, stop);
+          if ((stop[0] as number) === 2) sealNative(partition, stop[1]!);
+        }
+      }
+      i = j;
+    }
+    validateMs += performance.now() - t0;
+  };
+
   /** Validates messages and files each as a RAW row of its event hour or a DLQ row. */
   const consume = (messages: readonly KafkaMessage[], from: number, to: number): void => {
+    if (nat) return consumeNative(messages, from, to);
     const t0 = performance.now();
     let part: PartitionRows | undefined;
     let partNo = -1;
@@ -323,14 +417,12 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       } else {
         // Rejected by the fast path (with validateTelemetry's own words), or not decided there:
         // then the contract's validator decides.
-        const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
         const v = f ?? deps.validate(m.value, deps.registry);
         if (!v.ok) {
-          (part.dlq ??= spareDlq.take()).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
-          part.rejects++;
+          reject(part, m, v);
           continue;
         }
-        row = toRawRow(v.event, at);
+        row = toRawRow(v.event, { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros });
         eventId = v.event.event_id;
         hour = Math.floor(Number(row.event_ts as bigint) / 1000 / HOUR_MS);
       }
@@ -401,6 +493,19 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       if (dlq) dlq.append(part.dlq);
       else dlq = part.dlq;
     }
+  }
+  if (nat) {
+    // The addon's builders: every hour's rest, partitions in range order, split at fileRows.
+    const files = new Map<number, number>();
+    for (const { hour, batch } of nat.rest(ranges.map((r) => r.partition))) {
+      const index = files.get(hour) ?? 0;
+      files.set(hour, index + 1);
+      writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}rest`, index), () => ({ schema: RAW_SCHEMA, ...batch }) as ColumnBatch);
+    }
+    for (const h of nat.hours()) hoursTouched.add(h);
+    rowCount = nat.rows;
+    duplicates = nat.duplicates;
+    nat.close();
   }
   for (const h of [...rest.keys()].sort((a, b) => a - b)) {
     const name = (i: number): string => dataFileName(batchId, `${hourOf(h * HOUR_MS)}rest`, i);

@@ -10,6 +10,7 @@ export class TopicDeviceRegistry implements DeviceLookup {
   private readonly positions = new Map<number, number>();
   /** Registry messages that broke the registry contract (skipped), most recent last. */
   readonly invalid: string[] = [];
+  #version = 0;
 
   constructor(
     private readonly reader: RangeReader,
@@ -22,6 +23,15 @@ export class TopicDeviceRegistry implements DeviceLookup {
 
   get size(): number {
     return this.devices.size;
+  }
+
+  /** Changes whenever a refresh read registry messages (the native addon's copy of the ids follows it). */
+  get version(): number {
+    return this.#version;
+  }
+
+  ids(): Iterable<string> {
+    return this.devices.keys();
   }
 
   /** Reads registry messages appended since the last refresh. */
@@ -47,5 +57,6 @@ export class TopicDeviceRegistry implements DeviceLookup {
       }
     }
     for (const r of ranges) this.positions.set(r.partition, r.to);
+    this.#version++;
   }
 }

@@ -29,6 +29,7 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
     lake,
     validate: validateTelemetry,
     fileRows: config.ingest.fileRows,
+    native: config.ingest.native,
     async close() {
       await reader.close();
       await real.close();

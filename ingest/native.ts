@@ -1,0 +1,130 @@
+// The Rust addon (native/, built by `npm ci` through native/build.mjs) for ingestion's
+// per-message work: JSON reading, the contract check, the registry lookup and RAW's columns with
+// their Iceberg metrics, for every message it accepts. It never rejects: a message it does not
+// accept comes back to the TypeScript path (models/rawRow.ts), which rejects it to the DLQ with
+// its reason or accepts it (its row then goes into the native builders, in offset order).
+// Differential tests (test/unit/ingest/native.test.ts) prove its batches equal RawBatch's.
+//
+// FLOE_INGEST_NATIVE: auto (default: use it when built), on (fail when it is missing), off.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { contractJsonSchema, CURRENT_VERSION, MAX_EVENT_BYTES, type DeviceLookup } from '../models/telemetry.js';
+import { RAW_TELEMETRY } from '../models/tables.js';
+import { FAST_ROW_COLUMNS } from '../models/rawRow.js';
+
+/** The addon's file (native/build.mjs copies the cargo build here). */
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../native/floe_native.node', import.meta.url));
+
+export interface NativeColumnBatch {
+  numRows: number;
+  columns: unknown[];
+  metrics: unknown[];
+}
+
+export interface DeviceSet {
+  readonly size: number;
+}
+interface RawSpec {
+  readonly __spec?: never;
+}
+export interface RawIngest {
+  consume(data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: number, from: number, to: number, status: Int32Array): number;
+  appendEvent(json: Uint8Array, partition: number, offset: number, status: Int32Array): void;
+  take(partition: number, hour: number): NativeColumnBatch;
+  rest(partitions: number[]): { hour: number; batch: NativeColumnBatch }[];
+  hours(): number[];
+  readonly rows: number;
+  readonly duplicates: number;
+  close(): void;
+}
+interface Addon {
+  RawSpec: new (schema: string, columns: string, maxBytes: number) => RawSpec;
+  DeviceSet: new (ids: string[]) => DeviceSet;
+  RawIngest: new (spec: RawSpec, devices: DeviceSet, topic: string, ingestedAtMs: number, fileRows: number) => RawIngest;
+}
+
+let loaded: { addon?: Addon; error?: string } | undefined;
+
+/** The addon, or why it is not there. */
+export function nativeAddon(): { addon?: Addon; error?: string } {
+  if (loaded) return loaded;
+  if (!existsSync(NATIVE_ADDON_PATH)) {
+    loaded = { error: `${NATIVE_ADDON_PATH} is not built (run \`node native/build.mjs\`; it needs cargo)` };
+  } else {
+    try {
+      loaded = { addon: createRequire(import.meta.url)(NATIVE_ADDON_PATH) as Addon };
+    } catch (err) {
+      loaded = { error: `${NATIVE_ADDON_PATH} does not load: ${(err as Error).message}` };
+    }
+  }
+  return loaded;
+}
+
+let spec: RawSpec | undefined;
+
+/** The contract's JSON Schema and RAW's columns, compiled by the addon once. */
+function rawSpec(addon: Addon): RawSpec {
+  return (spec ??= new addon.RawSpec(
+    JSON.stringify(contractJsonSchema(CURRENT_VERSION)),
+    JSON.stringify(RAW_TELEMETRY.columns.map((c) => ({ name: c.name, type: c.type, required: c.required }))),
+    MAX_EVENT_BYTES,
+  ));
+}
+
+/** A registry whose device ids the addon can hold (TopicDeviceRegistry; a Set<string> too). */
+interface EnumerableRegistry extends DeviceLookup {
+  /** Changes whenever the set of ids changes (a Set's size stands in for it). */
+  readonly version?: number;
+  readonly size?: number;
+  ids?(): Iterable<string>;
+  [Symbol.iterator]?(): Iterator<string>;
+}
+
+const deviceSets = new WeakMap<object, { version: number; set: DeviceSet }>();
+const EMPTY: string[] = [];
+
+/**
+ * The registry's ids as the addon holds them, rebuilt when the registry's version changes. A
+ * registry that cannot list its ids gets an empty set: every message then goes the TypeScript
+ * way (correct, only slower). A stale set costs the same for the devices it misses, never
+ * correctness: the TypeScript path asks the registry itself.
+ */
+function deviceSetOf(addon: Addon, registry: EnumerableRegistry): DeviceSet {
+  const version = registry.version ?? registry.size ?? -1;
+  const hit = deviceSets.get(registry);
+  if (hit && hit.version === version) return hit.set;
+  const ids = registry.ids ? [...registry.ids()] : registry[Symbol.iterator] ? [...(registry as Iterable<string>)] : EMPTY;
+  const set = new addon.DeviceSet(ids);
+  deviceSets.set(registry, { version, set });
+  return set;
+}
+
+export type NativeMode = 'auto' | 'on' | 'off';
+
+/** A RawIngest for one batch, or undefined when the addon is off or missing in auto mode. */
+export function openRawIngest(mode: NativeMode, registry: DeviceLookup, topic: string, ingestedAtMs: number, fileRows: number): RawIngest | undefined {
+  if (mode === 'off') return undefined;
+  const { addon, error } = nativeAddon();
+  if (!addon) {
+    if (mode === 'on') throw new Error(`FLOE_INGEST_NATIVE=on, but the native addon is unavailable: ${error}`);
+    return undefined;
+  }
+  return new addon.RawIngest(rawSpec(addon), deviceSetOf(addon, registry as EnumerableRegistry), topic, ingestedAtMs, fileRows);
+}
+
+const CONTRACT_KEYS = FAST_ROW_COLUMNS.filter((c) => !c.startsWith('_'));
+
+/**
+ * An accepted event's contract fields as JSON, for RawIngest.appendEvent: the values exactly
+ * as the TypeScript path holds them (-0 kept, which JSON.stringify would write as 0).
+ */
+export function eventJson(e: Readonly<Record<string, unknown>>): Buffer {
+  let s = '';
+  for (const k of CONTRACT_KEYS) {
+    const v = e[k];
+    if (v === undefined) continue;
+    s += `${s ? ',' : '{'}"${k}":${Object.is(v, -0) ? '-0' : JSON.stringify(v)}`;
+  }
+  return Buffer.from(`${s || '{'}}`);
+}

@@ -1,0 +1,619 @@
+//! floe-native: the per-message part of ingestion in Rust, loaded by ingest/native.ts.
+//!
+//! A `RawIngest` takes Kafka message values of one micro-batch, reads each as JSON, checks it
+//! against the contract (compiled from the contract's JSON Schema) and the device registry, and
+//! appends its RAW row to the column builder of its Kafka partition and event hour. It only ever
+//! accepts: a message it does not accept is handed back (consume stops before it) and the
+//! TypeScript validator decides it, rejecting it to the DLQ with its reason or, rarely, accepting
+//! it (then appendEvent adds its row here, in offset order). Built batches come back as the same
+//! Arrow buffers and Iceberg metrics lake/column-batch.ts builds.
+#![deny(clippy::all)]
+
+mod columns;
+mod contract;
+mod json;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex};
+
+use columns::{Builder, Col, Typ};
+use contract::{check_num, check_str, Contract, Kind};
+use json::{Reader, Slot};
+use napi::bindgen_prelude::*;
+use napi::{Env, JsObject, JsUnknown, TypedArrayType};
+use napi_derive::napi;
+
+/// FxHash (rustc's): fast for short keys such as device and event ids.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+impl Hasher for Fx {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(c.try_into().unwrap())).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+type FxSet<T> = HashSet<T, BuildHasherDefault<Fx>>;
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+const HOUR_MICROS: i64 = 3_600_000_000;
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::new(Status::InvalidArg, msg.into())
+}
+
+/// The device ids of the registry at one moment.
+#[napi]
+pub struct DeviceSet {
+    ids: Arc<FxSet<Box<[u8]>>>,
+}
+
+#[napi]
+impl DeviceSet {
+    #[napi(constructor)]
+    pub fn new(ids: Vec<String>) -> Self {
+        DeviceSet { ids: Arc::new(ids.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect()) }
+    }
+
+    #[napi(getter)]
+    pub fn size(&self) -> u32 {
+        self.ids.len() as u32
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Src {
+    Field(usize),
+    Topic,
+    Partition,
+    Offset,
+    IngestedAt,
+}
+
+#[derive(Clone, Copy)]
+struct ColMap {
+    typ: Typ,
+    required: bool,
+    /// A timestamp column filled from an ISO 8601 string.
+    iso: bool,
+    src: Src,
+}
+
+/// The contract and RAW's columns, compiled once.
+#[napi]
+pub struct RawSpec {
+    contract: Arc<Contract>,
+    keys: Arc<Vec<Vec<u8>>>,
+    cols: Arc<Vec<ColMap>>,
+    event_id: usize,
+    device_id: usize,
+    event_ts: usize,
+    max_bytes: usize,
+}
+
+#[napi]
+impl RawSpec {
+    /// `schema`: the contract's JSON Schema; `columns`: RAW's columns in table order, as
+    /// [{ name, type, required }]; `maxBytes`: larger messages are never accepted here.
+    #[napi(constructor)]
+    pub fn new(schema: String, columns: String, max_bytes: u32) -> Result<Self> {
+        let schema: serde_json::Value = serde_json::from_str(&schema).map_err(|e| err(format!("contract schema: {e}")))?;
+        let contract = Contract::compile(&schema).map_err(|e| err(format!("contract schema: {e}")))?;
+        let columns: serde_json::Value = serde_json::from_str(&columns).map_err(|e| err(format!("RAW columns: {e}")))?;
+        let prop = |name: &str| contract.props.iter().position(|p| p.name == name);
+        let mut cols = Vec::new();
+        for c in columns.as_array().ok_or_else(|| err("RAW columns: not a list"))? {
+            let name = c.get("name").and_then(|v| v.as_str()).ok_or_else(|| err("RAW column without a name"))?;
+            let t = c.get("type").and_then(|v| v.as_str()).unwrap_or("");
+            let required = c.get("required").and_then(|v| v.as_bool()).unwrap_or(false);
+            let (typ, iso_type) = match t {
+                "string" => (Typ::Str, false),
+                "int" => (Typ::Int, false),
+                "long" => (Typ::Long, false),
+                "double" => (Typ::Double, false),
+                "timestamptz" | "timestamp" => (Typ::Long, true),
+                _ => return Err(err(format!("RAW column {name}: type {t} is not built natively"))),
+            };
+            let src = match name {
+                "_topic" => Src::Topic,
+                "_partition" => Src::Partition,
+                "_offset" => Src::Offset,
+                "_ingested_at" => Src::IngestedAt,
+                _ => Src::Field(prop(name).ok_or_else(|| err(format!("RAW column {name} is not a contract field")))?),
+            };
+            let want = match (src, typ) {
+                (Src::Topic, Typ::Str) | (Src::Partition, Typ::Int) | (Src::Offset, Typ::Long) => true,
+                (Src::IngestedAt, Typ::Long) => iso_type,
+                (Src::Field(p), _) => {
+                    let is_str = matches!(contract.props[p].kind, Kind::Str { .. });
+                    if iso_type { is_str } else { is_str == (typ == Typ::Str) }
+                }
+                _ => false,
+            };
+            if !want {
+                return Err(err(format!("RAW column {name} ({t}) does not match its source")));
+            }
+            cols.push(ColMap { typ, required, iso: iso_type && matches!(src, Src::Field(_)), src });
+        }
+        let need = |n: &str| prop(n).ok_or_else(|| err(format!("the contract has no {n}")));
+        let keys = contract.props.iter().map(|p| p.name.as_bytes().to_vec()).collect();
+        Ok(RawSpec {
+            event_id: need("event_id")?,
+            device_id: need("device_id")?,
+            event_ts: need("event_ts")?,
+            contract: Arc::new(contract),
+            keys: Arc::new(keys),
+            cols: Arc::new(cols),
+            max_bytes: max_bytes as usize,
+        })
+    }
+}
+
+/// Builders kept between micro-batches with their grown buffers.
+static SPARES: Mutex<Vec<Builder>> = Mutex::new(Vec::new());
+const MAX_SPARES: usize = 48;
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+/// Microseconds since the epoch of `YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM)` (a value the contract's
+/// date-time pattern accepted): Date.parse's milliseconds plus fraction digits 4 to 6, as
+/// models/tables.ts isoToMicros computes them (further digits truncated).
+fn iso_micros(s: &[u8]) -> Option<i64> {
+    let dig = |i: usize, n: usize| -> Option<i64> {
+        let mut v = 0i64;
+        for k in i..i + n {
+            let c = *s.get(k)?;
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + (c - b'0') as i64;
+        }
+        Some(v)
+    };
+    if s.len() < 20 || s[4] != b'-' || s[7] != b'-' || s[10] != b'T' || s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let (y, mo, d, h, mi, se) = (dig(0, 4)?, dig(5, 2)?, dig(8, 2)?, dig(11, 2)?, dig(14, 2)?, dig(17, 2)?);
+    let mut i = 19;
+    let mut frac = 0i64;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        let mut n = 0;
+        while let Some(c) = s.get(i).copied().filter(u8::is_ascii_digit) {
+            if n < 6 {
+                frac = frac * 10 + (c - b'0') as i64;
+            }
+            n += 1;
+            i += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        for _ in n.min(6)..6 {
+            frac *= 10;
+        }
+    }
+    let offset_s = match s.get(i)? {
+        b'Z' if i + 1 == s.len() => 0,
+        c @ (b'+' | b'-') if i + 6 == s.len() && s[i + 3] == b':' => {
+            let v = dig(i + 1, 2)? * 3600 + dig(i + 4, 2)? * 60;
+            if *c == b'-' { -v } else { v }
+        }
+        _ => return None,
+    };
+    let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_s;
+    Some(secs * 1_000_000 + frac)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Accept only what the contract and the registry accept.
+    Check,
+    /// A value the TypeScript validator accepted: build its row.
+    Trusted,
+}
+
+/// One micro-batch's RAW rows, by Kafka partition and event hour.
+#[napi]
+pub struct RawIngest {
+    spec_contract: Arc<Contract>,
+    keys: Arc<Vec<Vec<u8>>>,
+    cols: Arc<Vec<ColMap>>,
+    event_id: usize,
+    device_id: usize,
+    event_ts: usize,
+    max_bytes: usize,
+    devices: Arc<FxSet<Box<[u8]>>>,
+    topic: Vec<u8>,
+    ingested_at: i64,
+    file_rows: usize,
+    builders: FxMap<(i32, i64), Builder>,
+    hours: BTreeSet<i64>,
+    ids: FxSet<Box<[u8]>>,
+    rows: u64,
+    duplicates: u64,
+    slots: Vec<Slot>,
+    scratch: Vec<u8>,
+}
+
+#[napi]
+impl RawIngest {
+    /// `ingestedAtMs`: the batch's ingestion time; `fileRows`: a builder reaching it is full.
+    #[napi(constructor)]
+    pub fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Self {
+        RawIngest {
+            spec_contract: spec.contract.clone(),
+            keys: spec.keys.clone(),
+            cols: spec.cols.clone(),
+            event_id: spec.event_id,
+            device_id: spec.device_id,
+            event_ts: spec.event_ts,
+            max_bytes: spec.max_bytes,
+            devices: devices.ids.clone(),
+            topic: topic.into_bytes(),
+            ingested_at: ingested_at_ms as i64 * 1000,
+            file_rows: file_rows.max(1) as usize,
+            builders: FxMap::default(),
+            hours: BTreeSet::new(),
+            ids: FxSet::default(),
+            rows: 0,
+            duplicates: 0,
+            slots: vec![Slot::Missing; spec.keys.len()],
+            scratch: Vec::new(),
+        }
+    }
+
+    fn new_builder(&self) -> Builder {
+        if let Some(b) = SPARES.lock().unwrap().pop() {
+            if b.cols.len() == self.cols.len() && b.cols.iter().zip(self.cols.iter()).all(|(c, m)| c.typ == m.typ && c.required == m.required) {
+                return b;
+            }
+        }
+        Builder { cols: self.cols.iter().map(|m| Col::new(m.typ, m.required)).collect() }
+    }
+
+    #[inline]
+    fn str_of<'m>(&'m self, msg: &'m [u8], s: Slot) -> Option<&'m [u8]> {
+        match s {
+            Slot::Str(a, b) => Some(&msg[a as usize..b as usize]),
+            Slot::Esc(a, b) => Some(&self.scratch[a as usize..b as usize]),
+            _ => None,
+        }
+    }
+
+    /// Reads and (in Check mode) checks one message; on acceptance appends its row and returns
+    /// (hour, full). None: not accepted here (nothing was changed).
+    fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> Option<(i64, bool)> {
+        // TextDecoder drops a byte order mark before JSON.parse: left to the TypeScript path.
+        if mode == Mode::Check && (msg.is_empty() || msg.len() > self.max_bytes || std::str::from_utf8(msg).is_err() || msg.starts_with(&[0xEF, 0xBB, 0xBF])) {
+            return None;
+        }
+        self.scratch.clear();
+        {
+            let key_refs = &self.keys;
+            let mut r = Reader::new(msg);
+            r.lenient_surrogates = mode == Mode::Trusted;
+            // Borrow juggling: slots and scratch are fields of self.
+            let mut slots = std::mem::take(&mut self.slots);
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let ok = r.read_object(key_refs, &mut slots, &mut scratch);
+            self.slots = slots;
+            self.scratch = scratch;
+            ok?;
+        }
+        let contract = self.spec_contract.clone();
+        if mode == Mode::Check {
+            for (p, s) in contract.props.iter().zip(self.slots.iter()) {
+                let ok = match *s {
+                    Slot::Missing => !p.required,
+                    Slot::Null => p.nullable,
+                    Slot::Num(v) => check_num(&p.kind, v),
+                    Slot::Str(..) | Slot::Esc(..) => check_str(&p.kind, self.str_of(msg, *s)?),
+                    Slot::Other => false,
+                };
+                if !ok {
+                    return None;
+                }
+            }
+            if !self.devices.contains(self.str_of(msg, self.slots[self.device_id])?) {
+                return None;
+            }
+        }
+        let micros = iso_micros(self.str_of(msg, self.slots[self.event_ts])?)?;
+        // Every column's value must fit before anything is appended.
+        for m in self.cols.iter() {
+            if let Src::Field(p) = m.src {
+                let ok = match (self.slots[p], m.typ) {
+                    (Slot::Missing | Slot::Null, _) => !m.required,
+                    (Slot::Str(..) | Slot::Esc(..), Typ::Str) => true,
+                    (Slot::Str(..) | Slot::Esc(..), Typ::Long) => m.iso,
+                    (Slot::Num(v), Typ::Int) => v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64,
+                    (Slot::Num(v), Typ::Long) => !m.iso && v.fract() == 0.0 && v.abs() <= contract::MAX_SAFE_INTEGER,
+                    (Slot::Num(v), Typ::Double) => v.is_finite(),
+                    _ => false,
+                };
+                if !ok {
+                    return None;
+                }
+            }
+        }
+        let hour = micros.div_euclid(HOUR_MICROS);
+        let id = self.str_of(msg, self.slots[self.event_id])?;
+        if self.ids.contains(id) {
+            self.duplicates += 1;
+        } else {
+            let owned: Box<[u8]> = id.into();
+            self.ids.insert(owned);
+        }
+        let mut b = match self.builders.remove(&(partition, hour)) {
+            Some(b) => b,
+            None => {
+                self.hours.insert(hour);
+                self.new_builder()
+            }
+        };
+        for (m, c) in self.cols.iter().zip(b.cols.iter_mut()) {
+            match m.src {
+                Src::Topic => c.push_str(&self.topic),
+                Src::Partition => c.push_int(partition as f64),
+                Src::Offset => c.push_long(offset),
+                Src::IngestedAt => c.push_long(self.ingested_at),
+                Src::Field(p) => match self.slots[p] {
+                    Slot::Missing | Slot::Null => c.push_null(),
+                    Slot::Num(v) => match m.typ {
+                        Typ::Int => c.push_int(v),
+                        Typ::Long => c.push_long(v as i64),
+                        _ => c.push_double(v),
+                    },
+                    s @ (Slot::Str(..) | Slot::Esc(..)) => {
+                        let v = match s {
+                            Slot::Str(a, e) => &msg[a as usize..e as usize],
+                            Slot::Esc(a, e) => &self.scratch[a as usize..e as usize],
+                            _ => unreachable!(),
+                        };
+                        if m.iso {
+                            c.push_long(if p == self.event_ts { micros } else { iso_micros(v).unwrap_or(0) })
+                        } else {
+                            c.push_str(v)
+                        }
+                    }
+                    Slot::Other => unreachable!(),
+                },
+            }
+        }
+        let full = b.rows() >= self.file_rows;
+        self.builders.insert((partition, hour), b);
+        self.rows += 1;
+        Some((hour, full))
+    }
+
+    /// Accepts messages `from`..`to` of one Kafka partition, whose values are
+    /// `data[spans[2i] .. spans[2i] + spans[2i+1]]` (length -1: null) at `offsets[i]`. Stops
+    /// before a message it does not accept (status[0] = 1), after a message that filled its
+    /// builder (status[0] = 2, status[1] = its hour), or at `to` (status[0] = 0). Returns the
+    /// index of the next message to look at.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn consume(&mut self, data: &[u8], spans: &[i32], offsets: &[f64], partition: i32, from: u32, to: u32, mut status: Int32Array) -> Result<u32> {
+        if spans.len() < 2 * to as usize || offsets.len() < to as usize || status.len() < 2 {
+            return Err(err("consume: spans, offsets or status too short"));
+        }
+        for i in from as usize..to as usize {
+            let (start, len) = (spans[2 * i], spans[2 * i + 1]);
+            if len <= 0 || start < 0 || start as usize + len as usize > data.len() {
+                status[0] = 1;
+                return Ok(i as u32);
+            }
+            let msg = &data[start as usize..start as usize + len as usize];
+            match self.accept(msg, partition, offsets[i] as i64, Mode::Check) {
+                None => {
+                    status[0] = 1;
+                    return Ok(i as u32);
+                }
+                Some((hour, true)) => {
+                    status[0] = 2;
+                    status[1] = hour as i32;
+                    return Ok(i as u32 + 1);
+                }
+                Some(_) => {}
+            }
+        }
+        status[0] = 0;
+        Ok(to)
+    }
+
+    /// Appends the row of an event the TypeScript validator accepted (its contract fields as
+    /// JSON). status as in consume: 2 when its builder is full now.
+    #[napi]
+    pub fn append_event(&mut self, json: &[u8], partition: i32, offset: f64, mut status: Int32Array) -> Result<()> {
+        match self.accept(json, partition, offset as i64, Mode::Trusted) {
+            None => Err(err(format!("appendEvent: cannot build a RAW row from {}", String::from_utf8_lossy(&json[..json.len().min(200)])))),
+            Some((hour, full)) => {
+                status[0] = if full { 2 } else { 0 };
+                status[1] = hour as i32;
+                Ok(())
+            }
+        }
+    }
+
+    /// The rows of one partition and hour as a column batch ({ numRows, columns, metrics });
+    /// the builder is emptied for the next file.
+    #[napi(ts_return_type = "{ numRows: number; columns: unknown[]; metrics: unknown[] }")]
+    pub fn take(&mut self, env: Env, partition: i32, hour: f64) -> Result<JsObject> {
+        let key = (partition, hour as i64);
+        let b = self.builders.get_mut(&key).ok_or_else(|| err(format!("take: no rows of partition {partition} hour {hour}")))?;
+        let out = batch_to_js(&env, b)?;
+        b.reset();
+        Ok(out)
+    }
+
+    /// What is left at the end of the batch: every hour's remaining rows (hours ascending), the
+    /// partitions of an hour in `partitions` order and concatenated, a new batch only where
+    /// `fileRows` would be passed. [{ hour, batch }].
+    #[napi(ts_return_type = "{ hour: number; batch: { numRows: number; columns: unknown[]; metrics: unknown[] } }[]")]
+    pub fn rest(&mut self, env: Env, partitions: Vec<i32>) -> Result<Vec<JsObject>> {
+        let mut by_hour: BTreeMap<i64, Vec<(i32, i64)>> = BTreeMap::new();
+        for &p in &partitions {
+            let mut hours: Vec<i64> = self.builders.iter().filter(|((bp, _), b)| *bp == p && b.rows() > 0).map(|((_, h), _)| *h).collect();
+            hours.sort();
+            for h in hours {
+                by_hour.entry(h).or_default().push((p, h));
+            }
+        }
+        let mut out = Vec::new();
+        let emit = |env: &Env, hour: i64, b: &Builder, out: &mut Vec<JsObject>| -> Result<()> {
+            let mut o = env.create_object()?;
+            o.set_named_property("hour", env.create_double(hour as f64)?)?;
+            o.set_named_property("batch", batch_to_js(env, b)?)?;
+            out.push(o);
+            Ok(())
+        };
+        for (hour, keys) in by_hour {
+            let mut into: Option<Builder> = None;
+            for key in keys {
+                let b = self.builders.get(&key).unwrap();
+                match into.as_mut() {
+                    None => {
+                        let mut nb = self.new_builder();
+                        nb.reset();
+                        nb.append_from(b);
+                        into = Some(nb);
+                    }
+                    Some(acc) if acc.rows() + b.rows() > self.file_rows => {
+                        emit(&env, hour, acc, &mut out)?;
+                        acc.reset();
+                        acc.append_from(b);
+                    }
+                    Some(acc) => acc.append_from(b),
+                }
+            }
+            if let Some(acc) = into {
+                emit(&env, hour, &acc, &mut out)?;
+                give_back(acc);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Hours (since the epoch) this batch has rows in, ascending.
+    #[napi]
+    pub fn hours(&self) -> Vec<f64> {
+        self.hours.iter().map(|&h| h as f64).collect()
+    }
+
+    #[napi(getter)]
+    pub fn rows(&self) -> f64 {
+        self.rows as f64
+    }
+
+    #[napi(getter)]
+    pub fn duplicates(&self) -> f64 {
+        self.duplicates as f64
+    }
+
+    /// Puts the builders back for the next batch (the batches taken stay valid: they are copies).
+    #[napi]
+    pub fn close(&mut self) {
+        for (_, b) in self.builders.drain() {
+            give_back(b);
+        }
+        self.ids = FxSet::default();
+    }
+}
+
+fn give_back(mut b: Builder) {
+    b.reset();
+    let mut spares = SPARES.lock().unwrap();
+    if spares.len() < MAX_SPARES {
+        spares.push(b);
+    }
+}
+
+/// A typed array over a fresh V8-owned ArrayBuffer holding a copy of `bytes`.
+fn typed(env: &Env, bytes: &[u8], t: TypedArrayType, elems: usize) -> Result<JsUnknown> {
+    let mut ab = env.create_arraybuffer(bytes.len())?;
+    ab.copy_from_slice(bytes);
+    Ok(ab.into_raw().into_typedarray(t, elems, 0)?.into_unknown())
+}
+
+fn as_bytes<T>(v: &[T]) -> &[u8] {
+    // SAFETY: plain numeric data, read as bytes.
+    unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }
+}
+
+fn batch_to_js(env: &Env, b: &Builder) -> Result<JsObject> {
+    let n = b.rows();
+    let mut columns = env.create_array_with_length(b.cols.len())?;
+    let mut metrics = env.create_array_with_length(b.cols.len())?;
+    for (i, c) in b.cols.iter().enumerate() {
+        let mut col = env.create_object()?;
+        let mut m = env.create_object()?;
+        col.set_named_property("nullCount", env.create_double(c.nulls as f64)?)?;
+        m.set_named_property("valueCount", env.create_double(n as f64)?)?;
+        m.set_named_property("nullCount", env.create_double(c.nulls as f64)?)?;
+        match c.typ {
+            Typ::Double => {
+                col.set_named_property("values", typed(env, as_bytes(&c.f64s), TypedArrayType::Float64, n)?)?;
+                m.set_named_property("nanCount", env.create_double(c.nans as f64)?)?;
+                if c.dseen {
+                    m.set_named_property("lower", env.create_double(c.dlo)?)?;
+                    m.set_named_property("upper", env.create_double(c.dhi)?)?;
+                }
+            }
+            Typ::Int => {
+                col.set_named_property("values", typed(env, as_bytes(&c.i32s), TypedArrayType::Int32, n)?)?;
+                if c.ilo != f64::INFINITY {
+                    m.set_named_property("lower", env.create_double(c.ilo)?)?;
+                    m.set_named_property("upper", env.create_double(c.ihi)?)?;
+                }
+            }
+            Typ::Long => {
+                col.set_named_property("values", typed(env, as_bytes(&c.i64s), TypedArrayType::BigInt64, n)?)?;
+                if c.lseen {
+                    m.set_named_property("lower", env.create_bigint_from_i64(c.llo)?.into_unknown()?)?;
+                    m.set_named_property("upper", env.create_bigint_from_i64(c.lhi)?.into_unknown()?)?;
+                }
+            }
+            Typ::Str => {
+                col.set_named_property("values", typed(env, &c.bytes, TypedArrayType::Uint8, c.bytes.len())?)?;
+                col.set_named_property("offsets", typed(env, as_bytes(&c.offsets), TypedArrayType::Int32, n + 1)?)?;
+                if let (Some((a, e)), Some((x, y))) = (c.slo, c.shi) {
+                    m.set_named_property("lower", env.create_string(std::str::from_utf8(&c.bytes[a..e]).unwrap_or(""))?)?;
+                    m.set_named_property("upper", env.create_string(std::str::from_utf8(&c.bytes[x..y]).unwrap_or(""))?)?;
+                }
+            }
+        }
+        if c.nulls > 0 && !c.required {
+            let nb = (n + 7) >> 3;
+            col.set_named_property("validity", typed(env, &c.validity[..nb], TypedArrayType::Uint8, nb)?)?;
+        }
+        columns.set_element(i as u32, col)?;
+        metrics.set_element(i as u32, m)?;
+    }
+    let mut o = env.create_object()?;
+    o.set_named_property("numRows", env.create_double(n as f64)?)?;
+    o.set_named_property("columns", columns)?;
+    o.set_named_property("metrics", metrics)?;
+    Ok(o)
+}
