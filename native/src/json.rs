@@ -68,6 +68,19 @@ impl<'a> Reader<'a> {
         let mut escaped = false;
         let b = self.b;
         let mut i = self.i;
+        // Eight bytes at a time while none can be a quote, a backslash or a control character.
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        while i + 8 <= b.len() {
+            let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+            let quote = w ^ (LO * 0x22);
+            let slash = w ^ (LO * 0x5C);
+            let maybe = (quote.wrapping_sub(LO) & !quote) | (slash.wrapping_sub(LO) & !slash) | (w.wrapping_sub(LO * 0x20) & !w);
+            if maybe & HI != 0 {
+                break;
+            }
+            i += 8;
+        }
         loop {
             let c = *b.get(i)?;
             if c == b'"' {
@@ -173,8 +186,10 @@ impl<'a> Reader<'a> {
             _ => return None,
         }
         let mut simple = true;
+        let mut frac_at = 0;
         if b.get(i) == Some(&b'.') {
             i += 1;
+            frac_at = i;
             if !matches!(b.get(i), Some(b'0'..=b'9')) {
                 return None;
             }
@@ -183,6 +198,7 @@ impl<'a> Reader<'a> {
             }
             simple = false;
         }
+        let no_exponent = !matches!(b.get(i), Some(b'e' | b'E'));
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
@@ -198,6 +214,23 @@ impl<'a> Reader<'a> {
         }
         self.i = i;
         let text = &b[start..i];
+        if !simple && no_exponent && text.len() <= 16 {
+            // At most 15 digits and a point: the digits as an integer m < 2^53 and the fraction
+            // length k <= 15, both exact in an f64, so m / 10^k is one correctly rounded
+            // division: the value JSON.parse gives (Clinger's fast path).
+            const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+            let (neg, digits) = if text[0] == b'-' { (true, &text[1..]) } else { (false, text) };
+            if digits.len() <= 16 {
+                let mut m: u64 = 0;
+                for &d in digits {
+                    if d != b'.' {
+                        m = m * 10 + (d - b'0') as u64;
+                    }
+                }
+                let f = m as f64 / POW10[i - frac_at];
+                return Some(if neg { -f } else { f });
+            }
+        }
         if simple && text.len() <= 15 {
             // An integer of at most 15 digits is exact in an f64.
             let (neg, digits) = if text[0] == b'-' { (true, &text[1..]) } else { (false, text) };
@@ -302,7 +335,9 @@ impl<'a> Reader<'a> {
     /// Reads a whole message: a top-level object whose properties named in `keys` go to `slots`
     /// (a repeated key keeps its last value, as JSON.parse does). Escaped strings are unescaped
     /// onto `scratch`. None: not read here (malformed, or a shape left to TypeScript).
-    pub fn read_object(&mut self, keys: &[Vec<u8>], slots: &mut [Slot], scratch: &mut Vec<u8>) -> Option<()> {
+    /// `order`: the key index met at each position of the previous message (producers write their
+    /// keys in one order), tried first.
+    pub fn read_object(&mut self, keys: &[Vec<u8>], slots: &mut [Slot], scratch: &mut Vec<u8>, order: &mut Vec<u16>) -> Option<()> {
         for s in slots.iter_mut() {
             *s = Slot::Missing;
         }
@@ -312,7 +347,7 @@ impl<'a> Reader<'a> {
         }
         self.i += 1;
         self.ws();
-        let mut next_guess = 0usize;
+        let mut nth = 0usize;
         if self.peek()? == b'}' {
             self.i += 1;
         } else {
@@ -336,11 +371,20 @@ impl<'a> Reader<'a> {
                     &self.b[ks..ke]
                 };
                 // Keys usually come in contract order: try the one after the last match first.
-                let found = if next_guess < keys.len() && keys[next_guess].as_slice() == key {
-                    Some(next_guess)
+                let guess = order.get(nth).copied().unwrap_or(u16::MAX) as usize;
+                let found = if guess < keys.len() && keys[guess].as_slice() == key {
+                    Some(guess)
                 } else {
-                    keys.iter().position(|k| k.as_slice() == key)
+                    let f = keys.iter().position(|k| k.as_slice() == key);
+                    let v = f.map_or(u16::MAX, |k| k as u16);
+                    if nth < order.len() {
+                        order[nth] = v;
+                    } else if nth == order.len() {
+                        order.push(v);
+                    }
+                    f
                 };
+                nth += 1;
                 self.ws();
                 if self.peek()? != b':' {
                     return None;
@@ -348,10 +392,7 @@ impl<'a> Reader<'a> {
                 self.i += 1;
                 self.ws();
                 match found {
-                    Some(k) => {
-                        next_guess = k + 1;
-                        slots[k] = self.value(scratch)?;
-                    }
+                    Some(k) => slots[k] = self.value(scratch)?,
                     None => self.skip(1)?,
                 }
                 self.ws();

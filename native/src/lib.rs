@@ -255,6 +255,9 @@ pub struct RawIngest {
     duplicates: u64,
     slots: Vec<Slot>,
     scratch: Vec<u8>,
+    order: Vec<u16>,
+    /// Event ids of 36 bytes (uuids) without an allocation each.
+    ids36: FxSet<[u8; 36]>,
 }
 
 #[napi]
@@ -281,6 +284,8 @@ impl RawIngest {
             duplicates: 0,
             slots: vec![Slot::Missing; spec.keys.len()],
             scratch: Vec::new(),
+            order: Vec::new(),
+            ids36: FxSet::default(),
         }
     }
 
@@ -317,7 +322,7 @@ impl RawIngest {
             // Borrow juggling: slots and scratch are fields of self.
             let mut slots = std::mem::take(&mut self.slots);
             let mut scratch = std::mem::take(&mut self.scratch);
-            let ok = r.read_object(key_refs, &mut slots, &mut scratch);
+            let ok = r.read_object(key_refs, &mut slots, &mut scratch, &mut self.order);
             self.slots = slots;
             self.scratch = scratch;
             ok?;
@@ -360,11 +365,12 @@ impl RawIngest {
         }
         let hour = micros.div_euclid(HOUR_MICROS);
         let id = self.str_of(msg, self.slots[self.event_id])?;
-        if self.ids.contains(id) {
+        let seen = match <[u8; 36]>::try_from(id) {
+            Ok(fixed) => !self.ids36.insert(fixed),
+            Err(_) => !self.ids.insert(id.into()),
+        };
+        if seen {
             self.duplicates += 1;
-        } else {
-            let owned: Box<[u8]> = id.into();
-            self.ids.insert(owned);
         }
         let mut b = match self.builders.remove(&(partition, hour)) {
             Some(b) => b,
@@ -539,6 +545,7 @@ impl RawIngest {
             give_back(b);
         }
         self.ids = FxSet::default();
+        self.ids36 = FxSet::default();
     }
 }
 

@@ -189,6 +189,9 @@ describe('native ingestion addon', () => {
     ['negative zero', withRaw('temperature', '-0'), 'direct'],
     ['negative zero for an int and a long', enc(JSON.stringify(base({ sequence_number: 5 })).replace('"floor":1', '"floor":-0').replace('"sequence_number":5', '"sequence_number":-0.0')), 'direct'],
     ['a number that rounds', withRaw('temperature', '21.500000000000000001'), 'direct'],
+    ...['0.1', '-12.5', '9.999999999999999', '0.000000000000001', '99.99999999999999', '1.7976931348623157', '123.45678901234567', '1000.0000000000001', '-0.0'].map(
+      (x) => [`the decimal ${x}, exact to the bit`, withRaw('illuminance', x.replace('-12.5', '12.5')), 'direct'] as const,
+    ),
     ['a long mantissa', withRaw('pressure', '1013.2500000000000000000000000000000001e0'), 'direct'],
     ['an overflowing number', withRaw('temperature', '1e400'), 'rejected'],
     ['the largest safe sequence number', withRaw('sequence_number', '9007199254740991'), 'direct'],
