@@ -6,15 +6,10 @@
 // Differential tests (test/unit/ingest/native.test.ts) prove its batches equal RawBatch's.
 //
 // FLOE_INGEST_NATIVE: auto (default: use it when built), on (fail when it is missing), off.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '../native/addon.js';
 import { contractJsonSchema, CURRENT_VERSION, MAX_EVENT_BYTES, type DeviceLookup } from '../models/telemetry.js';
 import { RAW_TELEMETRY } from '../models/tables.js';
 import { FAST_ROW_COLUMNS } from '../models/rawRow.js';
-
-/** The addon's file (native/build.mjs copies the cargo build here). */
-export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../native/floe_native.node', import.meta.url));
 
 export interface NativeColumnBatch {
   numRows: number;
@@ -44,21 +39,9 @@ interface Addon {
   RawIngest: new (spec: RawSpec, devices: DeviceSet, topic: string, ingestedAtMs: number, fileRows: number) => RawIngest;
 }
 
-let loaded: { addon?: Addon; error?: string } | undefined;
-
 /** The addon, or why it is not there. */
 export function nativeAddon(): { addon?: Addon; error?: string } {
-  if (loaded) return loaded;
-  if (!existsSync(NATIVE_ADDON_PATH)) {
-    loaded = { error: `${NATIVE_ADDON_PATH} is not built (run \`node native/build.mjs\`; it needs cargo)` };
-  } else {
-    try {
-      loaded = { addon: createRequire(import.meta.url)(NATIVE_ADDON_PATH) as Addon };
-    } catch (err) {
-      loaded = { error: `${NATIVE_ADDON_PATH} does not load: ${(err as Error).message}` };
-    }
-  }
-  return loaded;
+  return loadNativeAddon<Addon>();
 }
 
 let spec: RawSpec | undefined;

@@ -5,7 +5,7 @@
 // replaced if one dies. If workers cannot be started, encoding runs on the calling thread.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ENCODER_WORKER_MARKER, encodeParquet, type EncodeJob, type EncodeResult } from './parquet-encoder.js';
+import { ENCODER_WORKER_MARKER, encodeParquet, encodeParquetWasm, nativeEncoder, type EncodeJob, type EncodeResult } from './parquet-encoder.js';
 
 interface Pending {
   resolve: (r: EncodeResult) => void;
@@ -54,10 +54,24 @@ export class EncoderPool {
   private slots: Slot[] = [];
   private nextId = 1;
   private failed = false;
-  /** How jobs ran: in a worker, inline (small or no workers), or inline after a worker failed. */
-  readonly stats = { worker: 0, inline: 0, workerFailures: 0 };
+  /**
+   * How jobs ran: natively on libuv's thread pool (the addon), in a worker thread
+   * (parquet-wasm), inline (small, or neither available), or inline after a worker failed.
+   */
+  readonly stats = { native: 0, worker: 0, inline: 0, workerFailures: 0 };
+  /** Use the addon's encoder when it is built (default); false: parquet-wasm in worker threads. */
+  readonly native: boolean;
 
-  constructor(readonly size: number = Math.max(1, Math.min(4, availableParallelism()))) {}
+  constructor(
+    readonly size: number = Math.max(1, Math.min(4, availableParallelism())),
+    opts: { native?: boolean } = {},
+  ) {
+    this.native = opts.native ?? true;
+  }
+
+  private inline(job: EncodeJob): EncodeResult {
+    return this.native ? encodeParquet(job) : encodeParquetWasm(job);
+  }
 
   private start(): Slot {
     const self = import.meta.url;
@@ -86,7 +100,7 @@ export class EncoderPool {
 
   /** Starts the workers now (they load in parallel with whatever the caller does next). */
   warm(): void {
-    if (this.failed) return;
+    if (this.failed || (this.native && nativeEncoder())) return;
     try {
       while (this.slots.length < this.size) this.start();
     } catch {
@@ -109,9 +123,22 @@ export class EncoderPool {
    * caller must rebuild the job (its buffers may have been reused); workers are not used again.
    */
   encode(job: EncodeJob, opts: { offThread?: boolean | undefined } = {}): Promise<EncodeResult> {
-    if (this.failed || (!opts.offThread && job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS && jobBytes(job) < INLINE_ENCODE_MAX_BYTES)) {
+    const small = job.numRows * job.fields.length < INLINE_ENCODE_MAX_CELLS && jobBytes(job) < INLINE_ENCODE_MAX_BYTES;
+    const native = this.native ? nativeEncoder() : undefined;
+    if (native && (opts.offThread || !small)) {
+      // The addon copies the job's buffers before it returns, then encodes on libuv's pool.
+      let answer: Promise<EncodeResult>;
+      try {
+        answer = native.encodeParquet(job);
+      } catch (e) {
+        return Promise.resolve({ ok: false, message: e instanceof Error ? e.message : String(e) });
+      }
+      this.stats.native++;
+      return answer.catch((e: unknown) => ({ ok: false, message: e instanceof Error ? e.message : String(e) }));
+    }
+    if (this.failed || native || (!opts.offThread && small)) {
       this.stats.inline++;
-      return Promise.resolve(encodeParquet(job));
+      return Promise.resolve(this.inline(job));
     }
     let slot: Slot;
     try {
@@ -119,7 +146,7 @@ export class EncoderPool {
     } catch {
       this.failed = true;
       this.stats.inline++;
-      return Promise.resolve(encodeParquet(job));
+      return Promise.resolve(this.inline(job));
     }
     const id = this.nextId++;
     const answer = new Promise<EncodeResult>((resolve, reject) => {

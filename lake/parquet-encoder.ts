@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet';
 import * as pw from 'parquet-wasm/node';
+import { loadNativeAddon } from '../native/addon.js';
 import type { PrimitiveType } from './schema.js';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'lz4' | 'none';
@@ -43,6 +44,24 @@ export type EncodeResult =
   | { ok: false; message: string; /** The worker died before answering: the job was not encoded. */ workerFailed?: true };
 
 const FIELD_ID_KEY = 'PARQUET:field_id';
+/**
+ * Written as created_by by both encoders: parquet-wasm 0.8.0 and floe's addon (native/) embed the
+ * same parquet crate (59.3.0) and zstd (1.5.7), so the same job gives the same bytes either way
+ * (test/unit/lake/native-encoder.test.ts).
+ */
+export const PARQUET_CREATED_BY = 'floe lake (parquet 59.3.0)';
+
+export interface NativeEncoder {
+  encodeParquet(job: EncodeJob): Promise<EncodeResult>;
+  encodeParquetSync(job: EncodeJob): EncodeResult;
+  parquetCreatedBy(): string;
+}
+
+/** The addon's encoder (FLOE_NATIVE_ENCODE=off leaves it unused), or undefined. */
+export function nativeEncoder(): NativeEncoder | undefined {
+  if (process.env.FLOE_NATIVE_ENCODE === 'off') return undefined;
+  return loadNativeAddon<NativeEncoder>().addon;
+}
 
 export function arrowType(t: PrimitiveType): arrow.DataType {
   switch (t) {
@@ -82,8 +101,22 @@ function columnData(f: EncodeField, n: number, c: ColumnBuffers): arrow.Data {
   return arrow.makeData({ ...common, data: c.values } as any);
 }
 
-/** Encodes the columns; never throws (errors come back as `{ ok: false }`, also across threads). */
+/**
+ * Encodes the columns on this thread, natively when the addon is there (see nativeEncoder);
+ * never throws (errors come back as `{ ok: false }`, also across threads).
+ */
 export function encodeParquet(job: EncodeJob): EncodeResult {
+  const native = nativeEncoder();
+  if (!native) return encodeParquetWasm(job);
+  try {
+    return native.encodeParquetSync(job);
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** encodeParquet with parquet-wasm (through an Arrow IPC stream), whether or not the addon is there. */
+export function encodeParquetWasm(job: EncodeJob): EncodeResult {
   try {
     const schema = arrowSchemaOf(job.fields);
     const children = job.fields.map((f, i) => columnData(f, job.numRows, job.columns[i]!));
@@ -95,7 +128,7 @@ export function encodeParquet(job: EncodeJob): EncodeResult {
       .setCompression(compressionOf(job.compression))
       .setDictionaryEnabled(false)
       .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
-      .setCreatedBy('floe lake (parquet-wasm)');
+      .setCreatedBy(PARQUET_CREATED_BY);
     if (job.rowGroupSize) props = props.setMaxRowGroupSize(job.rowGroupSize);
     // Row-group min/max of string and binary columns cost a fifth of the encoding time (measured
     // on telemetry) and prune nothing in unsorted files; the Iceberg metrics in the manifest
@@ -145,7 +178,8 @@ export const ENCODER_WORKER_MARKER = 'floe-lake-parquet-encoder';
 if (parentPort && (workerData as { role?: string } | undefined)?.role === ENCODER_WORKER_MARKER) {
   const port = parentPort;
   port.on('message', (msg: { id: number; job: EncodeJob }) => {
-    const result = encodeParquet(msg.job);
+    // Worker threads are the WebAssembly path (the addon's encoder runs on libuv's pool instead).
+    const result = encodeParquetWasm(msg.job);
     port.postMessage({ id: msg.id, result }, result.ok ? [result.bytes.buffer as ArrayBuffer] : []);
   });
 }

@@ -197,7 +197,7 @@ export function buildColumns(schema: Schema, rows: readonly Row[], ctx: WriteCon
   return { job: encodeJobOf(batch, opts), metrics: batch.metrics };
 }
 
-function encodeJobOf(batch: ColumnBatch, opts: ParquetWriteOptions): EncodeJob {
+export function encodeJobOf(batch: ColumnBatch, opts: ParquetWriteOptions): EncodeJob {
   return {
     fields: batch.schema.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required })),
     numRows: batch.numRows,

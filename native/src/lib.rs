@@ -12,6 +12,7 @@
 mod columns;
 mod contract;
 mod json;
+mod parquet_encode;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -22,6 +23,7 @@ use contract::{check_num, check_str, Contract, Kind};
 use json::{Reader, Slot};
 use napi::bindgen_prelude::*;
 use napi::{Env, JsObject, JsUnknown, TypedArrayType};
+use napi::bindgen_prelude::Task;
 use napi_derive::napi;
 
 /// FxHash (rustc's): fast for short keys such as device and event ids.
@@ -623,4 +625,25 @@ fn batch_to_js(env: &Env, b: &Builder) -> Result<JsObject> {
     o.set_named_property("columns", columns)?;
     o.set_named_property("metrics", metrics)?;
     Ok(o)
+}
+
+/// Encodes a lake/ Parquet job (EncodeJob of lake/parquet-encoder.ts) on libuv's thread pool.
+/// The job's buffers are copied before this returns. Resolves { ok: true, bytes, columnSizes }.
+#[napi(ts_return_type = "Promise<{ ok: true; bytes: Buffer; columnSizes: [number, number][] }>")]
+pub fn encode_parquet(job: JsObject) -> Result<AsyncTask<parquet_encode::EncodeTask>> {
+    Ok(AsyncTask::new(parquet_encode::EncodeTask::from_js(job)?))
+}
+
+/// The same, on the calling thread.
+#[napi(ts_return_type = "{ ok: true; bytes: Buffer; columnSizes: [number, number][] }")]
+pub fn encode_parquet_sync(env: Env, job: JsObject) -> Result<JsObject> {
+    let mut t = parquet_encode::EncodeTask::from_js(job)?;
+    let out = t.encode()?;
+    t.resolve(env, out)
+}
+
+/// The created_by string both encoders write.
+#[napi]
+pub fn parquet_created_by() -> String {
+    parquet_encode::CREATED_BY.to_string()
 }

@@ -1,0 +1,249 @@
+//! Parquet encoding for lake/: the job lake/parquet-encoder.ts gives parquet-wasm (fields with
+//! Iceberg field ids, Arrow column buffers, writer settings), written here by the same parquet
+//! crate version natively, on libuv's thread pool. The same writer and settings give the same
+//! bytes (test/unit/lake/native-encoder.test.ts compares them); this one skips the Arrow IPC
+//! round trip and WebAssembly.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BinaryArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use napi::bindgen_prelude::*;
+use napi::{Env, JsBuffer, JsObject, JsTypedArray, JsUnknown, TypedArrayType};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+
+/// What parquet-encoder.ts sets as created_by on both paths.
+pub const CREATED_BY: &str = "floe lake (parquet 59.3.0)";
+
+pub struct FieldSpec {
+    id: i32,
+    name: String,
+    typ: String,
+    required: bool,
+}
+
+pub struct ColData {
+    values: Vec<u8>,
+    offsets: Option<Vec<i32>>,
+    validity: Option<Vec<u8>>,
+}
+
+pub struct EncodeTask {
+    fields: Vec<FieldSpec>,
+    num_rows: usize,
+    columns: Vec<ColData>,
+    compression: String,
+    row_group_size: Option<usize>,
+    string_statistics: bool,
+}
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::new(Status::InvalidArg, msg.into())
+}
+
+/// A copy of a typed array's bytes (the caller may reuse its buffers once encode returns).
+fn bytes_of(v: JsTypedArray) -> Result<(Vec<u8>, TypedArrayType)> {
+    let v = v.into_value()?;
+    let t = v.typedarray_type;
+    let b: Vec<u8> = match t {
+        TypedArrayType::Uint8 => AsRef::<[u8]>::as_ref(&v).to_vec(),
+        TypedArrayType::Int32 => cast(AsRef::<[i32]>::as_ref(&v)),
+        TypedArrayType::Float32 => cast(AsRef::<[f32]>::as_ref(&v)),
+        TypedArrayType::Float64 => cast(AsRef::<[f64]>::as_ref(&v)),
+        TypedArrayType::BigInt64 => cast(AsRef::<[i64]>::as_ref(&v)),
+        other => return Err(err(format!("encodeParquet: unsupported typed array {other:?}"))),
+    };
+    Ok((b, t))
+}
+
+fn cast<T>(v: &[T]) -> Vec<u8> {
+    // SAFETY: plain numeric data read as bytes.
+    unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }.to_vec()
+}
+
+fn scalars<T: arrow_buffer::ArrowNativeType>(bytes: &[u8], n: usize) -> Result<ScalarBuffer<T>> {
+    let size = std::mem::size_of::<T>();
+    if bytes.len() < n * size {
+        return Err(err(format!("column has {} bytes, {n} values need {}", bytes.len(), n * size)));
+    }
+    let mut v: Vec<T> = Vec::with_capacity(n);
+    // SAFETY: n values of T fit in bytes (checked); T is a plain numeric type.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, n * size);
+        v.set_len(n);
+    }
+    Ok(ScalarBuffer::from(v))
+}
+
+impl EncodeTask {
+    /// Reads and copies the job (the same shape as EncodeJob in parquet-encoder.ts).
+    pub fn from_js(job: JsObject) -> Result<EncodeTask> {
+        let fields_js: JsObject = job.get_named_property("fields")?;
+        let nf = fields_js.get_array_length()?;
+        let mut fields = Vec::with_capacity(nf as usize);
+        for i in 0..nf {
+            let f: JsObject = fields_js.get_element(i)?;
+            fields.push(FieldSpec {
+                id: f.get_named_property::<i32>("id")?,
+                name: f.get_named_property::<String>("name")?,
+                typ: f.get_named_property::<String>("type")?,
+                required: f.get_named_property::<bool>("required")?,
+            });
+        }
+        let num_rows = job.get_named_property::<f64>("numRows")? as usize;
+        let cols_js: JsObject = job.get_named_property("columns")?;
+        let mut columns = Vec::with_capacity(nf as usize);
+        for i in 0..nf {
+            let c: JsObject = cols_js.get_element(i)?;
+            let (values, _) = bytes_of(c.get_named_property_unchecked::<JsTypedArray>("values")?)?;
+            let offsets = if c.has_named_property("offsets")? && c.get_named_property::<JsUnknown>("offsets")?.get_type()? == napi::ValueType::Object {
+                let (b, _) = bytes_of(c.get_named_property_unchecked::<JsTypedArray>("offsets")?)?;
+                Some(b.chunks_exact(4).map(|w| i32::from_le_bytes(w.try_into().unwrap())).collect())
+            } else {
+                None
+            };
+            let validity = if c.has_named_property("validity")? && c.get_named_property::<JsUnknown>("validity")?.get_type()? == napi::ValueType::Object {
+                Some(bytes_of(c.get_named_property_unchecked::<JsTypedArray>("validity")?)?.0)
+            } else {
+                None
+            };
+            columns.push(ColData { values, offsets, validity });
+        }
+        let compression = job.get_named_property::<String>("compression")?;
+        let row_group_size = match job.get_named_property::<JsUnknown>("rowGroupSize")?.get_type()? {
+            napi::ValueType::Number => Some(job.get_named_property::<f64>("rowGroupSize")? as usize).filter(|&r| r > 0),
+            _ => None,
+        };
+        let string_statistics = match job.get_named_property::<JsUnknown>("stringStatistics")?.get_type()? {
+            napi::ValueType::Boolean => job.get_named_property::<bool>("stringStatistics")?,
+            _ => false,
+        };
+        Ok(EncodeTask { fields, num_rows, columns, compression, row_group_size, string_statistics })
+    }
+
+    fn array(&self, i: usize) -> Result<(Field, ArrayRef)> {
+        let f = &self.fields[i];
+        let c = &self.columns[i];
+        let n = self.num_rows;
+        let nulls = c.validity.as_ref().map(|v| NullBuffer::new(BooleanBuffer::new(Buffer::from_vec(v.clone()), 0, n)));
+        let offsets = || -> Result<OffsetBuffer<i32>> {
+            let o = c.offsets.as_ref().ok_or_else(|| err(format!("column {} has no offsets", f.name)))?;
+            if o.len() < n + 1 {
+                return Err(err(format!("column {} has {} offsets for {n} rows", f.name, o.len())));
+            }
+            Ok(OffsetBuffer::new(ScalarBuffer::from(o[..n + 1].to_vec())))
+        };
+        let bad = |e: arrow_schema::ArrowError| err(format!("column {}: {e}", f.name));
+        let (dt, a): (DataType, ArrayRef) = match f.typ.as_str() {
+            "boolean" => (DataType::Boolean, Arc::new(BooleanArray::new(BooleanBuffer::new(Buffer::from_vec(c.values.clone()), 0, n), nulls))),
+            "int" => (DataType::Int32, Arc::new(Int32Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
+            "date" => (DataType::Date32, Arc::new(Date32Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
+            "long" => (DataType::Int64, Arc::new(Int64Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
+            "float" => (DataType::Float32, Arc::new(Float32Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
+            "double" => (DataType::Float64, Arc::new(Float64Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
+            "timestamp" => (DataType::Timestamp(TimeUnit::Microsecond, None), Arc::new(TimestampMicrosecondArray::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
+            "timestamptz" => {
+                let a = TimestampMicrosecondArray::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?.with_timezone("UTC");
+                (DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), Arc::new(a))
+            }
+            "string" => (DataType::Utf8, Arc::new(StringArray::try_new(offsets()?, Buffer::from_vec(c.values.clone()), nulls).map_err(bad)?)),
+            "binary" => (DataType::Binary, Arc::new(BinaryArray::try_new(offsets()?, Buffer::from_vec(c.values.clone()), nulls).map_err(bad)?)),
+            t => return Err(err(format!("column {}: type {t} is not encoded", f.name))),
+        };
+        let field = Field::new(&f.name, dt, !f.required).with_metadata(HashMap::from([("PARQUET:field_id".to_string(), f.id.to_string())]));
+        Ok((field, a))
+    }
+
+    /// The file's bytes and each field's compressed size (summed over row groups), after
+    /// checking the footer carries every field id and the row count.
+    pub fn encode(&self) -> Result<(Vec<u8>, Vec<(i32, i64)>)> {
+        let mut fields = Vec::new();
+        let mut arrays = Vec::new();
+        for i in 0..self.fields.len() {
+            let (f, a) = self.array(i)?;
+            fields.push(f);
+            arrays.push(a);
+        }
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| err(format!("record batch: {e}")))?;
+        let mut props = WriterProperties::builder()
+            .set_compression(match self.compression.as_str() {
+                "zstd" => Compression::ZSTD(ZstdLevel::default()),
+                "snappy" => Compression::SNAPPY,
+                "lz4" => Compression::LZ4_RAW,
+                "none" => Compression::UNCOMPRESSED,
+                c => return Err(err(format!("unknown compression {c}"))),
+            })
+            .set_dictionary_enabled(false)
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by(CREATED_BY.to_string());
+        if let Some(r) = self.row_group_size {
+            // What parquet-wasm's setMaxRowGroupSize calls.
+            #[allow(deprecated)]
+            {
+                props = props.set_max_row_group_size(r);
+            }
+        }
+        if !self.string_statistics {
+            for f in &self.fields {
+                if f.typ == "string" || f.typ == "binary" {
+                    props = props.set_column_statistics_enabled(ColumnPath::from(f.name.clone()), EnabledStatistics::None);
+                }
+            }
+        }
+        let mut out: Vec<u8> = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut out, schema, Some(props.build())).map_err(|e| err(format!("parquet writer: {e}")))?;
+        w.write(&batch).map_err(|e| err(format!("parquet write: {e}")))?;
+        let meta = w.close().map_err(|e| err(format!("parquet close: {e}")))?;
+        if meta.file_metadata().num_rows() as usize != self.num_rows {
+            return Err(err(format!("Parquet footer says {} rows, expected {}", meta.file_metadata().num_rows(), self.num_rows)));
+        }
+        let descr = meta.file_metadata().schema_descr();
+        let mut sizes: Vec<(i32, i64)> = self.fields.iter().map(|f| (f.id, 0)).collect();
+        for (i, f) in self.fields.iter().enumerate() {
+            let t = descr.column(i).self_type_ptr();
+            let info = t.get_basic_info();
+            if !info.has_id() || info.id() != f.id || info.name() != f.name {
+                return Err(err(format!("Parquet column {:?} has field_id {}, expected {}", f.name, if info.has_id() { info.id().to_string() } else { "none".into() }, f.id)));
+            }
+        }
+        let mut seen = vec![false; sizes.len()];
+        for rg in meta.row_groups() {
+            for (i, col) in rg.columns().iter().enumerate() {
+                sizes[i].1 += col.compressed_size();
+                seen[i] = true;
+            }
+        }
+        // Like parquet-encoder.ts's footer reading: only columns that have a chunk (none when empty).
+        Ok((out, sizes.into_iter().zip(seen).filter(|(_, s)| *s).map(|(x, _)| x).collect()))
+    }
+}
+
+impl Task for EncodeTask {
+    type Output = (Vec<u8>, Vec<(i32, i64)>);
+    type JsValue = JsObject;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        self.encode()
+    }
+
+    fn resolve(&mut self, env: Env, (bytes, sizes): Self::Output) -> Result<JsObject> {
+        let mut o = env.create_object()?;
+        o.set_named_property("ok", env.get_boolean(true)?)?;
+        let b: JsBuffer = env.create_buffer_with_data(bytes)?.into_raw();
+        o.set_named_property("bytes", b)?;
+        let mut list = env.create_array_with_length(sizes.len())?;
+        for (i, (id, size)) in sizes.into_iter().enumerate() {
+            let mut pair = env.create_array_with_length(2)?;
+            pair.set_element(0, env.create_int32(id)?)?;
+            pair.set_element(1, env.create_double(size as f64)?)?;
+            list.set_element(i as u32, pair)?;
+        }
+        o.set_named_property("columnSizes", list)?;
+        Ok(o)
+    }
+}
