@@ -19,6 +19,9 @@ use parquet::schema::types::ColumnPath;
 /// What parquet-encoder.ts sets as created_by on both paths.
 pub const CREATED_BY: &str = "floe lake (parquet 59.3.0)";
 
+/// A file's bytes and each field's (id, compressed size).
+pub type Encoded = (Vec<u8>, Vec<(i32, i64)>);
+
 pub struct FieldSpec {
     id: i32,
     name: String,
@@ -160,7 +163,7 @@ impl EncodeTask {
 
     /// The file's bytes and each field's compressed size (summed over row groups), after
     /// checking the footer carries every field id and the row count.
-    pub fn encode(&self) -> Result<(Vec<u8>, Vec<(i32, i64)>)> {
+    pub fn encode(&self) -> Result<Encoded> {
         let mut fields = Vec::new();
         let mut arrays = Vec::new();
         for i in 0..self.fields.len() {
@@ -224,7 +227,7 @@ impl EncodeTask {
 }
 
 impl Task for EncodeTask {
-    type Output = (Vec<u8>, Vec<(i32, i64)>);
+    type Output = Encoded;
     type JsValue = JsObject;
 
     fn compute(&mut self) -> Result<Self::Output> {
