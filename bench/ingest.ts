@@ -283,9 +283,9 @@ export default async function ingestBench(): Promise<Figure[]> {
       let peakRss = process.memoryUsage().rss;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
       const workflowId = `${ingestWorkflowId(topic, cfg.env)}-r${run}`;
-      // FLOE_BENCH_PROFILE=<file>: a CPU profile of the first end-to-end run only (open it in
+      // FLOE_BENCH_PROFILE=<file>: a CPU profile of one end-to-end run (FLOE_BENCH_PROFILE_RUN, default the first; open it in
       // Chrome DevTools), without the produce, fetch-only and component phases around it.
-      const profiling = run === 0 && process.env.FLOE_BENCH_PROFILE ? await startProfile() : undefined;
+      const profiling = run === Number(process.env.FLOE_BENCH_PROFILE_RUN ?? 1) - 1 && process.env.FLOE_BENCH_PROFILE ? await startProfile() : undefined;
       try {
         t = performance.now();
         const cpu0 = cpuMs();
