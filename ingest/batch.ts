@@ -12,7 +12,7 @@ import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetry
 import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
 import { returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
-import { eventJson, openRawIngest, type NativeMode, type RawIngest } from './native.js';
+import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest } from './native.js';
 
 export type { DlqRow } from '../models/tables.js';
 const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
@@ -324,7 +324,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     const key = `${partition}:${hour}`;
     const index = sealedNative.get(key) ?? 0;
     sealedNative.set(key, index + 1);
-    writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => ({ schema: RAW_SCHEMA, ...nat!.take(partition, hour) }) as ColumnBatch);
+    writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => sealedColumnBatch(nat!.take(partition, hour), RAW_SCHEMA));
   };
   let spans = new Int32Array(2048);
   let offsets = new Float64Array(1024);
@@ -479,7 +479,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   // partition's rejects in one file, in range order.
   let rejects = 0;
   const rest = new Map<number, RawBatch[]>();
-  let dlq: ColumnBatchBuilder | undefined;
+  const dlqParts: ColumnBatchBuilder[] = [];
   for (const r of ranges) {
     const part = perPartition.get(r.partition)!;
     for (const [h, rows] of part.byHour) {
@@ -489,18 +489,19 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       else rest.set(h, [rows.batch]);
     }
     rejects += part.rejects;
-    if (part.dlq) {
-      if (dlq) dlq.append(part.dlq);
-      else dlq = part.dlq;
-    }
+    if (part.dlq) dlqParts.push(part.dlq);
   }
+  // Rejects can be most of a batch's bytes (oversized messages are kept whole): one file, its
+  // buffers grown once for all partitions.
+  const dlq = dlqParts[0];
+  dlq?.append(...dlqParts.slice(1));
   if (nat) {
     // The addon's builders: every hour's rest, partitions in range order, split at fileRows.
     const files = new Map<number, number>();
     for (const { hour, batch } of nat.rest(ranges.map((r) => r.partition))) {
       const index = files.get(hour) ?? 0;
       files.set(hour, index + 1);
-      writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}rest`, index), () => ({ schema: RAW_SCHEMA, ...batch }) as ColumnBatch);
+      writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}rest`, index), () => sealedColumnBatch(batch, RAW_SCHEMA));
     }
     for (const h of nat.hours()) hoursTouched.add(h);
     rowCount = nat.rows;

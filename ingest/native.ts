@@ -9,12 +9,20 @@
 import { loadNativeAddon } from '../native/addon.js';
 import { contractJsonSchema, CURRENT_VERSION, MAX_EVENT_BYTES, type DeviceLookup } from '../models/telemetry.js';
 import { RAW_TELEMETRY } from '../models/tables.js';
+import type { ColumnBatch } from '../lake/column-batch.js';
+import type { ColumnMetrics } from '../lake/metrics.js';
+import type { ColumnBuffers, EncodeResult } from '../lake/parquet-encoder.js';
+import type { Schema } from '../lake/schema.js';
 import { FAST_ROW_COLUMNS } from '../models/rawRow.js';
 
-export interface NativeColumnBatch {
-  numRows: number;
-  columns: unknown[];
-  metrics: unknown[];
+/** One RAW file's rows, held by the addon until lake/ encodes them. */
+export interface SealedBatch {
+  readonly numRows: number;
+  metrics(): ColumnMetrics[];
+  /** Copies of the Arrow buffers (for tests and inspection; encoding does not need them). */
+  columns(): ColumnBuffers[];
+  /** Encodes on libuv's pool, consuming the batch: lake/'s encodeParquet(encodeJobOf(batch)), natively. */
+  encode(fields: string, compression: string, rowGroupSize: number, stringStatistics: boolean): Promise<EncodeResult>;
 }
 
 export interface DeviceSet {
@@ -26,8 +34,8 @@ interface RawSpec {
 export interface RawIngest {
   consume(data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: number, from: number, to: number, status: Int32Array): number;
   appendEvent(json: Uint8Array, partition: number, offset: number, status: Int32Array): void;
-  take(partition: number, hour: number): NativeColumnBatch;
-  rest(partitions: number[]): { hour: number; batch: NativeColumnBatch }[];
+  take(partition: number, hour: number): SealedBatch;
+  rest(partitions: number[]): { hour: number; batch: SealedBatch }[];
   hours(): number[];
   readonly rows: number;
   readonly duplicates: number;
@@ -94,6 +102,30 @@ export function openRawIngest(mode: NativeMode, registry: DeviceLookup, topic: s
     return undefined;
   }
   return new addon.RawIngest(rawSpec(addon), deviceSetOf(addon, registry as EnumerableRegistry), topic, ingestedAtMs, fileRows);
+}
+
+/**
+ * A sealed batch as the lake takes a column batch: metrics at once, columns copied out only if
+ * read, and `encode` (which lake/parquet-writer.ts prefers) straight from the addon's buffers.
+ */
+export function sealedColumnBatch(sealed: SealedBatch, schema: Schema): ColumnBatch {
+  const fields = JSON.stringify(schema.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required })));
+  let columns: ColumnBuffers[] | undefined;
+  return {
+    schema,
+    numRows: sealed.numRows,
+    metrics: sealed.metrics(),
+    get columns(): ColumnBuffers[] {
+      return (columns ??= sealed.columns());
+    },
+    encode: async (o) => {
+      try {
+        return await sealed.encode(fields, o.compression, o.rowGroupSize ?? 0, o.stringStatistics ?? false);
+      } catch (e) {
+        return { ok: false, message: e instanceof Error ? e.message : String(e) };
+      }
+    },
+  };
 }
 
 const CONTRACT_KEYS = FAST_ROW_COLUMNS.filter((c) => !c.startsWith('_'));

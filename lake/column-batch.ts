@@ -11,7 +11,7 @@
 //   b.reset();  // reuse the buffers for the next file
 import { LakeError, SchemaMismatchError, type LakeErrorContext } from './errors.js';
 import { binaryBoundKey, type ColumnMetrics } from './metrics.js';
-import type { ColumnBuffers } from './parquet-encoder.js';
+import type { ColumnBuffers, EncodeResult, ParquetCompression } from './parquet-encoder.js';
 import type { NestedField, PrimitiveType, Schema } from './schema.js';
 import { compareBytes, show } from './values.js';
 
@@ -21,6 +21,11 @@ export interface ColumnBatch {
   /** In schema field order; views into the builder's buffers until it is reset. */
   columns: ColumnBuffers[];
   metrics: ColumnMetrics[];
+  /**
+   * A batch whose buffers live elsewhere (the addon's RAW batches, ingest/native.ts) encodes
+   * itself, consuming the batch: the same file as encodeParquet(encodeJobOf(batch, opts)).
+   */
+  encode?(opts: { compression: ParquetCompression; rowGroupSize?: number; stringStatistics?: boolean }): Promise<EncodeResult>;
 }
 
 export const TWO_32 = 4294967296;
@@ -362,8 +367,13 @@ abstract class VarWidthAppender<T> extends ColumnAppender {
     this.pos = 0;
   }
 
+  /** Bytes of values held. */
+  get byteLength(): number {
+    return this.pos;
+  }
+
   /** Room for `n` more bytes. */
-  protected room(n: number): void {
+  room(n: number): void {
     if (this.pos + n > this.bytes.length) this.bytes = grown(this.bytes, Math.max(2 * this.bytes.length, this.pos + n));
   }
 
@@ -644,20 +654,29 @@ export class ColumnBatchBuilder {
   }
 
   /**
-   * Appends every row of `other`, a builder of the same schema, after this one's rows (metrics
-   * merged): the concatenation of two files' rows without a row in between. `other` is unchanged.
+   * Appends every row of each of `others`, builders of the same schema, after this one's rows
+   * (metrics merged): the concatenation of files' rows without a row in between. Room for all of
+   * them is made at once (one allocation per buffer at most). `others` are unchanged.
    */
-  append(other: ColumnBatchBuilder): void {
-    const same = other.schema.fields.length === this.schema.fields.length && other.schema.fields.every((f, i) => {
-      const g = this.schema.fields[i]!;
-      return f.id === g.id && f.type === g.type && f.required === g.required;
-    });
-    if (!same) throw new SchemaMismatchError('cannot append a column batch of another schema', this.ctx);
-    const n = other.numRows;
-    for (const c of other.columns) {
-      if (c.length !== n) throw new SchemaMismatchError(`column ${JSON.stringify(c.field.name)} has ${c.length} values, the batch ${n} rows: append one value to every column per row`, this.ctx);
+  append(...others: ColumnBatchBuilder[]): void {
+    for (const other of others) {
+      const same = other.schema.fields.length === this.schema.fields.length && other.schema.fields.every((f, i) => {
+        const g = this.schema.fields[i]!;
+        return f.id === g.id && f.type === g.type && f.required === g.required;
+      });
+      if (!same) throw new SchemaMismatchError('cannot append a column batch of another schema', this.ctx);
+      const n = other.numRows;
+      for (const c of other.columns) {
+        if (c.length !== n) throw new SchemaMismatchError(`column ${JSON.stringify(c.field.name)} has ${c.length} values, the batch ${n} rows: append one value to every column per row`, this.ctx);
+      }
     }
-    this.columns.forEach((c, i) => (c.appendFrom as (o: AnyAppender) => void)(other.columns[i]!));
+    if (others.length > 1) {
+      this.reserve(others.reduce((s, o) => s + o.numRows, this.numRows));
+      this.columns.forEach((c, i) => {
+        if (c instanceof VarWidthAppender) c.room(others.reduce((s, o) => s + (o.columns[i] as VarWidthAppender<unknown>).byteLength, 0));
+      });
+    }
+    for (const other of others) this.columns.forEach((c, i) => (c.appendFrom as (o: AnyAppender) => void)(other.columns[i]!));
   }
 
   /** Room for `n` rows in every column, allocated at once. */

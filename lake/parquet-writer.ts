@@ -241,5 +241,10 @@ export function writeParquetAsync(schema: Schema, rows: readonly Row[], ctx: Wri
  * batch cannot be rebuilt here): retry it.
  */
 export function writeColumnBatchAsync(batch: ColumnBatch, ctx: WriteContext, opts: ParquetWriteOptions = {}): Promise<ParquetFileResult> {
+  if (batch.encode) {
+    // The same settings encodeJobOf gives (without reading the batch's columns).
+    const settings = { compression: opts.compression ?? 'zstd', ...(opts.rowGroupSize ? { rowGroupSize: opts.rowGroupSize } : {}), ...(opts.stringStatistics ? { stringStatistics: true } : {}) };
+    return batch.encode(settings).then((r) => finish(batch.schema, batch.numRows, batch.metrics, r, ctx));
+  }
   return encoderPool().encode(encodeJobOf(batch, opts), { offThread: opts.offThread }).then((r) => finish(batch.schema, batch.numRows, batch.metrics, r, ctx));
 }

@@ -465,21 +465,19 @@ impl RawIngest {
         }
     }
 
-    /// The rows of one partition and hour as a column batch ({ numRows, columns, metrics });
-    /// the builder is emptied for the next file.
-    #[napi(ts_return_type = "{ numRows: number; columns: unknown[]; metrics: unknown[] }")]
-    pub fn take(&mut self, env: Env, partition: i32, hour: f64) -> Result<JsObject> {
+    /// The rows of one partition and hour, sealed (a fresh builder takes the next rows).
+    #[napi]
+    pub fn take(&mut self, partition: i32, hour: f64) -> Result<SealedBatch> {
         let key = (partition, hour as i64);
-        let b = self.builders.get_mut(&key).ok_or_else(|| err(format!("take: no rows of partition {partition} hour {hour}")))?;
-        let out = batch_to_js(&env, b)?;
-        b.reset();
-        Ok(out)
+        let fresh = self.new_builder();
+        let b = self.builders.insert(key, fresh).ok_or_else(|| err(format!("take: no rows of partition {partition} hour {hour}")))?;
+        Ok(SealedBatch { builder: Some(b) })
     }
 
     /// What is left at the end of the batch: every hour's remaining rows (hours ascending), the
     /// partitions of an hour in `partitions` order and concatenated, a new batch only where
     /// `fileRows` would be passed. [{ hour, batch }].
-    #[napi(ts_return_type = "{ hour: number; batch: { numRows: number; columns: unknown[]; metrics: unknown[] } }[]")]
+    #[napi(ts_return_type = "{ hour: number; batch: SealedBatch }[]")]
     pub fn rest(&mut self, env: Env, partitions: Vec<i32>) -> Result<Vec<JsObject>> {
         let mut by_hour: BTreeMap<i64, Vec<(i32, i64)>> = BTreeMap::new();
         for &p in &partitions {
@@ -490,10 +488,10 @@ impl RawIngest {
             }
         }
         let mut out = Vec::new();
-        let emit = |env: &Env, hour: i64, b: &Builder, out: &mut Vec<JsObject>| -> Result<()> {
+        let emit = |env: &Env, hour: i64, b: Builder, out: &mut Vec<JsObject>| -> Result<()> {
             let mut o = env.create_object()?;
             o.set_named_property("hour", env.create_double(hour as f64)?)?;
-            o.set_named_property("batch", batch_to_js(env, b)?)?;
+            o.set_named_property("batch", SealedBatch { builder: Some(b) }.into_instance(*env)?)?;
             out.push(o);
             Ok(())
         };
@@ -509,16 +507,16 @@ impl RawIngest {
                         into = Some(nb);
                     }
                     Some(acc) if acc.rows() + b.rows() > self.file_rows => {
-                        emit(&env, hour, acc, &mut out)?;
-                        acc.reset();
-                        acc.append_from(b);
+                        let mut next = self.new_builder();
+                        next.reset();
+                        next.append_from(b);
+                        emit(&env, hour, std::mem::replace(acc, next), &mut out)?;
                     }
                     Some(acc) => acc.append_from(b),
                 }
             }
             if let Some(acc) = into {
-                emit(&env, hour, &acc, &mut out)?;
-                give_back(acc);
+                emit(&env, hour, acc, &mut out)?;
             }
         }
         Ok(out)
@@ -551,7 +549,46 @@ impl RawIngest {
     }
 }
 
-fn give_back(mut b: Builder) {
+/// The rows of one RAW file, held natively until lake/ encodes them (encode) or a test reads
+/// them (columns); metrics as lake/column-batch.ts computes them.
+#[napi]
+pub struct SealedBatch {
+    builder: Option<Builder>,
+}
+
+#[napi]
+impl SealedBatch {
+    fn get(&self) -> Result<&Builder> {
+        self.builder.as_ref().ok_or_else(|| err("this batch was handed to the Parquet encoder already"))
+    }
+
+    #[napi(getter)]
+    pub fn num_rows(&self) -> Result<f64> {
+        Ok(self.get()?.rows() as f64)
+    }
+
+    /// Iceberg metrics per column, in schema order.
+    #[napi(ts_return_type = "unknown[]")]
+    pub fn metrics(&self, env: Env) -> Result<JsObject> {
+        Ok(batch_to_js(&env, self.get()?, false)?.1)
+    }
+
+    /// The Arrow buffers per column (copies), as lake/column-batch.ts builds them.
+    #[napi(ts_return_type = "unknown[]")]
+    pub fn columns(&self, env: Env) -> Result<JsObject> {
+        Ok(batch_to_js(&env, self.get()?, true)?.0)
+    }
+
+    /// Encodes the batch as Parquet on libuv's pool (the batch is consumed), like lake/'s
+    /// encodeParquet of encodeJobOf(batch): `fields` is the schema's fields as JSON.
+    #[napi(ts_return_type = "Promise<{ ok: true; bytes: Buffer; columnSizes: [number, number][] }>")]
+    pub fn encode(&mut self, fields: String, compression: String, row_group_size: u32, string_statistics: bool) -> Result<AsyncTask<parquet_encode::EncodeTask>> {
+        let b = self.builder.take().ok_or_else(|| err("this batch was handed to the Parquet encoder already"))?;
+        Ok(AsyncTask::new(parquet_encode::EncodeTask::of_builder(b, &fields, compression, row_group_size, string_statistics)?))
+    }
+}
+
+pub(crate) fn give_back(mut b: Builder) {
     b.reset();
     let mut spares = SPARES.lock().unwrap();
     if spares.len() < MAX_SPARES {
@@ -571,19 +608,17 @@ fn as_bytes<T>(v: &[T]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }
 }
 
-fn batch_to_js(env: &Env, b: &Builder) -> Result<JsObject> {
+/// (columns, metrics) of a builder as lake/column-batch.ts gives them; columns only when asked.
+fn batch_to_js(env: &Env, b: &Builder, with_columns: bool) -> Result<(JsObject, JsObject)> {
     let n = b.rows();
-    let mut columns = env.create_array_with_length(b.cols.len())?;
+    let mut columns = env.create_array_with_length(if with_columns { b.cols.len() } else { 0 })?;
     let mut metrics = env.create_array_with_length(b.cols.len())?;
     for (i, c) in b.cols.iter().enumerate() {
-        let mut col = env.create_object()?;
         let mut m = env.create_object()?;
-        col.set_named_property("nullCount", env.create_double(c.nulls as f64)?)?;
         m.set_named_property("valueCount", env.create_double(n as f64)?)?;
         m.set_named_property("nullCount", env.create_double(c.nulls as f64)?)?;
         match c.typ {
             Typ::Double => {
-                col.set_named_property("values", typed(env, as_bytes(&c.f64s), TypedArrayType::Float64, n)?)?;
                 m.set_named_property("nanCount", env.create_double(c.nans as f64)?)?;
                 if c.dseen {
                     m.set_named_property("lower", env.create_double(c.dlo)?)?;
@@ -591,26 +626,37 @@ fn batch_to_js(env: &Env, b: &Builder) -> Result<JsObject> {
                 }
             }
             Typ::Int => {
-                col.set_named_property("values", typed(env, as_bytes(&c.i32s), TypedArrayType::Int32, n)?)?;
                 if c.ilo != f64::INFINITY {
                     m.set_named_property("lower", env.create_double(c.ilo)?)?;
                     m.set_named_property("upper", env.create_double(c.ihi)?)?;
                 }
             }
             Typ::Long => {
-                col.set_named_property("values", typed(env, as_bytes(&c.i64s), TypedArrayType::BigInt64, n)?)?;
                 if c.lseen {
                     m.set_named_property("lower", env.create_bigint_from_i64(c.llo)?.into_unknown()?)?;
                     m.set_named_property("upper", env.create_bigint_from_i64(c.lhi)?.into_unknown()?)?;
                 }
             }
             Typ::Str => {
-                col.set_named_property("values", typed(env, &c.bytes, TypedArrayType::Uint8, c.bytes.len())?)?;
-                col.set_named_property("offsets", typed(env, as_bytes(&c.offsets), TypedArrayType::Int32, n + 1)?)?;
                 if let (Some((a, e)), Some((x, y))) = (c.slo, c.shi) {
                     m.set_named_property("lower", env.create_string(std::str::from_utf8(&c.bytes[a..e]).unwrap_or(""))?)?;
                     m.set_named_property("upper", env.create_string(std::str::from_utf8(&c.bytes[x..y]).unwrap_or(""))?)?;
                 }
+            }
+        }
+        metrics.set_element(i as u32, m)?;
+        if !with_columns {
+            continue;
+        }
+        let mut col = env.create_object()?;
+        col.set_named_property("nullCount", env.create_double(c.nulls as f64)?)?;
+        match c.typ {
+            Typ::Double => col.set_named_property("values", typed(env, as_bytes(&c.f64s), TypedArrayType::Float64, n)?)?,
+            Typ::Int => col.set_named_property("values", typed(env, as_bytes(&c.i32s), TypedArrayType::Int32, n)?)?,
+            Typ::Long => col.set_named_property("values", typed(env, as_bytes(&c.i64s), TypedArrayType::BigInt64, n)?)?,
+            Typ::Str => {
+                col.set_named_property("values", typed(env, &c.bytes, TypedArrayType::Uint8, c.bytes.len())?)?;
+                col.set_named_property("offsets", typed(env, as_bytes(&c.offsets), TypedArrayType::Int32, n + 1)?)?;
             }
         }
         if c.nulls > 0 && !c.required {
@@ -618,13 +664,8 @@ fn batch_to_js(env: &Env, b: &Builder) -> Result<JsObject> {
             col.set_named_property("validity", typed(env, &c.validity[..nb], TypedArrayType::Uint8, nb)?)?;
         }
         columns.set_element(i as u32, col)?;
-        metrics.set_element(i as u32, m)?;
     }
-    let mut o = env.create_object()?;
-    o.set_named_property("numRows", env.create_double(n as f64)?)?;
-    o.set_named_property("columns", columns)?;
-    o.set_named_property("metrics", metrics)?;
-    Ok(o)
+    Ok((columns, metrics))
 }
 
 /// Encodes a lake/ Parquet job (EncodeJob of lake/parquet-encoder.ts) on libuv's thread pool.

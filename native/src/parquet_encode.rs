@@ -39,6 +39,9 @@ pub struct EncodeTask {
     fields: Vec<FieldSpec>,
     num_rows: usize,
     columns: Vec<ColData>,
+    /// A sealed RAW builder (the addon's own batch): its columns are copied on the pool thread,
+    /// then it goes back to the spares.
+    builder: Option<crate::columns::Builder>,
     compression: String,
     row_group_size: Option<usize>,
     string_statistics: bool,
@@ -125,7 +128,48 @@ impl EncodeTask {
             napi::ValueType::Boolean => job.get_named_property::<bool>("stringStatistics")?,
             _ => false,
         };
-        Ok(EncodeTask { fields, num_rows, columns, compression, row_group_size, string_statistics })
+        Ok(EncodeTask { fields, num_rows, columns, compression, row_group_size, string_statistics, builder: None })
+    }
+
+    /// The job of a sealed builder: `fields` as [{ id, name, type, required }] (JSON).
+    pub fn of_builder(b: crate::columns::Builder, fields: &str, compression: String, row_group_size: u32, string_statistics: bool) -> Result<EncodeTask> {
+        let v: serde_json::Value = serde_json::from_str(fields).map_err(|e| err(format!("fields: {e}")))?;
+        let mut out = Vec::new();
+        for f in v.as_array().ok_or_else(|| err("fields: not a list"))? {
+            out.push(FieldSpec {
+                id: f.get("id").and_then(|x| x.as_i64()).ok_or_else(|| err("field without id"))? as i32,
+                name: f.get("name").and_then(|x| x.as_str()).ok_or_else(|| err("field without name"))?.to_string(),
+                typ: f.get("type").and_then(|x| x.as_str()).ok_or_else(|| err("field without type"))?.to_string(),
+                required: f.get("required").and_then(|x| x.as_bool()).unwrap_or(false),
+            });
+        }
+        if out.len() != b.cols.len() {
+            return Err(err(format!("{} fields for {} columns", out.len(), b.cols.len())));
+        }
+        Ok(EncodeTask { fields: out, num_rows: b.rows(), columns: Vec::new(), compression, row_group_size: Some(row_group_size as usize).filter(|&r| r > 0), string_statistics, builder: Some(b) })
+    }
+
+    /// Copies a sealed builder's columns into the job (the buffers lake/column-batch.ts would hand over).
+    fn take_builder(&mut self) {
+        if let Some(b) = self.builder.take() {
+            let n = b.rows();
+            self.columns = b
+                .cols
+                .iter()
+                .map(|c| {
+                    let values = match c.typ {
+                        crate::columns::Typ::Double => cast(&c.f64s),
+                        crate::columns::Typ::Int => cast(&c.i32s),
+                        crate::columns::Typ::Long => cast(&c.i64s),
+                        crate::columns::Typ::Str => c.bytes.clone(),
+                    };
+                    let offsets = (c.typ == crate::columns::Typ::Str).then(|| c.offsets.clone());
+                    let validity = (c.nulls > 0 && !c.required).then(|| c.validity[..(n + 7) >> 3].to_vec());
+                    ColData { values, offsets, validity }
+                })
+                .collect();
+            crate::give_back(b);
+        }
     }
 
     fn array(&self, i: usize) -> Result<(Field, ArrayRef)> {
@@ -231,6 +275,7 @@ impl Task for EncodeTask {
     type JsValue = JsObject;
 
     fn compute(&mut self) -> Result<Self::Output> {
+        self.take_builder();
         self.encode()
     }
 

@@ -4,12 +4,13 @@
 // batch run through it must write the same files under the same names as one run without it.
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { eventJson, nativeAddon, openRawIngest, type NativeColumnBatch, type RawIngest } from '../../../ingest/native.js';
+import { eventJson, nativeAddon, openRawIngest, sealedColumnBatch, type RawIngest, type SealedBatch } from '../../../ingest/native.js';
 import { RawBatch, schemaOfTable } from '../../../ingest/rawColumns.js';
 import { runBatch, type CommittedState, type IngestLake, type RawFile } from '../../../ingest/batch.js';
 import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
 import { columnBatchRows, type ColumnBatch } from '../../../lake/column-batch.js';
-import { encodeParquet } from '../../../lake/parquet-encoder.js';
+import { encodeParquet, encodeParquetWasm } from '../../../lake/parquet-encoder.js';
+import { encodeJobOf } from '../../../lake/parquet-writer.js';
 import { parseTelemetry } from '../../../models/rawRow.js';
 import { RAW_TELEMETRY } from '../../../models/tables.js';
 import { contractJsonSchema, validateTelemetry, type DeviceLookup } from '../../../models/telemetry.js';
@@ -27,7 +28,7 @@ function open(registry: DeviceLookup, fileRows = 1_000_000): RawIngest {
   return n;
 }
 
-const asBatch = (b: NativeColumnBatch): ColumnBatch => ({ schema: SCHEMA, ...b }) as ColumnBatch;
+const asBatch = (b: SealedBatch): ColumnBatch => sealedColumnBatch(b, SCHEMA);
 
 /** The Parquet file a batch encodes to (what lands in S3). */
 function parquet(b: ColumnBatch): string {
@@ -257,6 +258,39 @@ describe('native ingestion addon', () => {
     expect(n.hours()).toEqual([Date.UTC(2026, 0, 1, 10) / 3_600_000, Date.UTC(2026, 0, 1, 11) / 3_600_000]);
     expect(n.rows).toBe(6);
     n.close();
+  });
+
+  it('a sealed batch encodes itself (natively, consuming it) to the bytes parquet-wasm writes for its columns', async () => {
+    const gen = new TelemetryGenerator({ scenario: 'mixed', devices: 20, buildings: 2, count: 3000, seed: 'native-encode', startMs: Date.UTC(2025, 0, 1), stepMs: 1000 });
+    const registry = new Set(gen.fleet.devices.map((d) => d.record.device_id));
+    const values: Buffer[] = [];
+    for (let m = gen.next(); m; m = gen.next()) values.push(m.value);
+    const all = Buffer.concat(values);
+    const spans = new Int32Array(2 * values.length);
+    values.reduce((at, v, i) => ((spans[2 * i] = at), (spans[2 * i + 1] = v.length), at + v.length), 0);
+    const n = open(registry, 1000);
+    const stop = new Int32Array(2);
+    const sealed: SealedBatch[] = [];
+    for (let k = 0; k < values.length; ) {
+      k = n.consume(all, spans, Float64Array.from(values, (_, i) => i), 4, k, values.length, stop);
+      if (stop[0] === 2) sealed.push(n.take(4, stop[1]!));
+      else if (stop[0] === 1) k++;
+    }
+    sealed.push(...n.rest([4]).map((r) => r.batch));
+    n.close();
+    expect(sealed.length).toBeGreaterThan(2);
+    for (const s of sealed) {
+      const b = asBatch(s);
+      const wasm = encodeParquetWasm(encodeJobOf(b, { rowGroupSize: 400 }));
+      const self = await b.encode!({ compression: 'zstd', rowGroupSize: 400 });
+      expect(wasm.ok && self.ok).toBe(true);
+      if (!wasm.ok || !self.ok) return;
+      expect(Buffer.from(self.bytes).equals(Buffer.from(wasm.bytes))).toBe(true);
+      expect(self.columnSizes).toEqual(wasm.columnSizes);
+      // Consumed: the rows went to the encoder (and the builder back to the spares).
+      expect(() => s.columns()).toThrow(/handed to the Parquet encoder/);
+      await expect(b.encode!({ compression: 'zstd' })).resolves.toMatchObject({ ok: false });
+    }
   });
 
   it('counts repeated event ids across partitions as duplicates', () => {

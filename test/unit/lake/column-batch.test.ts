@@ -132,7 +132,7 @@ describe('ColumnBatchBuilder.reserve', () => {
   it('append() concatenates two builders: the same buffers and metrics as appending every row to one', () => {
     const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
     // Split points on and off byte boundaries of the bitmaps, empty halves, and a third batch.
-    for (const [n, cut, cut2] of [[3000, 1200, 2500], [1001, 3, 997], [50, 0, 50], [64, 64, 64], [517, 13, 14]] as const) {
+    for (const [n, cut, cut2] of [[3000, 1200, 2500], [1001, 3, 997], [50, 0, 50], [64, 64, 64], [517, 13, 14], [3001, 1200, 2500], [65, 64, 64], [51, 0, 51]] as const) {
       const rs = rows(n);
       const whole = new ColumnBatchBuilder(schema, ctx);
       for (const r of rs) whole.appendRow(r);
@@ -142,8 +142,11 @@ describe('ColumnBatchBuilder.reserve', () => {
         return b;
       });
       const joined = parts[0]!;
-      joined.append(parts[1]!);
-      joined.append(parts[2]!);
+      // One at a time, and (for the second half of the cases) both at once with one reservation.
+      if (n % 2 === 0) {
+        joined.append(parts[1]!);
+        joined.append(parts[2]!);
+      } else joined.append(parts[1]!, parts[2]!);
       const got = joined.build();
       const want = whole.build();
       expect(got.numRows, `${n}/${cut}/${cut2}`).toBe(n);
