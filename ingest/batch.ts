@@ -11,6 +11,7 @@ import type { DeviceLookup, Rejection, Validation } from '../models/telemetry.js
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetryRow } from '../models/tables.js';
 import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
+import { borrowingBatch } from '../lake/parquet-writer.js';
 import { returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
 import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest } from './native.js';
 
@@ -521,7 +522,9 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     }
     writeFile(name(files++), into!);
   }
-  const dlqFiles: RawFile[] = dlq ? [{ name: dataFileName(batchId, 'dlq', 0), batch: dlq.build() }] : [];
+  // Encoded straight from the DLQ builders' buffers (no copy): they go back to the spares only
+  // once the write has settled.
+  const dlqFiles: RawFile[] = dlq ? [{ name: dataFileName(batchId, 'dlq', 0), batch: borrowingBatch(dlq.build()) }] : [];
   const hours = [...hoursTouched].sort((a, b) => a - b).map((h) => hourOf(h * HOUR_MS));
   const rows = rowCount;
 
@@ -532,8 +535,12 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   t = performance.now();
   const buildBefore = buildMs;
   const dlqWrite = deps.lake.writeDlq(dlqFiles);
-  // writeDlq consumed the DLQ batch before returning: its builders can take the next batch's rejects.
-  for (const part of perPartition.values()) if (part.dlq) spareDlq.give(part.dlq);
+  void dlqWrite.then(
+    () => {
+      for (const part of perPartition.values()) if (part.dlq) spareDlq.give(part.dlq);
+    },
+    () => undefined,
+  );
   const [rawResults, dw] = await Promise.all([Promise.all(rawWrites), dlqWrite]);
   const rw = { handles: rawResults.flatMap((x) => x.handles) };
   // encode: main-thread column building of every file (its encoding runs in worker threads);

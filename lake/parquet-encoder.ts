@@ -53,6 +53,8 @@ export const PARQUET_CREATED_BY = 'floe lake (parquet 59.3.0)';
 
 export interface NativeEncoder {
   encodeParquet(job: EncodeJob): Promise<EncodeResult>;
+  /** encodeParquet without the copy: the job's buffers must stay unchanged until the promise settles. */
+  encodeParquetBorrowed(job: EncodeJob): Promise<EncodeResult>;
   encodeParquetSync(job: EncodeJob): EncodeResult;
   parquetCreatedBy(): string;
 }

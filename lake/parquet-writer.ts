@@ -7,7 +7,7 @@ import { BinaryAppender, ColumnBatchBuilder, DoubleAppender, IntAppender, LONG_M
 import { encoderPool } from './encoder-pool.js';
 import { LakeError, SchemaMismatchError } from './errors.js';
 import { fileMetrics, type ColumnMetrics, type FileMetrics } from './metrics.js';
-import { arrowType, encodeParquet, type EncodeJob, type EncodeResult, type ParquetCompression } from './parquet-encoder.js';
+import { arrowType, encodeParquet, nativeEncoder, type EncodeJob, type EncodeResult, type ParquetCompression } from './parquet-encoder.js';
 import type { NestedField, Schema } from './schema.js';
 import { normalize, show, ValueError, type Value } from './values.js';
 
@@ -195,6 +195,18 @@ export function buildColumns(schema: Schema, rows: readonly Row[], ctx: WriteCon
   const batch = builder.build();
   if (rows.length > MAX_RETAINED_ROWS) builders.clear();
   return { job: encodeJobOf(batch, opts), metrics: batch.metrics };
+}
+
+/**
+ * The batch, encoded (when the addon is there) straight from its buffers on libuv's pool,
+ * without the copy writeColumnBatchAsync makes otherwise: the caller must leave the builder
+ * unchanged (no reset, no append) until the write has settled. For large batches whose builder
+ * can wait, such as ingestion's dead letters (whole payloads, half of a mixed batch's bytes).
+ */
+export function borrowingBatch(batch: ColumnBatch): ColumnBatch {
+  const native = nativeEncoder();
+  if (!native || batch.encode) return batch;
+  return { ...batch, encode: (o) => native.encodeParquetBorrowed(encodeJobOf(batch, o)).catch((e: unknown) => ({ ok: false as const, message: e instanceof Error ? e.message : String(e) })) };
 }
 
 export function encodeJobOf(batch: ColumnBatch, opts: ParquetWriteOptions): EncodeJob {

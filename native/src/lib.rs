@@ -675,6 +675,13 @@ pub fn encode_parquet(job: JsObject) -> Result<AsyncTask<parquet_encode::EncodeT
     Ok(AsyncTask::new(parquet_encode::EncodeTask::from_js(job)?))
 }
 
+/// encodeParquet without copying on the calling thread: the job's typed arrays are read on the
+/// pool thread, so the caller must leave them unchanged until the promise settles.
+#[napi(ts_return_type = "Promise<{ ok: true; bytes: Buffer; columnSizes: [number, number][] }>")]
+pub fn encode_parquet_borrowed(env: Env, job: JsObject) -> Result<AsyncTask<parquet_encode::EncodeTask>> {
+    Ok(AsyncTask::new(parquet_encode::EncodeTask::from_js_borrowed(env, job)?))
+}
+
 /// The same, on the calling thread.
 #[napi(ts_return_type = "{ ok: true; bytes: Buffer; columnSizes: [number, number][] }")]
 pub fn encode_parquet_sync(env: Env, job: JsObject) -> Result<JsObject> {

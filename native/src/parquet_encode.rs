@@ -42,6 +42,9 @@ pub struct EncodeTask {
     /// A sealed RAW builder (the addon's own batch): its columns are copied on the pool thread,
     /// then it goes back to the spares.
     builder: Option<crate::columns::Builder>,
+    /// Columns left in the caller's typed arrays (encodeParquetBorrowed): read on the pool
+    /// thread, held by references released on the main thread when the task ends.
+    borrowed: Option<Borrowed>,
     compression: String,
     row_group_size: Option<usize>,
     string_statistics: bool,
@@ -86,6 +89,11 @@ fn scalars<T: arrow_buffer::ArrowNativeType>(bytes: &[u8], n: usize) -> Result<S
 }
 
 impl EncodeTask {
+    /// Reads the job's fields and settings; its columns only if given (from_js_borrowed gives none).
+    fn from_js_fields(job: JsObject) -> Result<EncodeTask> {
+        Self::from_js(job)
+    }
+
     /// Reads and copies the job (the same shape as EncodeJob in parquet-encoder.ts).
     pub fn from_js(job: JsObject) -> Result<EncodeTask> {
         let fields_js: JsObject = job.get_named_property("fields")?;
@@ -103,7 +111,8 @@ impl EncodeTask {
         let num_rows = job.get_named_property::<f64>("numRows")? as usize;
         let cols_js: JsObject = job.get_named_property("columns")?;
         let mut columns = Vec::with_capacity(nf as usize);
-        for i in 0..nf {
+        let nc = cols_js.get_array_length()?;
+        for i in 0..nc {
             let c: JsObject = cols_js.get_element(i)?;
             let (values, _) = bytes_of(c.get_named_property_unchecked::<JsTypedArray>("values")?)?;
             let offsets = if c.has_named_property("offsets")? && c.get_named_property::<JsUnknown>("offsets")?.get_type()? == napi::ValueType::Object {
@@ -128,7 +137,7 @@ impl EncodeTask {
             napi::ValueType::Boolean => job.get_named_property::<bool>("stringStatistics")?,
             _ => false,
         };
-        Ok(EncodeTask { fields, num_rows, columns, compression, row_group_size, string_statistics, builder: None })
+        Ok(EncodeTask { fields, num_rows, columns, compression, row_group_size, string_statistics, builder: None, borrowed: None })
     }
 
     /// The job of a sealed builder: `fields` as [{ id, name, type, required }] (JSON).
@@ -146,7 +155,7 @@ impl EncodeTask {
         if out.len() != b.cols.len() {
             return Err(err(format!("{} fields for {} columns", out.len(), b.cols.len())));
         }
-        Ok(EncodeTask { fields: out, num_rows: b.rows(), columns: Vec::new(), compression, row_group_size: Some(row_group_size as usize).filter(|&r| r > 0), string_statistics, builder: Some(b) })
+        Ok(EncodeTask { fields: out, num_rows: b.rows(), columns: Vec::new(), compression, row_group_size: Some(row_group_size as usize).filter(|&r| r > 0), string_statistics, builder: Some(b), borrowed: None })
     }
 
     /// Copies a sealed builder's columns into the job (the buffers lake/column-batch.ts would hand over).
@@ -208,6 +217,9 @@ impl EncodeTask {
     /// The file's bytes and each field's compressed size (summed over row groups), after
     /// checking the footer carries every field id and the row count.
     pub fn encode(&self) -> Result<Encoded> {
+        if self.columns.len() != self.fields.len() {
+            return Err(err(format!("{} columns for {} fields", self.columns.len(), self.fields.len())));
+        }
         let mut fields = Vec::new();
         let mut arrays = Vec::new();
         for i in 0..self.fields.len() {
@@ -276,7 +288,21 @@ impl Task for EncodeTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         self.take_builder();
+        if let Some(b) = &self.borrowed {
+            // SAFETY: the caller keeps the typed arrays unchanged until the promise settles, and
+            // the references keep them alive.
+            self.columns = b.cols.iter().map(|c| unsafe { c.copy() }).collect();
+        }
         self.encode()
+    }
+
+    fn finally(&mut self, env: Env) -> Result<()> {
+        if let Some(b) = self.borrowed.take() {
+            for r in b.refs {
+                unsafe { napi::sys::napi_delete_reference(env.raw(), r) };
+            }
+        }
+        Ok(())
     }
 
     fn resolve(&mut self, env: Env, (bytes, sizes): Self::Output) -> Result<JsObject> {
@@ -293,5 +319,102 @@ impl Task for EncodeTask {
         }
         o.set_named_property("columnSizes", list)?;
         Ok(o)
+    }
+}
+
+/// A byte range of a JS typed array kept alive by a reference.
+#[derive(Clone, Copy)]
+struct RawSlice {
+    ptr: *const u8,
+    len: usize,
+}
+
+pub struct BorrowedCol {
+    values: RawSlice,
+    offsets: Option<RawSlice>,
+    validity: Option<RawSlice>,
+}
+
+impl BorrowedCol {
+    unsafe fn copy(&self) -> ColData {
+        let bytes = |s: RawSlice| if s.len == 0 { Vec::new() } else { std::slice::from_raw_parts(s.ptr, s.len).to_vec() };
+        ColData {
+            values: bytes(self.values),
+            offsets: self.offsets.map(|o| bytes(o).chunks_exact(4).map(|w| i32::from_le_bytes(w.try_into().unwrap())).collect()),
+            validity: self.validity.map(bytes),
+        }
+    }
+}
+
+pub struct Borrowed {
+    refs: Vec<napi::sys::napi_ref>,
+    cols: Vec<BorrowedCol>,
+}
+
+// SAFETY: the pointers are read on the pool thread only while the references (released on the
+// main thread, in finally) keep the buffers alive; the caller does not write them meanwhile.
+unsafe impl Send for Borrowed {}
+
+/// A typed array's bytes, referenced (not copied).
+fn borrow(env: napi::sys::napi_env, v: napi::sys::napi_value, refs: &mut Vec<napi::sys::napi_ref>) -> Result<RawSlice> {
+    let mut t = 0;
+    let mut len = 0usize;
+    let mut data = std::ptr::null_mut();
+    let mut ab = std::ptr::null_mut();
+    let mut off = 0usize;
+    let status = unsafe { napi::sys::napi_get_typedarray_info(env, v, &mut t, &mut len, &mut data, &mut ab, &mut off) };
+    if status != napi::sys::Status::napi_ok {
+        return Err(err("encodeParquetBorrowed: a column buffer is not a typed array"));
+    }
+    let size = match TypedArrayType::from(t) {
+        TypedArrayType::Uint8 | TypedArrayType::Int8 => 1,
+        TypedArrayType::Int32 | TypedArrayType::Float32 => 4,
+        TypedArrayType::Float64 | TypedArrayType::BigInt64 => 8,
+        other => return Err(err(format!("encodeParquetBorrowed: unsupported typed array {other:?}"))),
+    };
+    let mut r = std::ptr::null_mut();
+    unsafe { napi::sys::napi_create_reference(env, v, 1, &mut r) };
+    refs.push(r);
+    Ok(RawSlice { ptr: data as *const u8, len: len * size })
+}
+
+impl EncodeTask {
+    /// The job with its column buffers borrowed: the caller must leave them unchanged until the
+    /// returned promise settles (no copy on the calling thread).
+    pub fn from_js_borrowed(env: Env, job: JsObject) -> Result<EncodeTask> {
+        let raw_env = env.raw();
+        let cols_js: JsObject = job.get_named_property("columns")?;
+        let n = cols_js.get_array_length()?;
+        let mut refs = Vec::new();
+        let mut cols = Vec::new();
+        let opt = |c: &JsObject, name: &str| -> Result<Option<napi::sys::napi_value>> {
+            if !c.has_named_property(name)? {
+                return Ok(None);
+            }
+            let v: JsUnknown = c.get_named_property(name)?;
+            Ok(if v.get_type()? == napi::ValueType::Object { Some(unsafe { napi::NapiRaw::raw(&v) }) } else { None })
+        };
+        for i in 0..n {
+            let c: JsObject = cols_js.get_element(i)?;
+            let values = opt(&c, "values")?.ok_or_else(|| err(format!("column {i} has no values")))?;
+            let offsets = opt(&c, "offsets")?;
+            let validity = opt(&c, "validity")?;
+            cols.push(BorrowedCol {
+                values: borrow(raw_env, values, &mut refs)?,
+                offsets: offsets.map(|o| borrow(raw_env, o, &mut refs)).transpose()?,
+                validity: validity.map(|o| borrow(raw_env, o, &mut refs)).transpose()?,
+            });
+        }
+        // Fields and settings as from_js reads them, without the columns.
+        let mut shell = env.create_object()?;
+        for key in ["fields", "numRows", "compression", "rowGroupSize", "stringStatistics"] {
+            if job.has_named_property(key)? {
+                shell.set_named_property(key, job.get_named_property::<JsUnknown>(key)?)?;
+            }
+        }
+        shell.set_named_property("columns", env.create_array_with_length(0)?)?;
+        let mut t = EncodeTask::from_js_fields(shell)?;
+        t.borrowed = Some(Borrowed { refs, cols });
+        Ok(t)
     }
 }

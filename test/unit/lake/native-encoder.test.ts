@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ColumnBatchBuilder } from '../../../lake/column-batch.js';
 import { EncoderPool } from '../../../lake/encoder-pool.js';
 import { encodeParquetWasm, nativeEncoder, PARQUET_CREATED_BY, type EncodeJob, type ParquetCompression } from '../../../lake/parquet-encoder.js';
-import { encodeJobOf } from '../../../lake/parquet-writer.js';
+import { borrowingBatch, encodeJobOf, writeColumnBatchAsync } from '../../../lake/parquet-writer.js';
 import type { Schema } from '../../../lake/schema.js';
 
 const schema: Schema = {
@@ -81,6 +81,23 @@ describe('native Parquet encoder', () => {
     for (const c of j.columns) new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength).fill(0);
     const r = await pending;
     expect(r.ok && expected.ok && Buffer.from(r.bytes).equals(Buffer.from(expected.bytes))).toBe(true);
+  });
+
+  it('borrows the buffers when asked (no copy): the same bytes, read once the encoding runs', async () => {
+    for (const rows of [0, 7, 5_000]) {
+      const j = job(rows, { rowGroupSize: 1_000 });
+      const wasm = encodeParquetWasm(j);
+      const borrowed = await native!.encodeParquetBorrowed(j);
+      expect(wasm.ok && borrowed.ok && Buffer.from(borrowed.bytes).equals(Buffer.from(wasm.bytes))).toBe(true);
+      if (wasm.ok && borrowed.ok) expect(borrowed.columnSizes).toEqual(wasm.columnSizes);
+    }
+    // Through the lake: a borrowing batch encodes itself, to the bytes of the copying path.
+    const b = new ColumnBatchBuilder(schema);
+    for (let k = 0; k < 500; k++) b.appendRow({ i: k, tz: BigInt(k), s: `x${k}`, bin: Uint8Array.of(k & 0xff) });
+    const plain = await writeColumnBatchAsync(b.build(), { table: 't', file: 'f' }, { offThread: true });
+    const viaBorrow = await writeColumnBatchAsync(borrowingBatch(b.build()), { table: 't', file: 'f' }, { offThread: true });
+    expect(Buffer.from(viaBorrow.bytes).equals(Buffer.from(plain.bytes))).toBe(true);
+    expect(viaBorrow.metrics).toEqual(plain.metrics);
   });
 
   it('reports a bad job as an error naming the column, not a crash', async () => {
