@@ -98,7 +98,7 @@ pub fn check_str(kind: &Kind, s: &[u8]) -> bool {
     match kind {
         Kind::Str { min_len, max_len, pattern, values } => {
             if let Some(vs) = values {
-                return vs.iter().any(|v| v.as_slice() == s);
+                return vs.iter().any(|v| crate::json::eq_short(v, s));
             }
             if min_len.is_some() || max_len.is_some() {
                 let n = utf16_len(s);

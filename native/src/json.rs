@@ -6,6 +6,28 @@
 
 pub const MAX_DEPTH: u32 = 64;
 
+/// Byte equality of short slices (keys, enum values) without a memcmp call.
+#[inline(always)]
+pub fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= a.len() {
+        if u64::from_le_bytes(a[i..i + 8].try_into().unwrap()) != u64::from_le_bytes(b[i..i + 8].try_into().unwrap()) {
+            return false;
+        }
+        i += 8;
+    }
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Slot {
     Missing,
@@ -372,10 +394,10 @@ impl<'a> Reader<'a> {
                 };
                 // Keys usually come in contract order: try the one after the last match first.
                 let guess = order.get(nth).copied().unwrap_or(u16::MAX) as usize;
-                let found = if guess < keys.len() && keys[guess].as_slice() == key {
+                let found = if guess < keys.len() && eq_short(&keys[guess], key) {
                     Some(guess)
                 } else {
-                    let f = keys.iter().position(|k| k.as_slice() == key);
+                    let f = keys.iter().position(|k| eq_short(k, key));
                     let v = f.map_or(u16::MAX, |k| k as u16);
                     if nth < order.len() {
                         order[nth] = v;

@@ -260,6 +260,15 @@ pub struct RawIngest {
     order: Vec<u16>,
     /// Event ids of 36 bytes (uuids) without an allocation each.
     ids36: FxSet<[u8; 36]>,
+    /// Per contract property: accepted values of pattern fields (see accept).
+    memo: Vec<Memo>,
+}
+
+const MEMO_MAX: usize = 4096;
+
+struct Memo {
+    on: bool,
+    seen: FxSet<Box<[u8]>>,
 }
 
 #[napi]
@@ -288,6 +297,7 @@ impl RawIngest {
             scratch: Vec::new(),
             order: Vec::new(),
             ids36: FxSet::default(),
+            memo: spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
         }
     }
 
@@ -329,14 +339,34 @@ impl RawIngest {
             self.scratch = scratch;
             ok?;
         }
-        let contract = self.spec_contract.clone();
         if mode == Mode::Check {
-            for (p, s) in contract.props.iter().zip(self.slots.iter()) {
+            let contract = &*self.spec_contract;
+            for (i, (p, s)) in contract.props.iter().zip(self.slots.iter()).enumerate() {
                 let ok = match *s {
                     Slot::Missing => !p.required,
                     Slot::Null => p.nullable,
                     Slot::Num(v) => check_num(&p.kind, v),
-                    Slot::Str(..) | Slot::Esc(..) => check_str(&p.kind, self.str_of(msg, *s)?),
+                    Slot::Str(a, b) | Slot::Esc(a, b) => {
+                        let v = if matches!(s, Slot::Str(..)) { &msg[a as usize..b as usize] } else { &self.scratch[a as usize..b as usize] };
+                        // Values of a pattern field seen accepted before skip the regex (device ids,
+                        // firmware versions); a field whose values do not repeat stops being memoized.
+                        let memo = &mut self.memo[i];
+                        if memo.on && memo.seen.contains(v) {
+                            true
+                        } else if check_str(&p.kind, v) {
+                            if memo.on {
+                                if memo.seen.len() >= MEMO_MAX {
+                                    memo.on = false;
+                                    memo.seen = FxSet::default();
+                                } else {
+                                    memo.seen.insert(v.into());
+                                }
+                            }
+                            true
+                        } else {
+                            false
+                        }
+                    }
                     Slot::Other => false,
                 };
                 if !ok {
@@ -368,19 +398,23 @@ impl RawIngest {
         let hour = micros.div_euclid(HOUR_MICROS);
         let id = self.str_of(msg, self.slots[self.event_id])?;
         let seen = match <[u8; 36]>::try_from(id) {
-            Ok(fixed) => !self.ids36.insert(fixed),
+            Ok(fixed) => {
+                if self.ids36.capacity() == 0 {
+                    self.ids36.reserve(1 << 16);
+                }
+                !self.ids36.insert(fixed)
+            }
             Err(_) => !self.ids.insert(id.into()),
         };
         if seen {
             self.duplicates += 1;
         }
-        let mut b = match self.builders.remove(&(partition, hour)) {
-            Some(b) => b,
-            None => {
-                self.hours.insert(hour);
-                self.new_builder()
-            }
-        };
+        if !self.builders.contains_key(&(partition, hour)) {
+            self.hours.insert(hour);
+            let fresh = self.new_builder();
+            self.builders.insert((partition, hour), fresh);
+        }
+        let b = self.builders.get_mut(&(partition, hour)).unwrap();
         for (m, c) in self.cols.iter().zip(b.cols.iter_mut()) {
             match m.src {
                 Src::Topic => c.push_str(&self.topic),
@@ -411,7 +445,6 @@ impl RawIngest {
             }
         }
         let full = b.rows() >= self.file_rows;
-        self.builders.insert((partition, hour), b);
         self.rows += 1;
         Some((hour, full))
     }
