@@ -6,6 +6,7 @@
 import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
 import { advance, rangesKey } from '../workflows/ingest/plan.js';
 import type { KafkaMessage, RangeReader } from './kafka.js';
+import { FetchedMessage } from './kafka-fetch.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
 import type { DeviceLookup, Rejection, Validation } from '../models/telemetry.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetryRow } from '../models/tables.js';
@@ -24,6 +25,8 @@ const RAW_SCHEMA = schemaOfTable(RAW_TELEMETRY);
  * of the new memory ingestion asked for, each ~64 MB of it starting a full V8 marking cycle.
  */
 const spareDlq = new Spares(() => new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' }), 8);
+/** The builders a batch's partitions' rejects are joined into (kept grown: a batch's dead letters can be tens of MB). */
+const spareDlqFile = new Spares(() => new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' }), 3);
 /** A RAW row as written: from the fast path (Dates, numbers) or from toRawRow (bigints). */
 export type RawRow = FastRawRow | RawTelemetryRow;
 
@@ -342,7 +345,6 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       for (; j < to; j++) {
         const m = messages[j]!;
         if (m.partition !== partition) break;
-        const v = m.value;
         const k = j - i;
         if (k >= offsets.length) {
           const grownSpans = new Int32Array(4 * offsets.length);
@@ -352,15 +354,25 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
           grownOffsets.set(offsets);
           offsets = grownOffsets;
         }
-        if (v) {
-          if (!buf) buf = v.buffer;
-          else if (v.buffer !== buf) break;
-          spans[2 * k] = v.byteOffset;
-          spans[2 * k + 1] = v.length;
-          bytes += v.length;
+        if (m instanceof FetchedMessage) {
+          // The value's place in the response, without a Buffer view of it.
+          if (m.valueLength >= 0) {
+            const src = m.src;
+            if (!buf) buf = src.buffer;
+            else if (src.buffer !== buf) break;
+            spans[2 * k] = src.byteOffset + m.valueAt;
+            bytes += m.valueLength;
+          }
+          spans[2 * k + 1] = m.valueLength;
         } else {
-          spans[2 * k] = 0;
-          spans[2 * k + 1] = -1;
+          const v = m.value;
+          if (v) {
+            if (!buf) buf = v.buffer;
+            else if (v.buffer !== buf) break;
+            spans[2 * k] = v.byteOffset;
+            spans[2 * k + 1] = v.length;
+            bytes += v.length;
+          } else spans[2 * k + 1] = -1;
         }
         offsets[k] = m.offset;
       }
@@ -492,10 +504,15 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     rejects += part.rejects;
     if (part.dlq) dlqParts.push(part.dlq);
   }
-  // Rejects can be most of a batch's bytes (oversized messages are kept whole): one file, its
-  // buffers grown once for all partitions.
-  const dlq = dlqParts[0];
-  dlq?.append(...dlqParts.slice(1));
+  // Rejects can be most of a batch's bytes (oversized messages are kept whole): one file, joined
+  // into a builder kept for that (grown once, then reused), not into a partition's.
+  let dlq: ColumnBatchBuilder | undefined;
+  let joined: ColumnBatchBuilder | undefined;
+  if (dlqParts.length === 1) dlq = dlqParts[0];
+  else if (dlqParts.length > 1) {
+    dlq = joined = spareDlqFile.take();
+    dlq.append(...dlqParts);
+  }
   if (nat) {
     // The addon's builders: every hour's rest, partitions in range order, split at fileRows.
     const files = new Map<number, number>();
@@ -538,6 +555,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   void dlqWrite.then(
     () => {
       for (const part of perPartition.values()) if (part.dlq) spareDlq.give(part.dlq);
+      if (joined) spareDlqFile.give(joined);
     },
     () => undefined,
   );
