@@ -456,7 +456,13 @@ impl RawIngest {
     /// index of the next message to look at.
     #[napi]
     #[allow(clippy::too_many_arguments)]
-    pub fn consume(&mut self, data: &[u8], spans: &[i32], offsets: &[f64], partition: i32, from: u32, to: u32, mut status: Int32Array) -> Result<u32> {
+    pub fn consume(&mut self, data: &[u8], spans: &[i32], offsets: &[f64], partition: i32, from: u32, to: u32, status: napi::JsTypedArray) -> Result<u32> {
+        // A plain view of the caller's Int32Array (no reference: it is written before returning).
+        let mut status = status.into_value()?;
+        if status.typedarray_type != TypedArrayType::Int32 {
+            return Err(err("consume: status must be an Int32Array"));
+        }
+        let status: &mut [i32] = status.as_mut();
         if spans.len() < 2 * to as usize || offsets.len() < to as usize || status.len() < 2 {
             return Err(err("consume: spans, offsets or status too short"));
         }
@@ -487,7 +493,12 @@ impl RawIngest {
     /// Appends the row of an event the TypeScript validator accepted (its contract fields as
     /// JSON). status as in consume: 2 when its builder is full now.
     #[napi]
-    pub fn append_event(&mut self, json: &[u8], partition: i32, offset: f64, mut status: Int32Array) -> Result<()> {
+    pub fn append_event(&mut self, json: &[u8], partition: i32, offset: f64, status: napi::JsTypedArray) -> Result<()> {
+        let mut status = status.into_value()?;
+        if status.typedarray_type != TypedArrayType::Int32 {
+            return Err(err("appendEvent: status must be an Int32Array"));
+        }
+        let status: &mut [i32] = status.as_mut();
         match self.accept(json, partition, offset as i64, Mode::Trusted) {
             None => Err(err(format!("appendEvent: cannot build a RAW row from {}", String::from_utf8_lossy(&json[..json.len().min(200)])))),
             Some((hour, full)) => {
