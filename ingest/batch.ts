@@ -14,7 +14,7 @@ import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTel
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
 import { borrowingBatch } from '../lake/parquet-writer.js';
 import { returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
-import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest, type SealedBatch } from './native.js';
+import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest } from './native.js';
 
 export type { DlqRow } from '../models/tables.js';
 const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
@@ -324,27 +324,15 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   const nat: RawIngest | undefined = fast ? openRawIngest(deps.native ?? 'auto', deps.registry, topic, input.ingestedAt, fileRows) : undefined;
   const stop = new Int32Array(2);
   const sealedNative = new Map<string, number>();
-  const writeSealed = (partition: number, hour: number, sealed: () => SealedBatch): void => {
+  const sealNative = (partition: number, hour: number): void => {
     const key = `${partition}:${hour}`;
     const index = sealedNative.get(key) ?? 0;
     sealedNative.set(key, index + 1);
-    writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => sealedColumnBatch(sealed(), RAW_SCHEMA));
-  };
-  const sealNative = (partition: number, hour: number): void => writeSealed(partition, hour, () => nat!.take(partition, hour));
-  /** The TypeScript validator's verdict on a message the addon left to it: a DLQ row, or (rarely) a RAW row appended in the addon. */
-  const decideInTypeScript = (part: PartitionRows, m: KafkaMessage, rejectedForSure: boolean): void => {
-    const f = parseTelemetry(m.value, deps.registry);
-    const v = f ?? deps.validate(m.value, deps.registry);
-    if (!v.ok) return reject(part, m, v);
-    if (rejectedForSure) {
-      throw new Error(`native ingestion addon rejected ${topic}[${m.partition}]@${m.offset}, which the contract accepts: a bug in the addon (FLOE_INGEST_NATIVE=off ingests without it)`);
-    }
-    nat!.appendEvent(eventJson('e' in v ? v.e : v.event), m.partition, m.offset, stop);
-    if (stop[0] === 2) sealNative(m.partition, stop[1]!);
+    writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => sealedColumnBatch(nat!.take(partition, hour), RAW_SCHEMA));
   };
   let spans = new Int32Array(2048);
   let offsets = new Float64Array(1024);
-  const consumeNative = async (messages: readonly KafkaMessage[], from: number, to: number): Promise<void> => {
+  const consumeNative = (messages: readonly KafkaMessage[], from: number, to: number): void => {
     const t0 = performance.now();
     const n = nat!;
     for (let i = from; i < to; ) {
@@ -391,15 +379,22 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       const count = j - i;
       messageCount += count;
       const data = buf ? new Uint8Array(buf) : EMPTY_BYTES;
-      // On libuv's pool, while this thread takes the next fetch response: the addon goes past
-      // what the contract rejects for sure (listed), seals full builders itself, and stops only
-      // before a message it leaves to the TypeScript validator. Rows stay in offset order.
       for (let k = 0; k < count; ) {
-        const r = await n.consumeAsync(data, spans, offsets, partition, k, count);
-        for (const s of r.sealed) writeSealed(partition, s.hour, () => s.batch);
-        for (const x of r.rejects) decideInTypeScript(part, messages[i + x]!, true);
-        k = r.next;
-        if (r.unsure) decideInTypeScript(part, messages[i + k++]!, false);
+        k = n.consume(data, spans, offsets, partition, k, count, stop);
+        if (stop[0] === 2) sealNative(partition, stop[1]!);
+        else if (stop[0] === 1) {
+          // Not accepted by the addon: the TypeScript path decides.
+          const m = messages[i + k]!;
+          k++;
+          const f = parseTelemetry(m.value, deps.registry);
+          const v = f ?? deps.validate(m.value, deps.registry);
+          if (!v.ok) {
+            reject(part, m, v);
+            continue;
+          }
+          n.appendEvent(eventJson('e' in v ? v.e : v.event), partition, m.offset, stop);
+          if ((stop[0] as number) === 2) sealNative(partition, stop[1]!);
+        }
       }
       i = j;
     }
@@ -408,7 +403,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
 
   /** Validates messages and files each as a RAW row of its event hour or a DLQ row. */
   const consume = (messages: readonly KafkaMessage[], from: number, to: number): void => {
-    if (nat) throw new Error('consume: the native path is consumeNative');
+    if (nat) return consumeNative(messages, from, to);
     const t0 = performance.now();
     let part: PartitionRows | undefined;
     let partNo = -1;
@@ -467,10 +462,9 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     // keeps no Buffer of a message (RAW appends copy values; toDlqRow's key and value are copied
     // by the DLQ builder's binary appends, its headers become a string), so the reader may reuse
     // a round's response memory once this callback has returned.
-    await deps.reader.streamRanges(topic, ranges, async (chunk) => {
+    await deps.reader.streamRanges(topic, ranges, (chunk) => {
       stopIfCancelled('reading');
-      if (nat) await consumeNative(chunk, 0, chunk.length);
-      else consume(chunk, 0, chunk.length);
+      consume(chunk, 0, chunk.length);
       beat({ stage: 'fetch+validate', messages: messageCount });
     }, { recycle: true });
     timings.fetchMs = Math.max(0, performance.now() - t - validateMs - buildMs);
@@ -484,8 +478,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         await yieldToEventLoop();
         beat({ stage: 'validate', messages: i });
       }
-      if (nat) await consumeNative(messages, i, Math.min(messages.length, i + YIELD_EVERY));
-      else consume(messages, i, Math.min(messages.length, i + YIELD_EVERY));
+      consume(messages, i, Math.min(messages.length, i + YIELD_EVERY));
     }
   }
   timings.validateMs = validateMs;

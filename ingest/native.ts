@@ -34,13 +34,6 @@ interface RawSpec {
 export interface RawIngest {
   consume(data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: number, from: number, to: number, status: Int32Array): number;
   appendEvent(json: Uint8Array, partition: number, offset: number, status: Int32Array): void;
-  /**
-   * consume on libuv's pool (data, spans and offsets unchanged until it settles): goes past the
-   * messages the contract rejects for sure (`rejects`, indexes), seals full builders itself
-   * (`sealed`, in order), and stops only before a message left to the TypeScript validator
-   * (`unsure`, at `next`).
-   */
-  consumeAsync(data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: number, from: number, to: number): Promise<{ next: number; unsure: boolean; rejects: number[]; sealed: { hour: number; batch: SealedBatch }[] }>;
   take(partition: number, hour: number): SealedBatch;
   rest(partitions: number[]): { hour: number; batch: SealedBatch }[];
   hours(): number[];

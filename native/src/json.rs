@@ -47,9 +47,6 @@ pub struct Reader<'a> {
     /// Lone surrogate escapes become U+FFFD (what TextEncoder writes for them) instead of a
     /// refusal: for values the TypeScript validator already accepted (JSON.stringify output).
     pub lenient_surrogates: bool,
-    /// Set when reading stopped on valid JSON this reader leaves to JSON.parse (nesting deeper
-    /// than MAX_DEPTH, a lone surrogate in strict mode): the message is not malformed.
-    pub unsure: bool,
 }
 
 #[inline]
@@ -70,7 +67,7 @@ fn push_utf8(out: &mut Vec<u8>, cp: u32) {
 
 impl<'a> Reader<'a> {
     pub fn new(b: &'a [u8]) -> Self {
-        Reader { b, i: 0, lenient_surrogates: false, unsure: false }
+        Reader { b, i: 0, lenient_surrogates: false }
     }
 
     #[inline]
@@ -135,7 +132,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Unescapes b[start..end) (a scanned string body) onto `out`.
-    fn unescape(&mut self, start: usize, end: usize, out: &mut Vec<u8>) -> Option<()> {
+    fn unescape(&self, start: usize, end: usize, out: &mut Vec<u8>) -> Option<()> {
         let b = self.b;
         let mut i = start;
         while i < end {
@@ -177,13 +174,11 @@ impl<'a> Reader<'a> {
                     }
                 }
                 if !self.lenient_surrogates {
-                    self.unsure = true;
                     return None;
                 }
                 push_utf8(out, 0xFFFD);
             } else if (0xDC00..0xE000).contains(&hi) {
                 if !self.lenient_surrogates {
-                    self.unsure = true;
                     return None;
                 }
                 push_utf8(out, 0xFFFD);
@@ -291,7 +286,6 @@ impl<'a> Reader<'a> {
             }
             b'{' => {
                 if depth >= MAX_DEPTH {
-                    self.unsure = true;
                     return None;
                 }
                 self.i += 1;
@@ -329,7 +323,6 @@ impl<'a> Reader<'a> {
             }
             b'[' => {
                 if depth >= MAX_DEPTH {
-                    self.unsure = true;
                     return None;
                 }
                 self.i += 1;

@@ -228,17 +228,6 @@ fn iso_micros(s: &[u8]) -> Option<i64> {
     Some(secs * 1_000_000 + frac)
 }
 
-/// What the addon makes of one message.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Verdict {
-    /// Appended: its event hour, and whether its builder is full now.
-    Accepted(i64, bool),
-    /// The contract rejects it for sure (the TypeScript validator words why).
-    Reject,
-    /// Left to the TypeScript validator, which may accept it.
-    Unsure,
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
     /// Accept only what the contract and the registry accept.
@@ -247,8 +236,9 @@ enum Mode {
     Trusted,
 }
 
-/// One micro-batch's RAW rows, by Kafka partition and event hour (RawIngest's state).
-pub struct Inner {
+/// One micro-batch's RAW rows, by Kafka partition and event hour.
+#[napi]
+pub struct RawIngest {
     spec_contract: Arc<Contract>,
     keys: Arc<Vec<Vec<u8>>>,
     cols: Arc<Vec<ColMap>>,
@@ -281,10 +271,12 @@ struct Memo {
     seen: FxSet<Box<[u8]>>,
 }
 
-impl Inner {
+#[napi]
+impl RawIngest {
     /// `ingestedAtMs`: the batch's ingestion time; `fileRows`: a builder reaching it is full.
-    pub fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Inner {
-        Inner {
+    #[napi(constructor)]
+    pub fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Self {
+        RawIngest {
             spec_contract: spec.contract.clone(),
             keys: spec.keys.clone(),
             cols: spec.cols.clone(),
@@ -330,32 +322,9 @@ impl Inner {
     /// Reads and (in Check mode) checks one message; on acceptance appends its row and returns
     /// (hour, full). None: not accepted here (nothing was changed).
     fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> Option<(i64, bool)> {
-        match self.judge(msg, partition, offset, mode) {
-            Verdict::Accepted(hour, full) => Some((hour, full)),
-            _ => None,
-        }
-    }
-
-    /// accept, telling apart the messages the contract rejects for sure (Reject: the TypeScript
-    /// validator gives them their reason) from those left to it (Unsure: it may accept them).
-    fn judge(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> Verdict {
-        match self.judge_inner(msg, partition, offset, mode) {
-            Ok((hour, full)) => Verdict::Accepted(hour, full),
-            Err(v) => v,
-        }
-    }
-
-    fn judge_inner(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> std::result::Result<(i64, bool), Verdict> {
-        const UNSURE: Verdict = Verdict::Unsure;
-        if mode == Mode::Check {
-            // Empty, oversized, not UTF-8: rejected whatever else. TextDecoder drops a byte order
-            // mark before JSON.parse: left to the TypeScript path.
-            if msg.is_empty() || msg.len() > self.max_bytes || std::str::from_utf8(msg).is_err() {
-                return Err(Verdict::Reject);
-            }
-            if msg.starts_with(&[0xEF, 0xBB, 0xBF]) {
-                return Err(UNSURE);
-            }
+        // TextDecoder drops a byte order mark before JSON.parse: left to the TypeScript path.
+        if mode == Mode::Check && (msg.is_empty() || msg.len() > self.max_bytes || std::str::from_utf8(msg).is_err() || msg.starts_with(&[0xEF, 0xBB, 0xBF])) {
+            return None;
         }
         self.scratch.clear();
         {
@@ -368,11 +337,7 @@ impl Inner {
             let ok = r.read_object(key_refs, &mut slots, &mut scratch, &mut self.order);
             self.slots = slots;
             self.scratch = scratch;
-            if ok.is_none() {
-                // Malformed (JSON.parse refuses it too, or the top level is no object), unless
-                // the reader stopped on valid JSON it leaves to JSON.parse.
-                return Err(if r.unsure || mode == Mode::Trusted { UNSURE } else { Verdict::Reject });
-            }
+            ok?;
         }
         if mode == Mode::Check {
             let contract = &*self.spec_contract;
@@ -388,9 +353,6 @@ impl Inner {
                         let memo = &mut self.memo[i];
                         if memo.on && memo.seen.contains(v) {
                             true
-                        } else if matches!(&p.kind, Kind::Str { pattern: Some(_), .. }) && !v.is_ascii() {
-                            // Patterns run here on ASCII only: a JavaScript RegExp decides the rest.
-                            return Err(UNSURE);
                         } else if check_str(&p.kind, v) {
                             if memo.on {
                                 if memo.seen.len() >= MEMO_MAX {
@@ -408,15 +370,14 @@ impl Inner {
                     Slot::Other => false,
                 };
                 if !ok {
-                    return Err(Verdict::Reject);
+                    return None;
                 }
             }
-            // The addon's copy of the registry may be behind the registry: unsure.
-            if !self.devices.contains(self.str_of(msg, self.slots[self.device_id]).ok_or(UNSURE)?) {
-                return Err(UNSURE);
+            if !self.devices.contains(self.str_of(msg, self.slots[self.device_id])?) {
+                return None;
             }
         }
-        let micros = iso_micros(self.str_of(msg, self.slots[self.event_ts]).ok_or(UNSURE)?).ok_or(UNSURE)?;
+        let micros = iso_micros(self.str_of(msg, self.slots[self.event_ts])?)?;
         // Every column's value must fit before anything is appended.
         for m in self.cols.iter() {
             if let Src::Field(p) = m.src {
@@ -430,12 +391,12 @@ impl Inner {
                     _ => false,
                 };
                 if !ok {
-                    return Err(UNSURE);
+                    return None;
                 }
             }
         }
         let hour = micros.div_euclid(HOUR_MICROS);
-        let id = self.str_of(msg, self.slots[self.event_id]).ok_or(UNSURE)?;
+        let id = self.str_of(msg, self.slots[self.event_id])?;
         let seen = match <[u8; 36]>::try_from(id) {
             Ok(fixed) => {
                 if self.ids36.capacity() == 0 {
@@ -485,7 +446,7 @@ impl Inner {
         }
         let full = b.rows() >= self.file_rows;
         self.rows += 1;
-        Ok((hour, full))
+        Some((hour, full))
     }
 
     /// Accepts messages `from`..`to` of one Kafka partition, whose values are
@@ -493,6 +454,7 @@ impl Inner {
     /// before a message it does not accept (status[0] = 1), after a message that filled its
     /// builder (status[0] = 2, status[1] = its hour), or at `to` (status[0] = 0). Returns the
     /// index of the next message to look at.
+    #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn consume(&mut self, data: &[u8], spans: &[i32], offsets: &[f64], partition: i32, from: u32, to: u32, status: napi::JsTypedArray) -> Result<u32> {
         // A plain view of the caller's Int32Array (no reference: it is written before returning).
@@ -530,6 +492,7 @@ impl Inner {
 
     /// Appends the row of an event the TypeScript validator accepted (its contract fields as
     /// JSON). status as in consume: 2 when its builder is full now.
+    #[napi]
     pub fn append_event(&mut self, json: &[u8], partition: i32, offset: f64, status: napi::JsTypedArray) -> Result<()> {
         let mut status = status.into_value()?;
         if status.typedarray_type != TypedArrayType::Int32 {
@@ -547,22 +510,18 @@ impl Inner {
     }
 
     /// The rows of one partition and hour, sealed (a fresh builder takes the next rows).
+    #[napi]
     pub fn take(&mut self, partition: i32, hour: f64) -> Result<SealedBatch> {
-        if !self.builders.contains_key(&(partition, hour as i64)) {
-            return Err(err(format!("take: no rows of partition {partition} hour {hour}")));
-        }
-        Ok(SealedBatch { builder: Some(self.seal(partition, hour as i64)) })
-    }
-
-    /// The builder of a partition and hour (which must exist), a fresh one in its place.
-    fn seal(&mut self, partition: i32, hour: i64) -> Builder {
+        let key = (partition, hour as i64);
         let fresh = self.new_builder();
-        self.builders.insert((partition, hour), fresh).expect("sealed builder exists")
+        let b = self.builders.insert(key, fresh).ok_or_else(|| err(format!("take: no rows of partition {partition} hour {hour}")))?;
+        Ok(SealedBatch { builder: Some(b) })
     }
 
     /// What is left at the end of the batch: every hour's remaining rows (hours ascending), the
     /// partitions of an hour in `partitions` order and concatenated, a new batch only where
     /// `fileRows` would be passed. [{ hour, batch }].
+    #[napi(ts_return_type = "{ hour: number; batch: SealedBatch }[]")]
     pub fn rest(&mut self, env: Env, partitions: Vec<i32>) -> Result<Vec<JsObject>> {
         let mut by_hour: BTreeMap<i64, Vec<(i32, i64)>> = BTreeMap::new();
         for &p in &partitions {
@@ -608,188 +567,29 @@ impl Inner {
     }
 
     /// Hours (since the epoch) this batch has rows in, ascending.
+    #[napi]
     pub fn hours(&self) -> Vec<f64> {
         self.hours.iter().map(|&h| h as f64).collect()
     }
 
+    #[napi(getter)]
     pub fn rows(&self) -> f64 {
         self.rows as f64
     }
 
+    #[napi(getter)]
     pub fn duplicates(&self) -> f64 {
         self.duplicates as f64
     }
 
     /// Puts the builders back for the next batch (the batches taken stay valid: they are copies).
+    #[napi]
     pub fn close(&mut self) {
         for (_, b) in self.builders.drain() {
             give_back(b);
         }
         self.ids = FxSet::default();
         self.ids36 = FxSet::default();
-    }
-}
-
-/// One micro-batch's RAW rows, by Kafka partition and event hour. See the module comment.
-#[napi]
-pub struct RawIngest {
-    inner: Arc<Mutex<Inner>>,
-}
-
-impl RawIngest {
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>> {
-        self.inner.lock().map_err(|_| err("RawIngest: a previous call panicked"))
-    }
-}
-
-#[napi]
-impl RawIngest {
-    /// `ingestedAtMs`: the batch's ingestion time; `fileRows`: a builder reaching it is full.
-    #[napi(constructor)]
-    pub fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Self {
-        RawIngest { inner: Arc::new(Mutex::new(Inner::new(spec, devices, topic, ingested_at_ms, file_rows))) }
-    }
-
-    /// Accepts messages `from`..`to` of one Kafka partition, whose values are
-    /// `data[spans[2i] .. spans[2i] + spans[2i+1]]` (length -1: null) at `offsets[i]`. Stops
-    /// before a message it does not accept (status[0] = 1), after a message that filled its
-    /// builder (status[0] = 2, status[1] = its hour), or at `to` (status[0] = 0). Returns the
-    /// index of the next message to look at.
-    #[napi]
-    #[allow(clippy::too_many_arguments)]
-    pub fn consume(&self, data: &[u8], spans: &[i32], offsets: &[f64], partition: i32, from: u32, to: u32, status: napi::JsTypedArray) -> Result<u32> {
-        self.lock()?.consume(data, spans, offsets, partition, from, to, status)
-    }
-
-    /// consume on libuv's pool: the same messages and spans (left unchanged by the caller until
-    /// the promise settles). It goes past the messages the contract rejects for sure (listed in
-    /// `rejects`, for the TypeScript validator to word) and seals full builders itself (`sealed`,
-    /// in order); it stops only before a message it leaves to the TypeScript validator
-    /// (`unsure`, at `next`).
-    #[napi(ts_return_type = "Promise<{ next: number; unsure: boolean; rejects: number[]; sealed: { hour: number; batch: SealedBatch }[] }>")]
-    pub fn consume_async(&self, data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: i32, from: u32, to: u32) -> Result<AsyncTask<ConsumeTask>> {
-        if spans.len() < 2 * to as usize || offsets.len() < to as usize {
-            return Err(err("consumeAsync: spans or offsets too short"));
-        }
-        Ok(AsyncTask::new(ConsumeTask { inner: self.inner.clone(), data, spans, offsets, partition, from, to }))
-    }
-
-    /// Appends the row of an event the TypeScript validator accepted (its contract fields as
-    /// JSON). status as in consume: 2 when its builder is full now.
-    #[napi]
-    pub fn append_event(&self, json: &[u8], partition: i32, offset: f64, status: napi::JsTypedArray) -> Result<()> {
-        self.lock()?.append_event(json, partition, offset, status)
-    }
-
-    /// The rows of one partition and hour, sealed (a fresh builder takes the next rows).
-    #[napi]
-    pub fn take(&self, partition: i32, hour: f64) -> Result<SealedBatch> {
-        self.lock()?.take(partition, hour)
-    }
-
-    /// What is left at the end of the batch: every hour's remaining rows (hours ascending), the
-    /// partitions of an hour in `partitions` order and concatenated, a new batch only where
-    /// `fileRows` would be passed.
-    #[napi(ts_return_type = "{ hour: number; batch: SealedBatch }[]")]
-    pub fn rest(&self, env: Env, partitions: Vec<i32>) -> Result<Vec<JsObject>> {
-        self.lock()?.rest(env, partitions)
-    }
-
-    /// Hours (since the epoch) this batch has rows in, ascending.
-    #[napi]
-    pub fn hours(&self) -> Result<Vec<f64>> {
-        Ok(self.lock()?.hours())
-    }
-
-    #[napi(getter)]
-    pub fn rows(&self) -> Result<f64> {
-        Ok(self.lock()?.rows())
-    }
-
-    #[napi(getter)]
-    pub fn duplicates(&self) -> Result<f64> {
-        Ok(self.lock()?.duplicates())
-    }
-
-    /// Puts the builders back for the next batch (the batches taken stay valid).
-    #[napi]
-    pub fn close(&self) -> Result<()> {
-        self.lock()?.close();
-        Ok(())
-    }
-}
-
-pub struct ConsumeTask {
-    inner: Arc<Mutex<Inner>>,
-    data: Uint8Array,
-    spans: Int32Array,
-    offsets: Float64Array,
-    partition: i32,
-    from: u32,
-    to: u32,
-}
-
-pub struct Consumed {
-    next: u32,
-    unsure: bool,
-    rejects: Vec<u32>,
-    sealed: Vec<(i64, Builder)>,
-}
-
-impl Task for ConsumeTask {
-    type Output = Consumed;
-    type JsValue = JsObject;
-
-    fn compute(&mut self) -> Result<Consumed> {
-        let mut inner = self.inner.lock().map_err(|_| err("RawIngest: a previous call panicked"))?;
-        let (data, spans, offsets): (&[u8], &[i32], &[f64]) = (&self.data, &self.spans, &self.offsets);
-        let mut out = Consumed { next: self.to, unsure: false, rejects: Vec::new(), sealed: Vec::new() };
-        for i in self.from as usize..self.to as usize {
-            let (start, len) = (spans[2 * i], spans[2 * i + 1]);
-            if len <= 0 {
-                // Empty or null: rejected.
-                out.rejects.push(i as u32);
-                continue;
-            }
-            if start < 0 || start as usize + len as usize > data.len() {
-                return Err(err(format!("consumeAsync: message {i} lies outside the data")));
-            }
-            let msg = &data[start as usize..start as usize + len as usize];
-            match inner.judge(msg, self.partition, offsets[i] as i64, Mode::Check) {
-                Verdict::Accepted(hour, true) => {
-                    let b = inner.seal(self.partition, hour);
-                    out.sealed.push((hour, b));
-                }
-                Verdict::Accepted(..) => {}
-                Verdict::Reject => out.rejects.push(i as u32),
-                Verdict::Unsure => {
-                    out.next = i as u32;
-                    out.unsure = true;
-                    break;
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn resolve(&mut self, env: Env, out: Consumed) -> Result<JsObject> {
-        let mut o = env.create_object()?;
-        o.set_named_property("next", env.create_uint32(out.next)?)?;
-        o.set_named_property("unsure", env.get_boolean(out.unsure)?)?;
-        let mut rejects = env.create_array_with_length(out.rejects.len())?;
-        for (k, i) in out.rejects.iter().enumerate() {
-            rejects.set_element(k as u32, env.create_uint32(*i)?)?;
-        }
-        o.set_named_property("rejects", rejects)?;
-        let mut sealed = env.create_array_with_length(out.sealed.len())?;
-        for (k, (hour, b)) in out.sealed.into_iter().enumerate() {
-            let mut x = env.create_object()?;
-            x.set_named_property("hour", env.create_double(hour as f64)?)?;
-            x.set_named_property("batch", SealedBatch { builder: Some(b) }.into_instance(env)?)?;
-            sealed.set_element(k as u32, x)?;
-        }
-        o.set_named_property("sealed", sealed)?;
-        Ok(o)
     }
 }
 
