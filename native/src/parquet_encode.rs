@@ -89,11 +89,6 @@ fn scalars<T: arrow_buffer::ArrowNativeType>(bytes: &[u8], n: usize) -> Result<S
 }
 
 impl EncodeTask {
-    /// Reads the job's fields and settings; its columns only if given (from_js_borrowed gives none).
-    fn from_js_fields(job: JsObject) -> Result<EncodeTask> {
-        Self::from_js(job)
-    }
-
     /// Reads and copies the job (the same shape as EncodeJob in parquet-encoder.ts).
     pub fn from_js(job: JsObject) -> Result<EncodeTask> {
         let fields_js: JsObject = job.get_named_property("fields")?;
@@ -413,7 +408,8 @@ impl EncodeTask {
             }
         }
         shell.set_named_property("columns", env.create_array_with_length(0)?)?;
-        let mut t = EncodeTask::from_js_fields(shell)?;
+        // from_js reads the fields and settings, and no columns from the shell.
+        let mut t = EncodeTask::from_js(shell)?;
         t.borrowed = Some(Borrowed { refs, cols });
         Ok(t)
     }
