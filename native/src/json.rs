@@ -276,6 +276,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// After an object member or array item: a comma (false, at the next item) or `close`
+    /// (true, after it); anything else is malformed (None).
+    #[inline]
+    fn next_or_close(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        self.i += 1;
+        if c == b',' {
+            self.ws();
+            Some(false)
+        } else if c == close {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
     /// Checks and skips one value of any kind.
     fn skip(&mut self, depth: u32) -> Option<()> {
         match self.peek()? {
@@ -307,17 +324,8 @@ impl<'a> Reader<'a> {
                     self.i += 1;
                     self.ws();
                     self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b'}' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if self.next_or_close(b'}')? {
+                        return Some(());
                     }
                 }
             }
@@ -333,17 +341,8 @@ impl<'a> Reader<'a> {
                 }
                 loop {
                     self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if self.next_or_close(b']')? {
+                        return Some(());
                     }
                 }
             }
@@ -417,17 +416,8 @@ impl<'a> Reader<'a> {
                     Some(k) => slots[k] = self.value(scratch)?,
                     None => self.skip(1)?,
                 }
-                self.ws();
-                match self.peek()? {
-                    b',' => {
-                        self.i += 1;
-                        self.ws();
-                    }
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.next_or_close(b'}')? {
+                    break;
                 }
             }
         }

@@ -97,9 +97,15 @@ struct ColMap {
 /// The contract and RAW's columns, compiled once.
 #[napi]
 pub struct RawSpec {
-    contract: Arc<Contract>,
-    keys: Arc<Vec<Vec<u8>>>,
-    cols: Arc<Vec<ColMap>>,
+    spec: Arc<Spec>,
+}
+
+/// What RawSpec compiles, shared by every RawIngest.
+struct Spec {
+    contract: Contract,
+    /// The contract's property names, in schema order (the JSON reader's keys).
+    keys: Vec<Vec<u8>>,
+    cols: Vec<ColMap>,
     event_id: usize,
     device_id: usize,
     event_ts: usize,
@@ -153,13 +159,15 @@ impl RawSpec {
         let need = |n: &str| prop(n).ok_or_else(|| err(format!("the contract has no {n}")));
         let keys = contract.props.iter().map(|p| p.name.as_bytes().to_vec()).collect();
         Ok(RawSpec {
-            event_id: need("event_id")?,
-            device_id: need("device_id")?,
-            event_ts: need("event_ts")?,
-            contract: Arc::new(contract),
-            keys: Arc::new(keys),
-            cols: Arc::new(cols),
-            max_bytes: max_bytes as usize,
+            spec: Arc::new(Spec {
+                event_id: need("event_id")?,
+                device_id: need("device_id")?,
+                event_ts: need("event_ts")?,
+                contract,
+                keys,
+                cols,
+                max_bytes: max_bytes as usize,
+            }),
         })
     }
 }
@@ -239,13 +247,7 @@ enum Mode {
 /// One micro-batch's RAW rows, by Kafka partition and event hour.
 #[napi]
 pub struct RawIngest {
-    spec_contract: Arc<Contract>,
-    keys: Arc<Vec<Vec<u8>>>,
-    cols: Arc<Vec<ColMap>>,
-    event_id: usize,
-    device_id: usize,
-    event_ts: usize,
-    max_bytes: usize,
+    spec: Arc<Spec>,
     devices: Arc<FxSet<Box<[u8]>>>,
     topic: Vec<u8>,
     ingested_at: i64,
@@ -277,13 +279,7 @@ impl RawIngest {
     #[napi(constructor)]
     pub fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Self {
         RawIngest {
-            spec_contract: spec.contract.clone(),
-            keys: spec.keys.clone(),
-            cols: spec.cols.clone(),
-            event_id: spec.event_id,
-            device_id: spec.device_id,
-            event_ts: spec.event_ts,
-            max_bytes: spec.max_bytes,
+            spec: spec.spec.clone(),
             devices: devices.ids.clone(),
             topic: topic.into_bytes(),
             ingested_at: ingested_at_ms as i64 * 1000,
@@ -293,21 +289,21 @@ impl RawIngest {
             ids: FxSet::default(),
             rows: 0,
             duplicates: 0,
-            slots: vec![Slot::Missing; spec.keys.len()],
+            slots: vec![Slot::Missing; spec.spec.keys.len()],
             scratch: Vec::new(),
             order: Vec::new(),
             ids36: FxSet::default(),
-            memo: spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
+            memo: spec.spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
         }
     }
 
     fn new_builder(&self) -> Builder {
         if let Some(b) = SPARES.lock().unwrap().pop() {
-            if b.cols.len() == self.cols.len() && b.cols.iter().zip(self.cols.iter()).all(|(c, m)| c.typ == m.typ && c.required == m.required) {
+            if b.cols.len() == self.spec.cols.len() && b.cols.iter().zip(self.spec.cols.iter()).all(|(c, m)| c.typ == m.typ && c.required == m.required) {
                 return b;
             }
         }
-        Builder { cols: self.cols.iter().map(|m| Col::new(m.typ, m.required)).collect() }
+        Builder { cols: self.spec.cols.iter().map(|m| Col::new(m.typ, m.required)).collect() }
     }
 
     #[inline]
@@ -323,12 +319,12 @@ impl RawIngest {
     /// (hour, full). None: not accepted here (nothing was changed).
     fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> Option<(i64, bool)> {
         // TextDecoder drops a byte order mark before JSON.parse: left to the TypeScript path.
-        if mode == Mode::Check && (msg.is_empty() || msg.len() > self.max_bytes || std::str::from_utf8(msg).is_err() || msg.starts_with(&[0xEF, 0xBB, 0xBF])) {
+        if mode == Mode::Check && (msg.is_empty() || msg.len() > self.spec.max_bytes || std::str::from_utf8(msg).is_err() || msg.starts_with(&[0xEF, 0xBB, 0xBF])) {
             return None;
         }
         self.scratch.clear();
         {
-            let key_refs = &self.keys;
+            let key_refs = &self.spec.keys;
             let mut r = Reader::new(msg);
             r.lenient_surrogates = mode == Mode::Trusted;
             // Borrow juggling: slots and scratch are fields of self.
@@ -340,7 +336,7 @@ impl RawIngest {
             ok?;
         }
         if mode == Mode::Check {
-            let contract = &*self.spec_contract;
+            let contract = &self.spec.contract;
             for (i, (p, s)) in contract.props.iter().zip(self.slots.iter()).enumerate() {
                 let ok = match *s {
                     Slot::Missing => !p.required,
@@ -373,13 +369,13 @@ impl RawIngest {
                     return None;
                 }
             }
-            if !self.devices.contains(self.str_of(msg, self.slots[self.device_id])?) {
+            if !self.devices.contains(self.str_of(msg, self.slots[self.spec.device_id])?) {
                 return None;
             }
         }
-        let micros = iso_micros(self.str_of(msg, self.slots[self.event_ts])?)?;
+        let micros = iso_micros(self.str_of(msg, self.slots[self.spec.event_ts])?)?;
         // Every column's value must fit before anything is appended.
-        for m in self.cols.iter() {
+        for m in self.spec.cols.iter() {
             if let Src::Field(p) = m.src {
                 let ok = match (self.slots[p], m.typ) {
                     (Slot::Missing | Slot::Null, _) => !m.required,
@@ -396,7 +392,7 @@ impl RawIngest {
             }
         }
         let hour = micros.div_euclid(HOUR_MICROS);
-        let id = self.str_of(msg, self.slots[self.event_id])?;
+        let id = self.str_of(msg, self.slots[self.spec.event_id])?;
         let seen = match <[u8; 36]>::try_from(id) {
             Ok(fixed) => {
                 if self.ids36.capacity() == 0 {
@@ -415,7 +411,7 @@ impl RawIngest {
             self.builders.insert((partition, hour), fresh);
         }
         let b = self.builders.get_mut(&(partition, hour)).unwrap();
-        for (m, c) in self.cols.iter().zip(b.cols.iter_mut()) {
+        for (m, c) in self.spec.cols.iter().zip(b.cols.iter_mut()) {
             match m.src {
                 Src::Topic => c.push_str(&self.topic),
                 Src::Partition => c.push_int(partition as f64),
@@ -435,7 +431,7 @@ impl RawIngest {
                             _ => unreachable!(),
                         };
                         if m.iso {
-                            c.push_long(if p == self.event_ts { micros } else { iso_micros(v).unwrap_or(0) })
+                            c.push_long(if p == self.spec.event_ts { micros } else { iso_micros(v).unwrap_or(0) })
                         } else {
                             c.push_str(v)
                         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { FakeReader } from './fake-reader.js';
 import {
   batchStatus,
   pipelineStatus,
@@ -39,22 +40,6 @@ function event(deviceId: string, ts: string, extra: Record<string, unknown> = {}
   };
 }
 
-/** An in-memory topic: partition -> messages at consecutive offsets from 0. */
-class FakeReader implements RangeReader {
-  reads = 0;
-  constructor(readonly parts: Map<number, KafkaMessage[]>) {}
-  async watermarks() {
-    return [...this.parts].map(([partition, ms]) => ({ partition, low: 0, high: ms.length }));
-  }
-  async offsetsForTime(): Promise<Record<number, number>> {
-    throw new Error('not used');
-  }
-  async readRanges(_topic: string, ranges: OffsetRange[]) {
-    this.reads++;
-    return ranges.flatMap((r) => this.parts.get(r.partition)!.slice(r.from, r.to));
-  }
-  async close() {}
-}
 
 function topicOf(values: (Record<string, unknown> | string)[][]): Map<number, KafkaMessage[]> {
   return new Map(

@@ -4,10 +4,11 @@
 // batch run through it must write the same files under the same names as one run without it.
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { FakeReader } from './fake-reader.js';
 import { eventJson, nativeAddon, openRawIngest, sealedColumnBatch, type RawIngest, type SealedBatch } from '../../../ingest/native.js';
 import { RawBatch, schemaOfTable } from '../../../ingest/rawColumns.js';
 import { runBatch, type CommittedState, type IngestLake, type RawFile } from '../../../ingest/batch.js';
-import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
+import type { KafkaMessage } from '../../../ingest/kafka.js';
 import { columnBatchRows, type ColumnBatch } from '../../../lake/column-batch.js';
 import { encodeParquet, encodeParquetWasm } from '../../../lake/parquet-encoder.js';
 import { encodeJobOf } from '../../../lake/parquet-writer.js';
@@ -16,7 +17,7 @@ import { RAW_TELEMETRY } from '../../../models/tables.js';
 import { contractJsonSchema, validateTelemetry, type DeviceLookup } from '../../../models/telemetry.js';
 import { TelemetryGenerator } from '../../../simulator/generator.js';
 import { Prng } from '../../../simulator/prng.js';
-import { batchIdOf, type OffsetRange } from '../../../workflows/ingest/plan.js';
+import { batchIdOf } from '../../../workflows/ingest/plan.js';
 
 const INGESTED_MS = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const SCHEMA = schemaOfTable(RAW_TELEMETRY);
@@ -315,21 +316,7 @@ describe('native ingestion addon', () => {
   });
 });
 
-/** An in-memory topic, each partition's values in one Kafka-like response buffer per 7 messages. */
-class Reader implements RangeReader {
-  constructor(readonly parts: Map<number, KafkaMessage[]>) {}
-  async watermarks() {
-    return [...this.parts].map(([partition, ms]) => ({ partition, low: 0, high: ms.length }));
-  }
-  async offsetsForTime(): Promise<Record<number, number>> {
-    throw new Error('not used');
-  }
-  async readRanges(_topic: string, ranges: OffsetRange[]) {
-    return ranges.flatMap((r) => this.parts.get(r.partition)!.slice(r.from, r.to));
-  }
-  async close() {}
-}
-
+/** A topic whose partitions hold `values`, every 7 messages' values in one Kafka-like response buffer. */
 function topicOf(values: Buffer[][]): Map<number, KafkaMessage[]> {
   return new Map(
     values.map((vs, partition) => {
@@ -382,7 +369,7 @@ describe('runBatch with and without the addon', () => {
     const input = { topic: 'iot', batchId: batchIdOf('iot', ranges), ranges, ingestedAt: INGESTED_MS };
     const run = async (native: 'on' | 'off') => {
       const lake = new CaptureLake();
-      const r = await runBatch({ reader: new Reader(topicOf(parts)), lake, registry, validate: validateTelemetry, fileRows: 400, native }, input);
+      const r = await runBatch({ reader: new FakeReader(topicOf(parts)), lake, registry, validate: validateTelemetry, fileRows: 400, native }, input);
       return { lake, r };
     };
     const off = await run('off');
