@@ -13,7 +13,13 @@ function withDescendants(pid: number): number[] {
     const tasks = `/proc/${out[i]}/task`;
     if (!existsSync(tasks)) continue;
     for (const t of readdirSync(tasks)) {
-      const kids = readFileSync(`${tasks}/${t}/children`, 'utf8').trim();
+      let kids: string;
+      try {
+        kids = readFileSync(`${tasks}/${t}/children`, 'utf8').trim();
+      } catch {
+        // The thread (or the process) ended between listing and reading: it has no children now.
+        continue;
+      }
       if (kids) out.push(...kids.split(/\s+/).map(Number));
     }
   }
