@@ -173,7 +173,7 @@ async function cpuComponents(): Promise<Figure[]> {
   }
   const f = (name: string, runs: number[]): Figure => ({ name: `ingest cpu: ${name}`, value: Number(median(runs).toFixed(2)), unit: 'µs/msg' });
   return [
-    ...(nativeRuns.length ? [f('validate + append into RAW column batches + build them, native addon (the ingest hot path; mixed, 10% rejects)', nativeRuns)] : []),
+    ...(nativeRuns.length ? [f('validate + append into RAW column batches, sealed every 25k rows, native addon (the ingest hot path; mixed, 10% rejects)', nativeRuns)] : []),
     f('validate + append into RAW column batches + build them, TypeScript (FLOE_INGEST_NATIVE=off)', columnRuns),
     f('validate + RAW row objects, one-pass fast path (session 1)', fastRuns),
     f('validate + RAW row objects, validateTelemetry + toRawRow (before that)', refRuns),

@@ -108,8 +108,11 @@ export function openRawIngest(mode: NativeMode, registry: DeviceLookup, topic: s
  * A sealed batch as the lake takes a column batch: metrics at once, columns copied out only if
  * read, and `encode` (which lake/parquet-writer.ts prefers) straight from the addon's buffers.
  */
+const fieldsJson = new WeakMap<Schema, string>();
+
 export function sealedColumnBatch(sealed: SealedBatch, schema: Schema): ColumnBatch {
-  const fields = JSON.stringify(schema.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required })));
+  let fields = fieldsJson.get(schema);
+  if (fields === undefined) fieldsJson.set(schema, (fields = JSON.stringify(schema.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required })))));
   let columns: ColumnBuffers[] | undefined;
   return {
     schema,

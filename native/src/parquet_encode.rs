@@ -19,6 +19,9 @@ use parquet::schema::types::ColumnPath;
 /// What parquet-encoder.ts sets as created_by on both paths.
 pub const CREATED_BY: &str = "floe lake (parquet 59.3.0)";
 
+/// One column of a JS job: values, and offsets and validity when present.
+type ColumnArrays = (JsTypedArray, Option<JsTypedArray>, Option<JsTypedArray>);
+
 /// A file's bytes and each field's (id, compressed size).
 pub type Encoded = (Vec<u8>, Vec<(i32, i64)>);
 
@@ -89,8 +92,8 @@ fn scalars<T: arrow_buffer::ArrowNativeType>(bytes: &[u8], n: usize) -> Result<S
 }
 
 impl EncodeTask {
-    /// Reads and copies the job (the same shape as EncodeJob in parquet-encoder.ts).
-    pub fn from_js(job: JsObject) -> Result<EncodeTask> {
+    /// The job's fields and settings (the same shape as EncodeJob in parquet-encoder.ts), no columns yet.
+    fn settings(job: &JsObject) -> Result<EncodeTask> {
         let fields_js: JsObject = job.get_named_property("fields")?;
         let nf = fields_js.get_array_length()?;
         let mut fields = Vec::with_capacity(nf as usize);
@@ -104,25 +107,6 @@ impl EncodeTask {
             });
         }
         let num_rows = job.get_named_property::<f64>("numRows")? as usize;
-        let cols_js: JsObject = job.get_named_property("columns")?;
-        let mut columns = Vec::with_capacity(nf as usize);
-        let nc = cols_js.get_array_length()?;
-        for i in 0..nc {
-            let c: JsObject = cols_js.get_element(i)?;
-            let (values, _) = bytes_of(c.get_named_property_unchecked::<JsTypedArray>("values")?)?;
-            let offsets = if c.has_named_property("offsets")? && c.get_named_property::<JsUnknown>("offsets")?.get_type()? == napi::ValueType::Object {
-                let (b, _) = bytes_of(c.get_named_property_unchecked::<JsTypedArray>("offsets")?)?;
-                Some(b.chunks_exact(4).map(|w| i32::from_le_bytes(w.try_into().unwrap())).collect())
-            } else {
-                None
-            };
-            let validity = if c.has_named_property("validity")? && c.get_named_property::<JsUnknown>("validity")?.get_type()? == napi::ValueType::Object {
-                Some(bytes_of(c.get_named_property_unchecked::<JsTypedArray>("validity")?)?.0)
-            } else {
-                None
-            };
-            columns.push(ColData { values, offsets, validity });
-        }
         let compression = job.get_named_property::<String>("compression")?;
         let row_group_size = match job.get_named_property::<JsUnknown>("rowGroupSize")?.get_type()? {
             napi::ValueType::Number => Some(job.get_named_property::<f64>("rowGroupSize")? as usize).filter(|&r| r > 0),
@@ -132,7 +116,39 @@ impl EncodeTask {
             napi::ValueType::Boolean => job.get_named_property::<bool>("stringStatistics")?,
             _ => false,
         };
-        Ok(EncodeTask { fields, num_rows, columns, compression, row_group_size, string_statistics, builder: None, borrowed: None })
+        Ok(EncodeTask { fields, num_rows, columns: Vec::new(), compression, row_group_size, string_statistics, builder: None, borrowed: None })
+    }
+
+    /// The job's columns, each as (values, offsets, validity) typed arrays (absent ones None).
+    fn column_arrays(job: &JsObject) -> Result<Vec<ColumnArrays>> {
+        let present = |c: &JsObject, name: &str| -> Result<Option<JsTypedArray>> {
+            if c.has_named_property(name)? && c.get_named_property::<JsUnknown>(name)?.get_type()? == napi::ValueType::Object {
+                Ok(Some(c.get_named_property_unchecked::<JsTypedArray>(name)?))
+            } else {
+                Ok(None)
+            }
+        };
+        let cols_js: JsObject = job.get_named_property("columns")?;
+        let mut out = Vec::new();
+        for i in 0..cols_js.get_array_length()? {
+            let c: JsObject = cols_js.get_element(i)?;
+            let values = present(&c, "values")?.ok_or_else(|| err(format!("column {i} has no values")))?;
+            out.push((values, present(&c, "offsets")?, present(&c, "validity")?));
+        }
+        Ok(out)
+    }
+
+    /// Reads and copies the job (the same shape as EncodeJob in parquet-encoder.ts).
+    pub fn from_js(job: JsObject) -> Result<EncodeTask> {
+        let mut t = Self::settings(&job)?;
+        for (values, offsets, validity) in Self::column_arrays(&job)? {
+            t.columns.push(ColData {
+                values: bytes_of(values)?.0,
+                offsets: offsets.map(|o| bytes_of(o).map(|(b, _)| b.chunks_exact(4).map(|w| i32::from_le_bytes(w.try_into().unwrap())).collect())).transpose()?,
+                validity: validity.map(|v| bytes_of(v).map(|(b, _)| b)).transpose()?,
+            });
+        }
+        Ok(t)
     }
 
     /// The job of a sealed builder: `fields` as [{ id, name, type, required }] (JSON).
@@ -377,39 +393,19 @@ impl EncodeTask {
     /// The job with its column buffers borrowed: the caller must leave them unchanged until the
     /// returned promise settles (no copy on the calling thread).
     pub fn from_js_borrowed(env: Env, job: JsObject) -> Result<EncodeTask> {
+        // Settings first: nothing is referenced yet if they are bad.
+        let mut t = Self::settings(&job)?;
         let raw_env = env.raw();
-        let cols_js: JsObject = job.get_named_property("columns")?;
-        let n = cols_js.get_array_length()?;
         let mut refs = Vec::new();
         let mut cols = Vec::new();
-        let opt = |c: &JsObject, name: &str| -> Result<Option<napi::sys::napi_value>> {
-            if !c.has_named_property(name)? {
-                return Ok(None);
-            }
-            let v: JsUnknown = c.get_named_property(name)?;
-            Ok(if v.get_type()? == napi::ValueType::Object { Some(unsafe { napi::NapiRaw::raw(&v) }) } else { None })
-        };
-        for i in 0..n {
-            let c: JsObject = cols_js.get_element(i)?;
-            let values = opt(&c, "values")?.ok_or_else(|| err(format!("column {i} has no values")))?;
-            let offsets = opt(&c, "offsets")?;
-            let validity = opt(&c, "validity")?;
+        let raw = |a: &JsTypedArray| unsafe { napi::NapiRaw::raw(a) };
+        for (values, offsets, validity) in Self::column_arrays(&job)? {
             cols.push(BorrowedCol {
-                values: borrow(raw_env, values, &mut refs)?,
-                offsets: offsets.map(|o| borrow(raw_env, o, &mut refs)).transpose()?,
-                validity: validity.map(|o| borrow(raw_env, o, &mut refs)).transpose()?,
+                values: borrow(raw_env, raw(&values), &mut refs)?,
+                offsets: offsets.map(|o| borrow(raw_env, raw(&o), &mut refs)).transpose()?,
+                validity: validity.map(|v| borrow(raw_env, raw(&v), &mut refs)).transpose()?,
             });
         }
-        // Fields and settings as from_js reads them, without the columns.
-        let mut shell = env.create_object()?;
-        for key in ["fields", "numRows", "compression", "rowGroupSize", "stringStatistics"] {
-            if job.has_named_property(key)? {
-                shell.set_named_property(key, job.get_named_property::<JsUnknown>(key)?)?;
-            }
-        }
-        shell.set_named_property("columns", env.create_array_with_length(0)?)?;
-        // from_js reads the fields and settings, and no columns from the shell.
-        let mut t = EncodeTask::from_js(shell)?;
         t.borrowed = Some(Borrowed { refs, cols });
         Ok(t)
     }
