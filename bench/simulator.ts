@@ -10,7 +10,7 @@ import { loadConfig } from '../deploy/config.js';
 import { validateTelemetry } from '../models/telemetry.js';
 import { TelemetryGenerator } from '../simulator/generator.js';
 import { produce } from '../simulator/produce.js';
-import { DEFAULT_CLIENT, DEFAULT_COMPRESSION, type KafkaClientName, type Compression } from '../simulator/kafka.js';
+import { DEFAULT_CLIENT, DEFAULT_COMPRESSION, deleteTopics, type KafkaClientName, type Compression } from '../simulator/kafka.js';
 import type { Scenario } from '../simulator/scenarios.js';
 
 function generate(scenario: Scenario, count: number) {
@@ -53,14 +53,19 @@ async function produceRate(client: KafkaClientName, compression: Compression, co
   const config = loadConfig();
   const tag = `${Date.now().toString(36)}-${client}-${compression}`;
   const cpu0 = process.cpuUsage();
-  const { manifest, batchBytes } = await produce({
-    scenario: 'valid', devices: 1000, buildings: 20, count, seed: 'bench', topic: `floe-bench-sim-${tag}`, registryTopic: `floe-bench-sim-registry-${tag}`,
-    partitions: config.kafka.telemetryPartitions, mode: 'history', startMs: Date.UTC(2025, 0, 1), stepMs: 86_400_000 / count,
-    brokers: config.kafka.brokers, client, compression, batchSize: 10_000, inFlight: 4, publishRegistry: false,
-  });
-  const cpu = process.cpuUsage(cpu0);
-  // CPU of this process (all threads) for the whole run, manifest included; the broker's is not counted.
-  return { rate: manifest.run.messagesPerSecond, cpuMicros: (cpu.user + cpu.system) / count, batchBytes, valueBytes: manifest.bytes };
+  const topics = [`floe-bench-sim-${tag}`, `floe-bench-sim-registry-${tag}`];
+  try {
+    const { manifest, batchBytes } = await produce({
+      scenario: 'valid', devices: 1000, buildings: 20, count, seed: 'bench', topic: topics[0]!, registryTopic: topics[1]!,
+      partitions: config.kafka.telemetryPartitions, mode: 'history', startMs: Date.UTC(2025, 0, 1), stepMs: 86_400_000 / count,
+      brokers: config.kafka.brokers, client, compression, batchSize: 10_000, inFlight: 4, publishRegistry: false,
+    });
+    const cpu = process.cpuUsage(cpu0);
+    // CPU of this process (all threads) for the whole run, manifest included; the broker's is not counted.
+    return { rate: manifest.run.messagesPerSecond, cpuMicros: (cpu.user + cpu.system) / count, batchBytes, valueBytes: manifest.bytes };
+  } finally {
+    await deleteTopics(config.kafka.brokers, topics);
+  }
 }
 
 export default async function simulatorSuite(): Promise<Figure[]> {

@@ -74,6 +74,24 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promi
   }
 }
 
+/**
+ * Deletes the topics of `names` that exist (others are ignored), or, given a RegExp, every
+ * topic whose name matches it except those in `keep`. Returns the deleted names.
+ */
+export async function deleteTopics(brokers: string[], names: readonly string[] | RegExp, keep: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const admin: Admin = silentKafka(brokers, 'floe-admin').admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    const doomed = existing.filter((t) => (names instanceof RegExp ? names.test(t) && !keep.has(t) : names.includes(t)));
+    // A few dozen per request: one request for hundreds of topics outlasts the broker's timeout.
+    for (let i = 0; i < doomed.length; i += 50) await admin.deleteTopics({ topics: doomed.slice(i, i + 50), timeout: 60_000 });
+    return doomed;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Current end offsets (high watermarks) per partition. */
 export async function topicEndOffsets(brokers: string[], topic: string): Promise<Record<string, string>> {
   const admin = silentKafka(brokers, 'floe-admin').admin();

@@ -104,15 +104,26 @@ export async function stopRecorded(pidFile: string, graceMs = 20_000): Promise<'
 
 /** Resident memory of a process group's members, in bytes (from /proc). */
 export function groupRss(pid: number): number {
+  return sumOverGroup(pid, (p) => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  });
+}
+
+/** CPU time (user + system, ms) used so far by the live processes of a process group (Linux). */
+export function groupCpuMs(pid: number): number {
+  return sumOverGroup(pid, (_p, rest) => (Number(rest[11]) + Number(rest[12])) * 10); // utime, stime in ticks of 10 ms
+}
+
+/** Sums `f` over the processes whose process group is `pid`; `rest` is /proc/<p>/stat after the name (field 3 on). */
+function sumOverGroup(pid: number, f: (p: number, rest: string[]) => number): number {
   let total = 0;
   for (const p of readdirProc()) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(rest[2]) !== pid) continue; // field 5: process group id
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      const m = /VmRSS:\s+(\d+) kB/.exec(status);
-      if (m) total += Number(m[1]) * 1024;
+      total += f(p, rest);
     } catch {
       /* raced with exit */
     }

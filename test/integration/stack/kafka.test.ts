@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../../deploy/config.js';
+import { deleteTopics, ensureTopics } from '../../../simulator/kafka.js';
 
 describe('Kafka (KRaft)', () => {
   it('round-trips a keyed message through a new topic', async () => {
@@ -47,5 +48,27 @@ describe('Kafka (KRaft)', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('deletes topics by name, and by pattern except those kept', async () => {
+    const c = loadConfig();
+    const tag = randomUUID().slice(0, 8);
+    const names = ['a', 'b', 'c', 'd'].map((x) => `smoke-del-${tag}-${x}`);
+    await ensureTopics(c.kafka.brokers, names.map((topic) => ({ topic, partitions: 1 })));
+    const listed = async (): Promise<string[]> => {
+      const admin = new Kafka({ clientId: 'floe-smoke', brokers: c.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        return (await admin.listTopics()).filter((t) => t.includes(tag)).sort();
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    expect(await listed()).toEqual(names);
+    // A name that does not exist is ignored.
+    expect(await deleteTopics(c.kafka.brokers, [names[0]!, `smoke-del-${tag}-missing`])).toEqual([names[0]]);
+    expect((await deleteTopics(c.kafka.brokers, new RegExp(`^smoke-del-${tag}-`), new Set([names[3]!]))).sort()).toEqual([names[1], names[2]]);
+    expect(await listed()).toEqual([names[3]]);
+    await deleteTopics(c.kafka.brokers, [names[3]!]);
   });
 });
