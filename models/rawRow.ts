@@ -1,5 +1,5 @@
-// The ingestion hot path from Kafka bytes to a RAW row, in one pass: decode (UTF-8 checked by
-// the decoder itself), JSON.parse, the compiled contract check, the registry lookup, and a RAW
+// The ingestion hot path from Kafka bytes to a RAW row, in one pass: UTF-8 check, decode,
+// JSON.parse, the compiled contract check, the registry lookup, and a RAW
 // row object of one fixed shape built straight from the parsed value. No intermediate event
 // object, no per-row BigInt, no regex for the timestamp, and the event hour comes back as a
 // number. A message it does not accept gets the rejection validateTelemetry() gives it, from
@@ -7,6 +7,7 @@
 // stack traces for the parse errors of malformed messages). A differential test
 // (test/unit/models/rawRow.test.ts) proves rows equal toRawRow(validateTelemetry(...)) and
 // rejections equal validateTelemetry's.
+import { isUtf8 } from 'node:buffer';
 import { compileObjectCheck } from './fastcheck.js';
 import { contractJsonSchema, CURRENT_VERSION, MAX_EVENT_BYTES, malformedJson, notUtf8, unknownDevice, validateParsedTelemetry, validateTelemetry, type DeviceLookup, type Rejection } from './telemetry.js';
 import { isoToMicros, RAW_TELEMETRY } from './tables.js';
@@ -88,12 +89,9 @@ export function parseTelemetry(bytes: Uint8Array | null | undefined, registry: D
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      return notUtf8(bytes);
-    }
+    // Checked before decoding: a fatal decoder's exception costs ~8 µs, isUtf8 ~0.1 µs.
+    if (!isUtf8(bytes)) return notUtf8(bytes);
+    const text = decoder.decode(bytes);
     try {
       o = JSON.parse(text);
     } catch (err) {
