@@ -45,6 +45,8 @@ interface Addon {
   RawSpec: new (schema: string, columns: string, maxBytes: number) => RawSpec;
   DeviceSet: new (ids: string[]) => DeviceSet;
   RawIngest: new (spec: RawSpec, devices: DeviceSet, topic: string, ingestedAtMs: number, fileRows: number) => RawIngest;
+  /** The addon's hand-written matcher of a contract pattern, on each value (for tests). */
+  fastPatternMatches(pattern: string, values: string[]): boolean[];
 }
 
 /** The addon, or why it is not there. */

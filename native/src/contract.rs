@@ -6,7 +6,9 @@ use regex::bytes::{Regex, RegexBuilder};
 use serde_json::Value;
 
 pub enum Kind {
-    Str { min_len: Option<u64>, max_len: Option<u64>, pattern: Option<Regex>, values: Option<Vec<Vec<u8>>> },
+    /// `fast`: a hand-written matcher of `pattern`, when the pattern is one of those zod emits for
+    /// z.uuid() and z.iso.datetime({ offset: true }) (recognised by its exact text).
+    Str { min_len: Option<u64>, max_len: Option<u64>, pattern: Option<Regex>, fast: Option<Fast>, values: Option<Vec<Vec<u8>>> },
     Num { integer: bool, min: f64, max: f64, xmin: f64, xmax: f64 },
 }
 
@@ -36,17 +38,23 @@ fn compile_kind(node: &Value, where_: &str) -> Result<Kind, String> {
         for v in list {
             values.push(v.as_str().ok_or_else(|| format!("{where_}: only string enums are compiled"))?.as_bytes().to_vec());
         }
-        return Ok(Kind::Str { min_len: None, max_len: None, pattern: None, values: Some(values) });
+        return Ok(Kind::Str { min_len: None, max_len: None, pattern: None, fast: None, values: Some(values) });
     }
     match o.get("type").and_then(Value::as_str) {
         Some("string") => {
-            let pattern = match o.get("pattern").and_then(Value::as_str) {
+            let text = o.get("pattern").and_then(Value::as_str);
+            let pattern = match text {
                 None => None,
                 // Byte-level, ASCII classes (\d is [0-9], as in a JavaScript RegExp without the u
                 // flag). Patterns are only ever run on ASCII values (see check_str).
                 Some(p) => Some(RegexBuilder::new(p).unicode(false).build().map_err(|e| format!("{where_}: pattern {p}: {e}"))?),
             };
-            Ok(Kind::Str { min_len: o.get("minLength").and_then(Value::as_u64), max_len: o.get("maxLength").and_then(Value::as_u64), pattern, values: None })
+            let fast = match text {
+                Some(UUID_PATTERN) => Some(Fast::Uuid),
+                Some(DATE_TIME_PATTERN) => Some(Fast::DateTime),
+                _ => None,
+            };
+            Ok(Kind::Str { min_len: o.get("minLength").and_then(Value::as_u64), max_len: o.get("maxLength").and_then(Value::as_u64), pattern, fast, values: None })
         }
         Some(t @ ("number" | "integer")) => Ok(Kind::Num {
             integer: t == "integer",
@@ -94,9 +102,95 @@ pub fn utf16_len(s: &[u8]) -> u64 {
     n
 }
 
+/// zod 4's z.uuid() pattern (RFC 9562 versions 1-8, variant 10xx, and the nil and max uuids).
+pub const UUID_PATTERN: &str = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$";
+/// zod 4's z.iso.datetime({ offset: true }) pattern (leap days by the Gregorian rule, any number
+/// of fraction digits, Z or ±HH:MM).
+pub const DATE_TIME_PATTERN: &str = r"^(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|(?:02)-(?:0[1-9]|1\d|2[0-8])))T(?:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|([+-](?:[01]\d|2[0-3]):[0-5]\d)))$";
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Fast {
+    Uuid,
+    DateTime,
+}
+
+impl Fast {
+    /// Exactly what the pattern it stands for matches (a test compares both on generated input).
+    pub fn matches(self, s: &[u8]) -> bool {
+        match self {
+            Fast::Uuid => is_uuid(s),
+            Fast::DateTime => is_date_time(s).is_some(),
+        }
+    }
+}
+
+fn is_uuid(s: &[u8]) -> bool {
+    if s.len() != 36 {
+        return false;
+    }
+    for (i, &c) in s.iter().enumerate() {
+        let ok = if matches!(i, 8 | 13 | 18 | 23) { c == b'-' } else { c.is_ascii_hexdigit() };
+        if !ok {
+            return false;
+        }
+    }
+    (matches!(s[14], b'1'..=b'8') && matches!(s[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B'))
+        || s == b"00000000-0000-0000-0000-000000000000"
+        || s == b"ffffffff-ffff-ffff-ffff-ffffffffffff"
+}
+
+/// Two ASCII digits at `i` as a number, or None.
+#[inline]
+fn two(s: &[u8], i: usize) -> Option<u32> {
+    let (a, b) = (*s.get(i)?, *s.get(i + 1)?);
+    (a.is_ascii_digit() && b.is_ascii_digit()).then(|| (a - b'0') as u32 * 10 + (b - b'0') as u32)
+}
+
+fn is_date_time(s: &[u8]) -> Option<()> {
+    // YYYY-MM-DD; February 29 in Gregorian leap years only (the pattern's alternation).
+    let (cc, yy) = (two(s, 0)?, two(s, 2)?);
+    if s.get(4)? != &b'-' || s.get(7)? != &b'-' {
+        return None;
+    }
+    let (month, day) = (two(s, 5)?, two(s, 8)?);
+    let leap = if yy == 0 { cc % 4 == 0 } else { yy % 4 == 0 };
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > days {
+        return None;
+    }
+    // THH:MM:SS, then an optional fraction of one digit or more.
+    if s.get(10)? != &b'T' || s.get(13)? != &b':' || s.get(16)? != &b':' {
+        return None;
+    }
+    if two(s, 11)? > 23 || two(s, 14)? > 59 || two(s, 17)? > 59 {
+        return None;
+    }
+    let mut i = 19;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        let digits = s[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        i += digits;
+    }
+    // Z or ±HH:MM, and nothing after.
+    match *s.get(i)? {
+        b'Z' => (i + 1 == s.len()).then_some(()),
+        b'+' | b'-' => (i + 6 == s.len() && two(s, i + 1)? <= 23 && s[i + 3] == b':' && two(s, i + 4)? <= 59).then_some(()),
+        _ => None,
+    }
+}
+
 pub fn check_str(kind: &Kind, s: &[u8]) -> bool {
     match kind {
-        Kind::Str { min_len, max_len, pattern, values } => {
+        Kind::Str { min_len, max_len, pattern, fast, values } => {
             if let Some(vs) = values {
                 return vs.iter().any(|v| crate::json::eq_short(v, s));
             }
@@ -105,6 +199,9 @@ pub fn check_str(kind: &Kind, s: &[u8]) -> bool {
                 if min_len.is_some_and(|m| n < m) || max_len.is_some_and(|m| n > m) {
                     return false;
                 }
+            }
+            if let Some(f) = fast {
+                return f.matches(s);
             }
             match pattern {
                 None => true,

@@ -294,6 +294,52 @@ describe('native ingestion addon', () => {
     }
   });
 
+  it('matches uuids and timestamps by hand exactly as the contract\'s RegExps do', () => {
+    const props = (contractJsonSchema('v2') as { properties: Record<string, { pattern?: string }> }).properties;
+    const rnd = new Prng('fast-patterns');
+    const pick = (chars: string): string => chars[rnd.int(0, chars.length - 1)]!;
+    const hex = '0123456789abcdefABCDEF';
+    const noise = `${hex}gGzZT:.+- 0189é\u0000`;
+    /** Random edits: replace, delete or insert characters (one to three). */
+    const mutate = (s: string): string => {
+      let out = s;
+      for (let k = rnd.int(1, 3); k > 0; k--) {
+        const at = rnd.int(0, Math.max(0, out.length - 1));
+        const op = rnd.int(0, 2);
+        out = op === 0 ? out.slice(0, at) + pick(noise) + out.slice(at + 1) : op === 1 ? out.slice(0, at) + out.slice(at + 1) : out.slice(0, at) + pick(noise) + out.slice(at);
+      }
+      return out;
+    };
+    const d2 = (lo: number, hi: number): string => String(rnd.int(lo, hi)).padStart(2, '0');
+    const uuids: string[] = ['00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', '00000000-0000-0000-0000-00000000000', ''];
+    for (let i = 0; i < 20_000; i++) {
+      const u = [8, 4, 4, 4, 12].map((n) => Array.from({ length: n }, () => pick(hex)).join('')).join('-');
+      uuids.push(u, mutate(u), randomUUID(), mutate(randomUUID()));
+    }
+    const stamps: string[] = ['2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2000-02-29T23:59:59.999999999+14:00', '1900-02-29T00:00:00Z', '0000-02-29T00:00:00Z', '2026-01-01T00:00:00z', '2026-01-01t00:00:00Z', '2026-01-01T00:00:00.Z', ''];
+    for (let i = 0; i < 20_000; i++) {
+      const y = String(rnd.int(0, 9999)).padStart(4, '0');
+      const frac = rnd.int(0, 3) === 0 ? '' : `.${Array.from({ length: rnd.int(0, 10) }, () => pick('0123456789')).join('')}`;
+      const zone = [() => 'Z', () => `+${d2(0, 25)}:${d2(0, 61)}`, () => `-${d2(0, 24)}:${d2(0, 60)}`, () => `+${d2(0, 23)}${d2(0, 59)}`][rnd.int(0, 3)]!();
+      const t = `${y}-${d2(0, 13)}-${d2(0, 32)}T${d2(0, 24)}:${d2(0, 60)}:${d2(0, 60)}${frac}${zone}`;
+      const leap = `${y}-02-29T${d2(0, 23)}:${d2(0, 59)}:${d2(0, 59)}Z`;
+      stamps.push(t, mutate(t), leap, new Date(rnd.int(-62_000_000_000_000, 250_000_000_000_000)).toISOString());
+    }
+    const addon = nativeAddon().addon!;
+    for (const [field, values] of [['event_id', uuids], ['event_ts', stamps]] as const) {
+      const pattern = props[field]!.pattern!;
+      const re = new RegExp(pattern);
+      const fast = addon.fastPatternMatches(pattern, values);
+      const disagree = values.filter((v, i) => fast[i] !== re.test(v));
+      expect(disagree, field).toEqual([]);
+      // Both answers occur in numbers: the generated values test the matcher both ways.
+      const accepted = fast.filter(Boolean).length;
+      expect(accepted, field).toBeGreaterThan(values.length / 5);
+      expect(values.length - accepted, field).toBeGreaterThan(values.length / 5);
+    }
+    expect(() => addon.fastPatternMatches('^a$', ['a'])).toThrow(/no hand-written matcher/);
+  });
+
   it('counts repeated event ids across partitions as duplicates', () => {
     const n = open(reg);
     const stop = new Int32Array(2);
