@@ -9,11 +9,11 @@ import type { KafkaMessage, RangeReader } from './kafka.js';
 import { FetchedMessage } from './kafka-fetch.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
 import type { DeviceLookup, Rejection, Validation } from '../models/telemetry.js';
-import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toDlqRow, toRawRow, type RawTelemetryRow } from '../models/tables.js';
+import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow, type RawTelemetryRow } from '../models/tables.js';
 import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
 import { borrowingBatch } from '../lake/parquet-writer.js';
-import { returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
+import { DlqBatch, returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
 import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest } from './native.js';
 
 export type { DlqRow } from '../models/tables.js';
@@ -24,7 +24,7 @@ const RAW_SCHEMA = schemaOfTable(RAW_TELEMETRY);
  * payloads (up to MAX_EVENT_BYTES each), and buffers allocated afresh for every batch were most
  * of the new memory ingestion asked for, each ~64 MB of it starting a full V8 marking cycle.
  */
-const spareDlq = new Spares(() => new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' }), 8);
+const spareDlq = new Spares(() => new DlqBatch('dlq'), 8);
 /** The builders a batch's partitions' rejects are joined into (kept grown: a batch's dead letters can be tens of MB). */
 const spareDlqFile = new Spares(() => new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' }), 3);
 /** A RAW row as written: from the fast path (Dates, numbers) or from toRawRow (bigints). */
@@ -205,15 +205,8 @@ interface HourRows {
 interface PartitionRows {
   byHour: Map<number, HourRows>;
   /** Rejected messages of this partition, in offset order (the batch's DLQ file holds every partition's, in range order). */
-  dlq: ColumnBatchBuilder | undefined;
+  dlq: DlqBatch | undefined;
   rejects: number;
-}
-
-/** Kafka headers as the DLQ row builder takes them (a repeated header keeps its last value). */
-function plainHeaders(h: KafkaMessage['headers']): Record<string, Uint8Array | string | undefined> {
-  const out: Record<string, Uint8Array | string | undefined> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? v[v.length - 1] : v;
-  return out;
 }
 
 function checkInput(input: RunBatchOptions): void {
@@ -265,6 +258,8 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   let t = performance.now();
   await deps.registry.refresh?.();
   const ingestedAtMicros = BigInt(input.ingestedAt) * 1000n;
+  /** The same as a number when exact (no bigint arithmetic per DLQ row). */
+  const ingestedAtDlq = Number.isSafeInteger(input.ingestedAt * 1000) ? input.ingestedAt * 1000 : ingestedAtMicros;
   // Rows of the fast path share one ingestion time; a Date is exact (the workflow gives ms).
   const ingestedAt = new Date(input.ingestedAt);
   const fast = (deps.fastPath ?? true) && FAST_ROWS_OK;
@@ -313,8 +308,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
 
   /** Files a message the contract or the registry rejects as a DLQ row of its partition. */
   const reject = (part: PartitionRows, m: KafkaMessage, v: Rejection): void => {
-    const at = { topic, partition: m.partition, offset: BigInt(m.offset), ingestedAtMicros };
-    (part.dlq ??= spareDlq.take()).appendRow(toDlqRow({ key: m.key, value: m.value, headers: plainHeaders(m.headers), timestampMs: m.timestamp }, v, at));
+    (part.dlq ??= spareDlq.take()).append(m, v, topic, ingestedAtDlq);
     part.rejects++;
   };
 
@@ -459,7 +453,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
 
   if (deps.reader.streamRanges) {
     // Pipelined: each fetch round is validated while the next one is fetched. recycle: consume
-    // keeps no Buffer of a message (RAW appends copy values; toDlqRow's key and value are copied
+    // keeps no Buffer of a message (RAW appends copy values; DLQ rows' key and value are copied
     // by the DLQ builder's binary appends, its headers become a string), so the reader may reuse
     // a round's response memory once this callback has returned.
     await deps.reader.streamRanges(topic, ranges, (chunk) => {
@@ -502,7 +496,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       else rest.set(h, [rows.batch]);
     }
     rejects += part.rejects;
-    if (part.dlq) dlqParts.push(part.dlq);
+    if (part.dlq) dlqParts.push(part.dlq.builder);
   }
   // Rejects can be most of a batch's bytes (oversized messages are kept whole): one file, joined
   // into a builder kept for that (grown once, then reused), not into a partition's.

@@ -3,9 +3,11 @@
 // no row object in between. A differential test proves the batches equal those built from
 // fastRawRow's row objects.
 import { ColumnBatchBuilder, type ColumnBatch, type Schema } from '../lake/index.js';
-import type { DoubleAppender, IntAppender, LongAppender, StringAppender } from '../lake/column-batch.js';
-import { RAW_TELEMETRY, type TableDef } from '../models/tables.js';
+import type { BinaryAppender, DoubleAppender, IntAppender, LongAppender, StringAppender } from '../lake/column-batch.js';
+import { dlqHeaders, RAW_TELEMETRY, RAW_TELEMETRY_DLQ, type TableDef } from '../models/tables.js';
 import type { ParsedTelemetry, RawPosition } from '../models/rawRow.js';
+import type { Rejection } from '../models/telemetry.js';
+import type { KafkaMessage } from './kafka.js';
 
 /** The lake schema of one of floe's table definitions (models/tables.ts). */
 export function schemaOfTable(def: TableDef): Schema {
@@ -101,6 +103,63 @@ export class RawBatch {
   /** The batch so far (valid until reset()). */
   build(): ColumnBatch {
     return this.builder.build();
+  }
+
+  reset(): void {
+    this.builder.reset();
+  }
+}
+
+/**
+ * One partition's DLQ rows being built: each rejected message's columns appended straight from
+ * the Kafka message, as toDlqRow's row would give them (a test compares the two).
+ */
+export class DlqBatch {
+  readonly builder: ColumnBatchBuilder;
+  private readonly key: BinaryAppender;
+  private readonly value: BinaryAppender;
+  private readonly headers: StringAppender;
+  private readonly errorPath: StringAppender;
+  private readonly errorMessage: StringAppender;
+  private readonly errorKind: StringAppender;
+  private readonly topic: StringAppender;
+  private readonly partition: IntAppender;
+  private readonly offset: LongAppender;
+  private readonly kafkaTimestamp: LongAppender;
+  private readonly ingestedAt: LongAppender;
+
+  constructor(table = `raw.${RAW_TELEMETRY_DLQ.name}`) {
+    const b = (this.builder = new ColumnBatchBuilder(schemaOfTable(RAW_TELEMETRY_DLQ), { table }));
+    this.key = b.binaries('key');
+    this.value = b.binaries('value');
+    this.headers = b.strings('headers');
+    this.errorPath = b.strings('error_path');
+    this.errorMessage = b.strings('error_message');
+    this.errorKind = b.strings('error_kind');
+    this.topic = b.strings('_topic');
+    this.partition = b.ints('_partition');
+    this.offset = b.longs('_offset');
+    this.kafkaTimestamp = b.longs('kafka_timestamp');
+    this.ingestedAt = b.longs('_ingested_at');
+  }
+
+  get numRows(): number {
+    return this.builder.numRows;
+  }
+
+  /** Appends the DLQ row of a rejected message (`ingestedAtMicros`: the batch's ingestion time). */
+  append(m: KafkaMessage, v: Rejection, topic: string, ingestedAtMicros: bigint | number): void {
+    this.key.push(m.key);
+    this.value.push(m.value);
+    this.headers.push(dlqHeaders(m.headers));
+    this.errorPath.push(v.errorPath);
+    this.errorMessage.push(v.errorMessage);
+    this.errorKind.push(v.kind);
+    this.topic.push(topic);
+    this.partition.push(m.partition);
+    this.offset.push(m.offset);
+    this.kafkaTimestamp.pushMillis(m.timestamp);
+    this.ingestedAt.push(ingestedAtMicros);
   }
 
   reset(): void {

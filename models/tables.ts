@@ -191,23 +191,10 @@ export type DlqRow = Record<string, string | number | bigint | Uint8Array | null
 
 /** The DLQ row for a rejected message. */
 export function toDlqRow(message: KafkaMessageBytes, rejection: Rejection, at: KafkaPosition): DlqRow {
-  let headers: string | null = null;
-  if (message.headers && Object.keys(message.headers).length) {
-    const h: Record<string, string> = {};
-    for (const [k, v] of Object.entries(message.headers)) {
-      if (v === undefined) continue;
-      if (typeof v === 'string') h[k] = v;
-      else {
-        const text = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-        h[k] = isUtf8(text) ? text.toString('utf8') : `base64:${text.toString('base64')}`;
-      }
-    }
-    headers = JSON.stringify(h);
-  }
   return {
     key: message.key,
     value: message.value,
-    headers,
+    headers: dlqHeaders(message.headers),
     error_path: rejection.errorPath,
     error_message: rejection.errorMessage,
     error_kind: rejection.kind,
@@ -217,5 +204,27 @@ export function toDlqRow(message: KafkaMessageBytes, rejection: Rejection, at: K
     kafka_timestamp: message.timestampMs === undefined ? null : BigInt(message.timestampMs) * 1000n,
     _ingested_at: at.ingestedAtMicros,
   };
+}
+
+/**
+ * The DLQ's headers column: a JSON object of name -> UTF-8 string (`base64:...` for a value that
+ * is not UTF-8), null when there are none. An array value (a repeated header) keeps its last;
+ * an undefined one is left out.
+ */
+export function dlqHeaders(headers: Readonly<Record<string, Uint8Array | string | (Uint8Array | string)[] | undefined>> | undefined): string | null {
+  const keys = headers ? Object.keys(headers) : [];
+  if (keys.length === 0) return null;
+  const h: Record<string, string> = {};
+  for (const k of keys) {
+    let v = headers![k];
+    if (Array.isArray(v)) v = v[v.length - 1];
+    if (v === undefined) continue;
+    if (typeof v === 'string') h[k] = v;
+    else {
+      const text = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      h[k] = isUtf8(text) ? text.toString('utf8') : `base64:${text.toString('base64')}`;
+    }
+  }
+  return JSON.stringify(h);
 }
 
