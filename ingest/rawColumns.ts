@@ -143,10 +143,6 @@ export class DlqBatch {
     this.ingestedAt = b.longs('_ingested_at');
   }
 
-  get numRows(): number {
-    return this.builder.numRows;
-  }
-
   /** Appends the DLQ row of a rejected message (`ingestedAtMicros`: the batch's ingestion time). */
   append(m: KafkaMessage, v: Rejection, topic: string, ingestedAtMicros: bigint | number): void {
     this.key.push(m.key);

@@ -8,6 +8,7 @@ use serde_json::Value;
 pub enum Kind {
     /// `fast`: a hand-written matcher of `pattern`, when the pattern is one of those zod emits for
     /// z.uuid() and z.iso.datetime({ offset: true }) (recognised by its exact text).
+    /// (Then `pattern` is None: the regex is not compiled.)
     Str { min_len: Option<u64>, max_len: Option<u64>, pattern: Option<Regex>, fast: Option<Fast>, values: Option<Vec<Vec<u8>>> },
     Num { integer: bool, min: f64, max: f64, xmin: f64, xmax: f64 },
 }
@@ -43,15 +44,12 @@ fn compile_kind(node: &Value, where_: &str) -> Result<Kind, String> {
     match o.get("type").and_then(Value::as_str) {
         Some("string") => {
             let text = o.get("pattern").and_then(Value::as_str);
+            let fast = text.and_then(Fast::of);
             let pattern = match text {
-                None => None,
                 // Byte-level, ASCII classes (\d is [0-9], as in a JavaScript RegExp without the u
-                // flag). Patterns are only ever run on ASCII values (see check_str).
-                Some(p) => Some(RegexBuilder::new(p).unicode(false).build().map_err(|e| format!("{where_}: pattern {p}: {e}"))?),
-            };
-            let fast = match text {
-                Some(UUID_PATTERN) => Some(Fast::Uuid),
-                Some(DATE_TIME_PATTERN) => Some(Fast::DateTime),
+                // flag). Patterns are only ever run on ASCII values (see check_str). A pattern with
+                // a hand-written matcher needs no regex.
+                Some(p) if fast.is_none() => Some(RegexBuilder::new(p).unicode(false).build().map_err(|e| format!("{where_}: pattern {p}: {e}"))?),
                 _ => None,
             };
             Ok(Kind::Str { min_len: o.get("minLength").and_then(Value::as_u64), max_len: o.get("maxLength").and_then(Value::as_u64), pattern, fast, values: None })
@@ -115,6 +113,15 @@ pub enum Fast {
 }
 
 impl Fast {
+    /// The hand-written matcher of a pattern, if it has one.
+    pub fn of(pattern: &str) -> Option<Fast> {
+        match pattern {
+            UUID_PATTERN => Some(Fast::Uuid),
+            DATE_TIME_PATTERN => Some(Fast::DateTime),
+            _ => None,
+        }
+    }
+
     /// Exactly what the pattern it stands for matches (a test compares both on generated input).
     pub fn matches(self, s: &[u8]) -> bool {
         match self {

@@ -293,7 +293,7 @@ impl RawIngest {
             scratch: Vec::new(),
             order: Vec::new(),
             ids36: FxSet::default(),
-            memo: spec.spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), fast: None, .. }), seen: FxSet::default() }).collect(),
+            memo: spec.spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
         }
     }
 
@@ -740,10 +740,6 @@ pub fn parquet_created_by() -> String {
 /// for the test that compares it with the JavaScript RegExp of the same pattern.
 #[napi]
 pub fn fast_pattern_matches(pattern: String, values: Vec<String>) -> Result<Vec<bool>> {
-    let fast = match pattern.as_str() {
-        contract::UUID_PATTERN => contract::Fast::Uuid,
-        contract::DATE_TIME_PATTERN => contract::Fast::DateTime,
-        _ => return Err(err(format!("no hand-written matcher for pattern {pattern}"))),
-    };
+    let fast = contract::Fast::of(&pattern).ok_or_else(|| err(format!("no hand-written matcher for pattern {pattern}")))?;
     Ok(values.iter().map(|v| fast.matches(v.as_bytes())).collect())
 }
