@@ -21,7 +21,7 @@ import kafkajs from 'kafkajs';
 import { loadConfig } from '../deploy/config.js';
 import { createKafkaRangeReader, type FetchClient } from '../ingest/kafka.js';
 import { BrokerConnection } from '../ingest/kafka-connection.js';
-import { decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION } from '../ingest/kafka-fetch.js';
+import { decodeFetchResponse, encodeFetchRequest, messagesOf, FETCH_API_KEY, FETCH_VERSION } from '../ingest/kafka-fetch.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, dflt: string): string => {
@@ -127,7 +127,7 @@ async function decodeOnly(): Promise<void> {
     let n = 0;
     for (const b of bodies) {
       const r = decodeFetchResponse(b);
-      for (const pf of r) n += pf.messages.length;
+      for (const pf of r) n += messagesOf(pf).length;
       if (keep) kept.push(r);
     }
     const c = process.cpuUsage(c0);

@@ -5,8 +5,8 @@
 // nothing and reports it.
 import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
 import { advance, rangesKey } from '../workflows/ingest/plan.js';
-import type { KafkaMessage, RangeReader } from './kafka.js';
-import { FetchedMessage } from './kafka-fetch.js';
+import type { KafkaMessage, RangeReader, RecordRun } from './kafka.js';
+import { FetchedMessage, recordAt } from './kafka-fetch.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
 import type { DeviceLookup, Rejection, Validation } from '../models/telemetry.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow, type RawTelemetryRow } from '../models/tables.js';
@@ -324,6 +324,17 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     sealedNative.set(key, index + 1);
     writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => sealedColumnBatch(nat!.take(partition, hour), RAW_SCHEMA));
   };
+  /** A message the addon stopped at: the TypeScript path decides, and an accepted row goes back into the addon's builders. */
+  const decideInTypeScript = (part: PartitionRows, m: KafkaMessage): void => {
+    const f = parseTelemetry(m.value, deps.registry);
+    const v = f ?? deps.validate(m.value, deps.registry);
+    if (!v.ok) {
+      reject(part, m, v);
+      return;
+    }
+    nat!.appendEvent(eventJson('e' in v ? v.e : v.event), m.partition, m.offset, stop);
+    if ((stop[0] as number) === 2) sealNative(m.partition, stop[1]!);
+  };
   let spans = new Int32Array(2048);
   let offsets = new Float64Array(1024);
   const consumeNative = (messages: readonly KafkaMessage[], from: number, to: number): void => {
@@ -378,20 +389,42 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         if (stop[0] === 2) sealNative(partition, stop[1]!);
         else if (stop[0] === 1) {
           // Not accepted by the addon: the TypeScript path decides.
-          const m = messages[i + k]!;
+          decideInTypeScript(part, messages[i + k]!);
           k++;
-          const f = parseTelemetry(m.value, deps.registry);
-          const v = f ?? deps.validate(m.value, deps.registry);
-          if (!v.ok) {
-            reject(part, m, v);
-            continue;
-          }
-          n.appendEvent(eventJson('e' in v ? v.e : v.event), partition, m.offset, stop);
-          if ((stop[0] as number) === 2) sealNative(partition, stop[1]!);
         }
       }
       i = j;
     }
+    validateMs += performance.now() - t0;
+  };
+
+  // Record runs (the direct fetch path): the addon reads the Kafka records itself, so no
+  // message object is made except for a record it stops at.
+  const runStatus = new Float64Array(3);
+  const consumeRuns = (runs: readonly RecordRun[]): void => {
+    const t0 = performance.now();
+    const n = nat!;
+    const before = n.records;
+    let buf: ArrayBufferLike | undefined;
+    let data: Uint8Array = EMPTY_BYTES;
+    for (const { batch, lo, hi } of runs) {
+      const part = perPartition.get(batch.partition);
+      if (!part) throw new Error(`reader returned records of partition ${batch.partition}, not in batch ${batchId}`);
+      const src = batch.src;
+      if (src.buffer !== buf) {
+        buf = src.buffer;
+        data = new Uint8Array(buf);
+      }
+      const base = src.byteOffset;
+      const end = base + batch.end;
+      for (let at = base + batch.at; at < end; ) {
+        at = n.consumeRecords(data, at, end, batch.baseOffset, lo, hi, batch.partition, runStatus);
+        if (runStatus[0] === 2) sealNative(batch.partition, runStatus[1]!);
+        else if (runStatus[0] === 1) decideInTypeScript(part, recordAt(batch, runStatus[2]! - base));
+        else break;
+      }
+    }
+    messageCount += n.records - before;
     validateMs += performance.now() - t0;
   };
 
@@ -451,7 +484,15 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     validateMs += performance.now() - t0;
   };
 
-  if (deps.reader.streamRanges) {
+  if (nat && deps.reader.streamRecords) {
+    // As below, with the records left encoded until the addon reads them.
+    await deps.reader.streamRecords(topic, ranges, (runs) => {
+      stopIfCancelled('reading');
+      consumeRuns(runs);
+      beat({ stage: 'fetch+validate', messages: messageCount });
+    }, { recycle: true });
+    timings.fetchMs = Math.max(0, performance.now() - t - validateMs - buildMs);
+  } else if (deps.reader.streamRanges) {
     // Pipelined: each fetch round is validated while the next one is fetched. recycle: consume
     // keeps no Buffer of a message (RAW appends copy values; DLQ rows' key and value are copied
     // by the DLQ builder's binary appends, its headers become a string), so the reader may reuse
@@ -518,6 +559,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     for (const h of nat.hours()) hoursTouched.add(h);
     rowCount = nat.rows;
     duplicates = nat.duplicates;
+    bytes += nat.valueBytes;
     nat.close();
   }
   for (const h of [...rest.keys()].sort((a, b) => a - b)) {

@@ -1,11 +1,14 @@
 // Kafka Fetch (v11) spoken directly: the request is a few dozen bytes, and the response's
-// RecordBatches (v2) are decoded here in one pass into KafkaMessages whose value and key (made
-// when first read) are views of the response buffer (no copy). Measured against the client
-// libraries on the local stack (`npm run bench ingest`, fetch only): see README. Decodes
-// uncompressed, gzip, snappy, lz4 and (where Node has it) zstd batches; skips control batches
-// and, under read_committed, the records of aborted transactions, as the Java consumer does.
-// Record CRCs are not checked (the broker validated them on produce, and TCP checksums the
-// transfer), as in kafkajs.
+// RecordBatches (v2) are walked here by their headers only: each data batch becomes a
+// RecordBatchRef (where its records sit in the response, or in its decompressed copy), and
+// records are decoded from it when needed. Ingestion's native path hands the refs to the Rust
+// addon, which reads the records itself (no object per message); every other reader decodes them
+// into KafkaMessages whose value and key (made when first read) are views of the response
+// buffer (no copy). Measured against the client libraries on the local stack (`npm run bench
+// ingest`, fetch only): see README. Decodes uncompressed, gzip, snappy, lz4 and (where Node has
+// it) zstd batches; skips control batches and, under read_committed, the records of aborted
+// transactions, as the Java consumer does. Record CRCs are not checked (the broker validated
+// them on produce, and TCP checksums the transfer), as in kafkajs.
 import * as zlib from 'node:zlib';
 import { lz4Decompress, snappyDecompress } from '@platformatic/wasm-utils';
 import type { KafkaMessage } from './kafka.js';
@@ -58,8 +61,10 @@ export interface PartitionFetch {
   partition: number;
   errorCode: number;
   highWatermark: number;
-  /** Data records in offset order (control records and aborted transactions left out). */
-  messages: KafkaMessage[];
+  /** Data batches in offset order (control batches and aborted transactions left out). */
+  batches: RecordBatchRef[];
+  /** Data records already decoded (by a client library), in offset order, instead of batches. */
+  messages?: KafkaMessage[];
   /** Records seen in complete batches, control and aborted ones included. */
   recordsSeen: number;
   /** The offset after the last complete batch returned, or -1 if none was. */
@@ -98,7 +103,7 @@ export function decodeFetchResponse(body: Buffer): PartitionFetch[] {
       at += 4; // preferred_read_replica
       const size = body.readInt32BE(at);
       at += 4;
-      const pf: PartitionFetch = { partition, errorCode, highWatermark, messages: [], recordsSeen: 0, endOffset: -1 };
+      const pf: PartitionFetch = { partition, errorCode, highWatermark, batches: [], recordsSeen: 0, endOffset: -1 };
       if (size > 0) {
         decodeRecordBatches(body.subarray(at, at + size), pf, aborted.sort((x, y) => x.firstOffset - y.firstOffset));
         at += size;
@@ -216,12 +221,31 @@ function decompress(codec: number, data: Buffer, where: string): Buffer {
 }
 
 /**
- * Decodes the RecordBatches of one partition's records into `pf`. A trailing partial batch (the
- * broker cuts responses at the byte limit) is ignored: the next fetch starts there.
+ * One Kafka record batch's records, still encoded: `src[at, end)` holds `count` records, the
+ * first at offset `baseOffset` (offsets are baseOffset + each record's delta, ascending).
+ */
+export interface RecordBatchRef {
+  readonly partition: number;
+  /** The response, or the batch's decompressed records. */
+  readonly src: Buffer;
+  readonly at: number;
+  readonly end: number;
+  readonly count: number;
+  readonly baseOffset: number;
+  /** The batch's last offset (records may be missing before it: compaction). */
+  readonly lastOffset: number;
+  readonly baseTimestamp: number;
+  /** Set when the broker stamps the batch (LogAppendTime): every record then has this timestamp. */
+  readonly logAppendTime: number | undefined;
+}
+
+/**
+ * Walks the RecordBatches of one partition's records into `pf` by their headers. A trailing
+ * partial batch (the broker cuts responses at the byte limit) is ignored: the next fetch starts
+ * there.
  */
 export function decodeRecordBatches(records: Buffer, pf: PartitionFetch, aborted: readonly Aborted[]): void {
   const partition = pf.partition;
-  const out = pf.messages;
   const abortedProducers = new Set<bigint>();
   let nextAborted = 0;
   let at = 0;
@@ -234,14 +258,11 @@ export function decodeRecordBatches(records: Buffer, pf: PartitionFetch, aborted
     if (magic !== 2) throw new Error(`partition ${partition}: record batch at offset ${baseOffset} has magic ${magic}, only v2 (Kafka >= 0.11) is read`);
     const attributes = records.readInt16BE(at + 21);
     const lastOffsetDelta = records.readInt32BE(at + 23);
-    const baseTimestamp = Number(records.readBigInt64BE(at + 27));
-    const maxTimestamp = Number(records.readBigInt64BE(at + 35));
     const producerId = records.readBigInt64BE(at + 43);
     const count = records.readInt32BE(at + 57);
     const lastOffset = baseOffset + lastOffsetDelta;
     const transactional = (attributes & 0x10) !== 0;
     const control = (attributes & 0x20) !== 0;
-    const logAppendTime = (attributes & 0x08) !== 0;
     const codec = attributes & 0x07;
     pf.recordsSeen += count;
     pf.endOffset = lastOffset + 1;
@@ -259,37 +280,69 @@ export function decodeRecordBatches(records: Buffer, pf: PartitionFetch, aborted
       at = end;
       continue;
     }
-    let b: Buffer = records;
-    pos = at + 61;
-    if (codec !== 0) {
-      b = decompress(codec, records.subarray(at + 61, end), `${CODECS[codec] ?? codec} batch of partition ${partition} at offset ${baseOffset}`);
-      pos = 0;
-    }
-    for (let r = 0; r < count; r++) {
-      varint(b); // record length
-      pos++; // record attributes
-      const tsDelta = varlong(b);
-      const offsetDelta = varint(b);
-      const keyLen = varint(b);
-      const keyAt = pos;
-      if (keyLen > 0) pos += keyLen;
-      const valueLen = varint(b);
-      const valueAt = pos;
-      if (valueLen > 0) pos += valueLen;
-      const nHeaders = varint(b);
-      let headers = NO_HEADERS;
-      if (nHeaders > 0) {
-        headers = {};
-        for (let h = 0; h < nHeaders; h++) {
-          const kLen = varint(b);
-          const k = b.toString('utf8', pos, (pos += kLen));
-          const vLen = varint(b);
-          const v = vLen < 0 ? undefined : b.subarray(pos, (pos += vLen));
-          headers[k] = v; // a repeated header keeps its last value, as on the other fetch paths
-        }
-      }
-      out.push(new FetchedMessage(partition, baseOffset + offsetDelta, logAppendTime ? maxTimestamp : baseTimestamp + tsDelta, b, keyAt, keyLen, valueAt, valueLen, headers));
+    const baseTimestamp = Number(records.readBigInt64BE(at + 27));
+    const logAppendTime = (attributes & 0x08) !== 0 ? Number(records.readBigInt64BE(at + 35)) : undefined;
+    if (codec === 0) {
+      pf.batches.push({ partition, src: records, at: at + 61, end, count, baseOffset, lastOffset, baseTimestamp, logAppendTime });
+    } else {
+      const src = decompress(codec, records.subarray(at + 61, end), `${CODECS[codec] ?? codec} batch of partition ${partition} at offset ${baseOffset}`);
+      pf.batches.push({ partition, src, at: 0, end: src.length, count, baseOffset, lastOffset, baseTimestamp, logAppendTime });
     }
     at = end;
   }
+}
+
+/** The message of the record at `at` of `ref` (`afterRecord()` then tells where the next record starts). */
+export function recordAt(ref: RecordBatchRef, at: number): FetchedMessage {
+  const b = ref.src;
+  pos = at;
+  const length = varint(b);
+  const recordEnd = pos + length;
+  if (length < 0 || recordEnd > ref.end) throw new Error(`partition ${ref.partition}: a record of the batch at offset ${ref.baseOffset} runs past its batch`);
+  pos++; // record attributes
+  const tsDelta = varlong(b);
+  const offsetDelta = varint(b);
+  const keyLen = varint(b);
+  const keyAt = pos;
+  if (keyLen > 0) pos += keyLen;
+  const valueLen = varint(b);
+  const valueAt = pos;
+  if (valueLen > 0) pos += valueLen;
+  const nHeaders = varint(b);
+  let headers = NO_HEADERS;
+  if (nHeaders > 0) {
+    headers = {};
+    for (let h = 0; h < nHeaders; h++) {
+      const kLen = varint(b);
+      const k = b.toString('utf8', pos, (pos += kLen));
+      const vLen = varint(b);
+      const v = vLen < 0 ? undefined : b.subarray(pos, (pos += vLen));
+      headers[k] = v; // a repeated header keeps its last value, as on the other fetch paths
+    }
+  }
+  lastRecordEnd = recordEnd;
+  return new FetchedMessage(ref.partition, ref.baseOffset + offsetDelta, ref.logAppendTime ?? ref.baseTimestamp + tsDelta, b, keyAt, keyLen, valueAt, valueLen, headers);
+}
+
+let lastRecordEnd = 0;
+/** Where the record last decoded by recordAt ends: the next record's position. */
+export const afterRecord = (): number => lastRecordEnd;
+
+/** Appends the messages of `ref` whose offsets are in [lo, hi) to `out`. */
+export function batchMessages(ref: RecordBatchRef, lo: number, hi: number, out: KafkaMessage[]): void {
+  let at = ref.at;
+  for (let r = 0; r < ref.count && at < ref.end; r++) {
+    const m = recordAt(ref, at);
+    at = lastRecordEnd;
+    if (m.offset < lo) continue;
+    if (m.offset >= hi) break;
+    out.push(m);
+  }
+}
+
+/** Every data message of a partition's fetch, in offset order. */
+export function messagesOf(pf: PartitionFetch): KafkaMessage[] {
+  const out: KafkaMessage[] = [];
+  for (const b of pf.batches) batchMessages(b, -Infinity, Infinity, out);
+  return out;
 }

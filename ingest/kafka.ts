@@ -13,7 +13,7 @@ import { Consumer } from '@platformatic/kafka';
 import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from '@platformatic/wasm-utils';
 import type { OffsetRange, PartitionWatermark } from '../workflows/ingest/plan.js';
 import { BrokerConnection } from './kafka-connection.js';
-import { decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, KafkaFetchError, type PartitionFetch } from './kafka-fetch.js';
+import { batchMessages, decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, KafkaFetchError, type PartitionFetch, type RecordBatchRef } from './kafka-fetch.js';
 
 export interface KafkaMessage {
   partition: number;
@@ -23,6 +23,16 @@ export interface KafkaMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+/**
+ * The records of one Kafka record batch whose offsets are in [lo, hi), still encoded (the
+ * direct fetch path): what the native ingestion path reads without a message object each.
+ */
+export interface RecordRun {
+  batch: RecordBatchRef;
+  lo: number;
+  hi: number;
 }
 
 export interface StreamOptions {
@@ -68,6 +78,12 @@ export interface RangeReader {
    * content, so this is a pure latency hint: a read-ahead that fails or does not match is dropped.
    */
   readAhead?(topic: string, from: Record<number, number>, counts: Record<number, number>): void;
+  /**
+   * streamRanges with the records left encoded: each chunk is a list of record runs (the data
+   * records of the ranges, each once, in offset order per partition). Only readers whose fetch
+   * path keeps record batches (the direct one) have it.
+   */
+  streamRecords?(topic: string, ranges: OffsetRange[], onChunk: (runs: RecordRun[]) => void | Promise<void>, options?: StreamOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -285,26 +301,62 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
       .sort((x, y) => x.partition - y.partition);
   }
 
-  /** Messages read ahead for the next batch (see RangeReader.readAhead). */
+  /** Records read ahead for the next batch (see RangeReader.readAhead). */
   let ahead: ReadAhead | undefined;
 
-  /** The read-ahead messages that start exactly where `ranges` start and fall inside them; the read-ahead is used up. */
-  async function takeReadAhead(topic: string, ranges: OffsetRange[]): Promise<KafkaMessage[]> {
+  /** The read-ahead pieces that start exactly where `ranges` start, cut to them; the read-ahead is used up. */
+  async function takeReadAhead(topic: string, ranges: OffsetRange[]): Promise<Piece[]> {
     const ra = ahead;
     ahead = undefined;
     if (!ra || ra.topic !== topic) return [];
     await ra.done;
     if (ra.failed) return [];
-    const out: KafkaMessage[] = [];
+    const out: Piece[] = [];
     for (const r of ranges) {
       const c = ra.byPartition.get(r.partition);
       if (!c || c.from !== r.from) continue;
-      for (const m of c.messages) {
-        if (m.offset >= r.to) break;
-        out.push(m);
+      for (const p of c.pieces) {
+        const cut = cutPiece(p, r.to);
+        if (cut) out.push(cut);
       }
     }
     return out;
+  }
+
+  /**
+   * The fetch rounds of `ranges` as pieces (read-ahead first). After a failure (leadership
+   * moved, broker restarted) the stream resumes after what was delivered per partition: nothing
+   * is delivered twice.
+   */
+  async function streamPieces(topic: string, ranges: OffsetRange[], onPieces: (pieces: Piece[]) => Promise<void>, recycle: boolean): Promise<void> {
+    if (!fast) throw new Error('streaming needs the direct or platformatic fetch client');
+    const delivered = new Map<number, number>();
+    const deliver = async (pieces: Piece[]): Promise<void> => {
+      for (const p of pieces) delivered.set(p.partition, pieceEnd(p));
+      await onPieces(pieces);
+    };
+    const remaining = (): OffsetRange[] => ranges.map((r) => ({ ...r, from: Math.max(r.from, delivered.get(r.partition) ?? r.from) })).filter((r) => r.to > r.from);
+    const cached = await takeReadAhead(topic, ranges);
+    for (let i = 0; i < cached.length; ) {
+      // In chunks of about READ_AHEAD_CHUNK records, as fetch rounds would come.
+      let n = 0;
+      let j = i;
+      while (j < cached.length && n < READ_AHEAD_CHUNK) n += pieceRecords(cached[j++]!);
+      await deliver(cached.slice(i, j));
+      i = j;
+    }
+    try {
+      await fast.stream(topic, remaining(), deliver, recycle);
+    } catch (err) {
+      if ((err as { fromConsumer?: boolean }).fromConsumer) throw (err as { cause: unknown }).cause;
+      await fast.reset();
+      try {
+        await fast.stream(topic, remaining(), deliver, recycle);
+      } catch (err2) {
+        if ((err2 as { fromConsumer?: boolean }).fromConsumer) throw (err2 as { cause: unknown }).cause;
+        throw new Error(`reading ${topic} ranges ${JSON.stringify(ranges)} failed: ${(err2 as Error).message} (first attempt: ${(err as Error).message})`);
+      }
+    }
   }
 
   return {
@@ -332,40 +384,30 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
     ...(fast
       ? {
           async streamRanges(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => void | Promise<void>, options: StreamOptions = {}): Promise<number> {
-            const recycle = options.recycle === true;
-            // After a failure (leadership moved, broker restarted) the stream resumes after the
-            // last message delivered per partition: nothing is delivered twice.
-            const delivered = new Map<number, number>();
             let total = 0;
-            const deliver = async (chunk: KafkaMessage[]): Promise<void> => {
-              // Per partition, the offset after its last message in the chunk (partitions come in runs).
-              for (let i = 0; i < chunk.length; i++) {
-                const m = chunk[i]!;
-                if (i + 1 === chunk.length || chunk[i + 1]!.partition !== m.partition) delivered.set(m.partition, m.offset + 1);
-              }
-              total += chunk.length;
-              await onChunk(chunk);
-            };
-            const remaining = (): OffsetRange[] => ranges.map((r) => ({ ...r, from: Math.max(r.from, delivered.get(r.partition) ?? r.from) })).filter((r) => r.to > r.from);
-            // Messages read ahead for exactly where these ranges start are delivered first.
-            const cached = await takeReadAhead(topic, ranges);
-            for (let i = 0; i < cached.length; i += READ_AHEAD_CHUNK) await deliver(cached.slice(i, i + READ_AHEAD_CHUNK));
-            try {
-              await fast.stream(topic, remaining(), deliver, recycle);
-            } catch (err) {
-              if ((err as { fromConsumer?: boolean }).fromConsumer) throw (err as { cause: unknown }).cause;
-              await fast.reset();
-              try {
-                await fast.stream(topic, remaining(), deliver, recycle);
-              } catch (err2) {
-                if ((err2 as { fromConsumer?: boolean }).fromConsumer) throw (err2 as { cause: unknown }).cause;
-                throw new Error(`reading ${topic} ranges ${JSON.stringify(ranges)} failed: ${(err2 as Error).message} (first attempt: ${(err as Error).message})`);
-              }
-            }
+            await streamPieces(topic, ranges, async (pieces) => {
+              const messages = messagesOfPieces(pieces);
+              total += messages.length;
+              await onChunk(messages);
+            }, options.recycle === true);
             return total;
           },
+          ...(client === 'direct'
+            ? {
+                async streamRecords(topic: string, ranges: OffsetRange[], onChunk: (runs: RecordRun[]) => void | Promise<void>, options: StreamOptions = {}): Promise<void> {
+                  await streamPieces(topic, ranges, async (pieces) => {
+                    const runs: RecordRun[] = [];
+                    for (const p of pieces) {
+                      if (!p.runs) throw new Error('streamRecords: the fetch path returned decoded messages');
+                      for (const r of p.runs) runs.push(r);
+                    }
+                    await onChunk(runs);
+                  }, options.recycle === true);
+                },
+              }
+            : {}),
           readAhead(topic: string, from: Record<number, number>, counts: Record<number, number>): void {
-            const ra: ReadAhead = { topic, byPartition: new Map(Object.entries(from).map(([p, f]) => [Number(p), { from: f, messages: [] }])), failed: false, done: Promise.resolve() };
+            const ra: ReadAhead = { topic, byPartition: new Map(Object.entries(from).map(([p, f]) => [Number(p), { from: f, pieces: [] }])), failed: false, done: Promise.resolve() };
             ra.done = (async () => {
               const high = new Map((await watermarks(topic)).map((w) => [w.partition, w.high]));
               const rs = [...ra.byPartition].map(([partition, c]) => ({ partition, from: c.from, to: Math.min(high.get(partition) ?? c.from, c.from + (counts[partition] ?? 0)) })).filter((r) => r.to > r.from);
@@ -374,8 +416,8 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
               await fast.stream(
                 topic,
                 rs,
-                async (chunk) => {
-                  for (const m of chunk) ra.byPartition.get(m.partition)!.messages.push(m);
+                async (pieces) => {
+                  for (const p of pieces) ra.byPartition.get(p.partition)!.pieces.push(p);
                 },
                 false,
               );
@@ -398,16 +440,57 @@ export function createKafkaRangeReader(opts: KafkaRangeReaderOptions): RangeRead
   };
 }
 
-/** Messages fetched ahead from given offsets, per partition in offset order. */
+/** Records fetched ahead from given offsets, per partition in offset order. */
 interface ReadAhead {
   topic: string;
-  byPartition: Map<number, { from: number; messages: KafkaMessage[] }>;
+  byPartition: Map<number, { from: number; pieces: Piece[] }>;
   done: Promise<void>;
   failed: boolean;
 }
 
-/** Read-ahead messages are handed to the consumer in chunks of this many. */
+/** Read-ahead records are handed to the consumer in chunks of about this many. */
 const READ_AHEAD_CHUNK = 20_000;
+
+/**
+ * A fetch round's records of one partition, in offset order: record runs (the direct path keeps
+ * batches encoded) or messages decoded by a client library.
+ */
+type Piece = { partition: number; runs: RecordRun[]; messages?: undefined } | { partition: number; messages: KafkaMessage[]; runs?: undefined };
+
+/** The offset after the piece's last record (where a resumed read starts). */
+function pieceEnd(p: Piece): number {
+  return p.runs ? p.runs[p.runs.length - 1]!.hi : p.messages[p.messages.length - 1]!.offset + 1;
+}
+
+/** Records in the piece (for runs, as their batches count them). */
+function pieceRecords(p: Piece): number {
+  if (!p.runs) return p.messages.length;
+  let n = 0;
+  for (const r of p.runs) n += r.batch.count;
+  return n;
+}
+
+/** The piece's records before offset `to` (undefined if none). */
+function cutPiece(p: Piece, to: number): Piece | undefined {
+  if (p.runs) {
+    const runs: RecordRun[] = [];
+    for (const r of p.runs) if (r.lo < to) runs.push(r.hi <= to ? r : { ...r, hi: to });
+    return runs.length > 0 ? { partition: p.partition, runs } : undefined;
+  }
+  const messages = p.messages.filter((m) => m.offset < to);
+  return messages.length > 0 ? { partition: p.partition, messages } : undefined;
+}
+
+/** The pieces' records as messages, in piece order (decoded messages as they are). */
+function messagesOfPieces(pieces: readonly Piece[]): KafkaMessage[] {
+  if (pieces.length === 1 && pieces[0]!.messages) return pieces[0]!.messages;
+  const out: KafkaMessage[] = [];
+  for (const p of pieces) {
+    if (p.runs) for (const r of p.runs) batchMessages(r.batch, r.lo, r.hi, out);
+    else for (const m of p.messages) out.push(m);
+  }
+  return out;
+}
 
 interface Fetcher {
   readRanges(topic: string, ranges: OffsetRange[], onProgress?: (n: number) => void): Promise<KafkaMessage[]>;
@@ -416,7 +499,7 @@ interface Fetcher {
    * `{ fromConsumer: true, cause }`. With `recycle` (see StreamOptions), a round's response
    * memory is given back for later rounds once `onChunk` has resolved for it.
    */
-  stream(topic: string, ranges: OffsetRange[], onChunk: (messages: KafkaMessage[]) => Promise<void>, recycle: boolean): Promise<void>;
+  stream(topic: string, ranges: OffsetRange[], onChunk: (pieces: Piece[]) => Promise<void>, recycle: boolean): Promise<void>;
   reset(): Promise<void>;
 }
 
@@ -457,9 +540,9 @@ interface Cursor {
  */
 type FetchFn<C extends Cursor> = (k: C, leader: number | string, ranges: OffsetRange[], partitionMaxBytes: number, recycle: boolean) => Promise<{ partitions: PartitionFetch[]; release?: () => void }>;
 
-/** A fetch round's messages, one array per partition fetched, and what gives back its responses' memory. */
+/** A fetch round's records, one piece per partition fetched, and what gives back its responses' memory. */
 interface Round {
-  got: { partition: number; messages: KafkaMessage[] }[];
+  got: Piece[];
   releases: (() => void)[];
 }
 
@@ -472,8 +555,8 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
 
   /**
    * One fetch round over every open partition. Advances the cursor and returns the round's
-   * messages as one array per partition fetched (in offset order; usually the decoder's own
-   * arrays, handed over without copying).
+   * records as one piece per partition fetched (in offset order): the record batches cut to the
+   * range, or a client library's decoded messages (usually its own arrays, without copying).
    */
   async function round(k: C, rangesOpen: OffsetRange[], partitionMaxBytes: number, recycle = false): Promise<Round> {
     const byLeader = new Map<number | string, OffsetRange[]>();
@@ -481,7 +564,7 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
       const leader = k.leaders.get(r.partition)!;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), r]);
     }
-    const got: { partition: number; messages: KafkaMessage[] }[] = [];
+    const got: Piece[] = [];
     const releases: (() => void)[] = [];
     let progressed = false;
     await Promise.all(
@@ -496,7 +579,19 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
           const start = k.next.get(p)!;
           let at = start;
           const ms = pf.messages;
-          if (ms.length > 0 && ms[0]!.offset >= start && ms[ms.length - 1]!.offset < to && ascending(ms)) {
+          if (!ms) {
+            // A fetch starts at the batch holding the fetch offset, so earlier records come back
+            // too; the last batch may run past the range.
+            const runs: RecordRun[] = [];
+            for (const batch of pf.batches) {
+              const lo = Math.max(at, batch.baseOffset);
+              const hi = Math.min(to, batch.lastOffset + 1);
+              if (lo >= hi) continue;
+              runs.push({ batch, lo, hi });
+              at = hi;
+            }
+            if (runs.length > 0) got.push({ partition: p, runs });
+          } else if (ms.length > 0 && ms[0]!.offset >= start && ms[ms.length - 1]!.offset < to && ascending(ms)) {
             // All inside the range (the usual case): taken as they are.
             got.push({ partition: p, messages: ms });
             at = ms[ms.length - 1]!.offset + 1;
@@ -538,8 +633,9 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
       let total = 0;
       for (let rs = openRanges(k); rs.length > 0; rs = openRanges(k)) {
         for (const g of (await round(k, rs, partitionFetchBytes)).got) {
-          out.get(g.partition)!.push(g.messages);
-          total += g.messages.length;
+          const ms = messagesOfPieces([g]);
+          out.get(g.partition)!.push(ms);
+          total += ms.length;
         }
         onProgress?.(total);
       }
@@ -560,7 +656,7 @@ function cursorFetcher<C extends Cursor>(open: (topic: string, ranges: OffsetRan
         pending?.catch(() => undefined);
         if (got.length > 0) {
           try {
-            await onChunk(joinArrays(got.map((g) => g.messages)));
+            await onChunk(got);
           } catch (cause) {
             // Not given back: whatever the failure left holding the messages keeps valid bytes.
             throw Object.assign(new Error('stream consumer failed'), { fromConsumer: true, cause });
@@ -637,7 +733,8 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
     const partitions: PartitionFetch[] = [];
     for (const tr of res.responses) {
       for (const pr of tr.partitions) {
-        const pf: PartitionFetch = { partition: pr.partitionIndex, errorCode: 0, highWatermark: Number(pr.highWatermark), messages: [], recordsSeen: 0, endOffset: -1 };
+        const messages: KafkaMessage[] = [];
+        const pf: PartitionFetch = { partition: pr.partitionIndex, errorCode: 0, highWatermark: Number(pr.highWatermark), batches: [], messages, recordsSeen: 0, endOffset: -1 };
         for (const b of pr.records ?? []) {
           const first = Number(b.firstOffset);
           pf.recordsSeen += b.records.length;
@@ -646,7 +743,7 @@ function platformaticFetcher(opts: KafkaRangeReaderOptions, partitionFetchBytes:
           for (const r of b.records) {
             const headers: KafkaMessage['headers'] = {};
             for (const [hk, hv] of r.headers) if (hk) headers[hk.toString()] = hv ?? undefined;
-            pf.messages.push({ partition: pf.partition, offset: first + r.offsetDelta, timestamp: Number(b.firstTimestamp + r.timestampDelta), key: r.key, value: r.value, headers });
+            messages.push({ partition: pf.partition, offset: first + r.offsetDelta, timestamp: Number(b.firstTimestamp + r.timestampDelta), key: r.key, value: r.value, headers });
           }
         }
         partitions.push(pf);

@@ -33,12 +33,17 @@ interface RawSpec {
 }
 export interface RawIngest {
   consume(data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: number, from: number, to: number, status: Int32Array): number;
+  /** consume over one Kafka record batch's encoded records in [lo, hi) (see native/src/lib.rs). */
+  consumeRecords(data: Uint8Array, at: number, end: number, baseOffset: number, lo: number, hi: number, partition: number, status: Float64Array): number;
   appendEvent(json: Uint8Array, partition: number, offset: number, status: Int32Array): void;
   take(partition: number, hour: number): SealedBatch;
   rest(partitions: number[]): { hour: number; batch: SealedBatch }[];
   hours(): number[];
   readonly rows: number;
   readonly duplicates: number;
+  /** Records consumeRecords counted, and their values' bytes. */
+  readonly records: number;
+  readonly valueBytes: number;
   close(): void;
 }
 interface Addon {

@@ -257,6 +257,9 @@ pub struct RawIngest {
     ids: FxSet<Box<[u8]>>,
     rows: u64,
     duplicates: u64,
+    /// Records consume_records looked at in its offset windows, and their value bytes.
+    records: u64,
+    value_bytes: u64,
     slots: Vec<Slot>,
     scratch: Vec<u8>,
     order: Vec<u16>,
@@ -289,6 +292,8 @@ impl RawIngest {
             ids: FxSet::default(),
             rows: 0,
             duplicates: 0,
+            records: 0,
+            value_bytes: 0,
             slots: vec![Slot::Missing; spec.spec.keys.len()],
             scratch: Vec::new(),
             order: Vec::new(),
@@ -486,6 +491,92 @@ impl RawIngest {
         Ok(to)
     }
 
+    /// Accepts the records of one Kafka record batch (record format v2) whose offsets are in
+    /// [lo, hi): `data[at..end]` holds the batch's records, the first at `baseOffset`. Stops as
+    /// consume does, status (a Float64Array) telling why: [0] = 0 at the end of the records or
+    /// of the window, 1 at a record it does not accept ([2] = where that record starts, for the
+    /// TypeScript path to decode it), 2 after a record that filled its builder ([1] = its hour).
+    /// Returns where the next record starts. Each record in the window is counted once (in
+    /// `records` and, by its value's length, `valueBytes`), the one it stops at included.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn consume_records(&mut self, data: &[u8], at: f64, end: f64, base_offset: f64, lo: f64, hi: f64, partition: i32, status: napi::JsTypedArray) -> Result<f64> {
+        let mut status = status.into_value()?;
+        if status.typedarray_type != TypedArrayType::Float64 {
+            return Err(err("consumeRecords: status must be a Float64Array"));
+        }
+        let status: &mut [f64] = status.as_mut();
+        if status.len() < 3 || !(at >= 0.0 && at <= end && end <= data.len() as f64) {
+            return Err(err(format!("consumeRecords: records {at}..{end} outside the data ({} bytes), or status too short", data.len())));
+        }
+        let (end, base) = (end as usize, base_offset as i64);
+        let bad = |what: &str, p: usize| err(format!("Kafka partition {partition}: malformed record at byte {p} of the batch at offset {base}: {what}"));
+        let mut p = at as usize;
+        while p < end {
+            let start = p;
+            let len = varint(data, &mut p, end).ok_or_else(|| bad("length", start))?;
+            if len < 0 || p + len as usize > end {
+                return Err(bad("length past the batch", start));
+            }
+            let rec_end = p + len as usize;
+            p += 1; // attributes
+            varint(data, &mut p, rec_end).ok_or_else(|| bad("timestamp delta", start))?;
+            let offset = base + varint(data, &mut p, rec_end).ok_or_else(|| bad("offset delta", start))?;
+            let key_len = varint(data, &mut p, rec_end).ok_or_else(|| bad("key length", start))?;
+            if key_len > 0 {
+                p += key_len as usize;
+            }
+            let value_len = varint(data, &mut p, rec_end).ok_or_else(|| bad("value length", start))?;
+            if p > rec_end || (value_len > 0 && p + value_len as usize > rec_end) {
+                return Err(bad("key or value past the record", start));
+            }
+            let value_at = p;
+            p = rec_end;
+            if (offset as f64) < lo {
+                continue;
+            }
+            if offset as f64 >= hi {
+                break;
+            }
+            self.records += 1;
+            if value_len <= 0 {
+                // null or empty: the TypeScript path rejects it with its reason
+                self.value_bytes += value_len.max(0) as u64;
+                status[0] = 1.0;
+                status[2] = start as f64;
+                return Ok(rec_end as f64);
+            }
+            self.value_bytes += value_len as u64;
+            match self.accept(&data[value_at..value_at + value_len as usize], partition, offset, Mode::Check) {
+                None => {
+                    status[0] = 1.0;
+                    status[2] = start as f64;
+                    return Ok(rec_end as f64);
+                }
+                Some((hour, true)) => {
+                    status[0] = 2.0;
+                    status[1] = hour as f64;
+                    return Ok(rec_end as f64);
+                }
+                Some(_) => {}
+            }
+        }
+        status[0] = 0.0;
+        Ok(end as f64)
+    }
+
+    /// Records counted by consumeRecords.
+    #[napi(getter)]
+    pub fn records(&self) -> f64 {
+        self.records as f64
+    }
+
+    /// Value bytes of the records counted by consumeRecords.
+    #[napi(getter)]
+    pub fn value_bytes(&self) -> f64 {
+        self.value_bytes as f64
+    }
+
     /// Appends the row of an event the TypeScript validator accepted (its contract fields as
     /// JSON). status as in consume: 2 when its builder is full now.
     #[napi]
@@ -586,6 +677,26 @@ impl RawIngest {
         }
         self.ids = FxSet::default();
         self.ids36 = FxSet::default();
+    }
+}
+
+/// A zigzag varint (Kafka's record fields) at `*p`, below `end`; None when it runs past `end`
+/// or past 10 bytes.
+#[inline]
+fn varint(b: &[u8], p: &mut usize, end: usize) -> Option<i64> {
+    let mut v: u64 = 0;
+    let mut shift = 0;
+    loop {
+        if *p >= end || shift > 63 {
+            return None;
+        }
+        let byte = b[*p];
+        *p += 1;
+        v |= ((byte & 0x7f) as u64) << shift;
+        if byte & 0x80 == 0 {
+            return Some((v >> 1) as i64 ^ -((v & 1) as i64));
+        }
+        shift += 7;
     }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFetchResponse, decodeRecordBatches, encodeFetchRequest, type PartitionFetch } from '../../../ingest/kafka-fetch.js';
+import { decodeFetchResponse, decodeRecordBatches, encodeFetchRequest, messagesOf, type PartitionFetch } from '../../../ingest/kafka-fetch.js';
 import { RecordBatchBuilder, type BatchCodec } from '../../../simulator/record-batch.js';
 
 /** A RecordBatch as a broker returns it: base offset set, optionally transactional or a control batch. */
@@ -16,7 +16,7 @@ function batch(base: number, codec: BatchCodec, records: { key: string | null; v
   return out;
 }
 
-const fresh = (partition = 0): PartitionFetch => ({ partition, errorCode: 0, highWatermark: 0, messages: [], recordsSeen: 0, endOffset: -1 });
+const fresh = (partition = 0): PartitionFetch => ({ partition, errorCode: 0, highWatermark: 0, batches: [], recordsSeen: 0, endOffset: -1 });
 
 describe('Kafka fetch decoding', () => {
   it.each(['none', 'snappy', 'lz4'] as BatchCodec[])('decodes %s batches: offsets, keys, values, headers, timestamps; ignores a trailing partial batch', (codec) => {
@@ -27,8 +27,8 @@ describe('Kafka fetch decoding', () => {
     decodeRecordBatches(Buffer.concat([one, two, two.subarray(0, 70)]), pf, []);
     expect(pf.recordsSeen).toBe(300);
     expect(pf.endOffset).toBe(1300);
-    expect(pf.messages.map((m) => m.offset)).toEqual(Array.from({ length: 300 }, (_, i) => 1000 + i));
-    pf.messages.forEach((m, i) => {
+    expect(messagesOf(pf).map((m) => m.offset)).toEqual(Array.from({ length: 300 }, (_, i) => 1000 + i));
+    messagesOf(pf).forEach((m, i) => {
       expect(m.partition).toBe(3);
       expect(m.key === null ? null : m.key.toString()).toBe(vals[i]!.key);
       expect(m.value === null ? null : m.value.toString()).toBe(vals[i]!.value);
@@ -48,7 +48,7 @@ describe('Kafka fetch decoding', () => {
     ]);
     const pf = fresh();
     decodeRecordBatches(records, pf, [{ producerId: 7n, firstOffset: 0 }]);
-    expect(pf.messages.map((m) => [m.offset, m.value!.toString()])).toEqual([[2, 'committed-by-8'], [5, 'plain-1'], [6, 'plain-2']]);
+    expect(messagesOf(pf).map((m) => [m.offset, m.value!.toString()])).toEqual([[2, 'committed-by-8'], [5, 'plain-1'], [6, 'plain-2']]);
     expect(pf.recordsSeen).toBe(8);
     expect(pf.endOffset).toBe(8);
   });
@@ -56,7 +56,7 @@ describe('Kafka fetch decoding', () => {
   it('makes a key view only when the key is read: null, empty and present keys; serializes like a plain message', () => {
     const pf = fresh(1);
     decodeRecordBatches(batch(40, 'none', [{ key: null, value: null }, { key: '', value: 'e' }, { key: 'dev-7', value: 'v' }]), pf, []);
-    const [none, empty, some] = pf.messages;
+    const [none, empty, some] = messagesOf(pf);
     expect(none!.key).toBeNull();
     expect(none!.value).toBeNull();
     expect(empty!.key).toEqual(Buffer.alloc(0));
@@ -105,7 +105,7 @@ describe('Kafka fetch decoding', () => {
     }
     const [ok, failed] = decodeFetchResponse(Buffer.concat(chunks));
     expect(ok).toMatchObject({ partition: 0, errorCode: 0, highWatermark: 11, recordsSeen: 1, endOffset: 11 });
-    expect(ok!.messages.map((m) => [m.offset, m.key!.toString(), m.value!.toString()])).toEqual([[10, 'k', 'v']]);
-    expect(failed).toMatchObject({ partition: 1, errorCode: 6, messages: [], endOffset: -1 });
+    expect(messagesOf(ok!).map((m) => [m.offset, m.key!.toString(), m.value!.toString()])).toEqual([[10, 'k', 'v']]);
+    expect(failed).toMatchObject({ partition: 1, errorCode: 6, batches: [], endOffset: -1 });
   });
 });
