@@ -233,16 +233,26 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
   };
 }
 
+/**
+ * FLOE_BENCH_INGEST_TOPIC=floe_bench_<id>: the end-to-end runs only, over a topic an earlier
+ * bench produced and kept (FLOE_BENCH_KEEP_TOPIC=1), for comparing changes on the same data.
+ */
+const REUSE_TOPIC = process.env.FLOE_BENCH_INGEST_TOPIC;
+
 export default async function ingestBench(): Promise<Figure[]> {
-  const id = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  if (REUSE_TOPIC !== undefined && !/^floe_bench_[a-z0-9]+_[0-9a-f]{6}$/.test(REUSE_TOPIC)) throw new Error(`FLOE_BENCH_INGEST_TOPIC=${REUSE_TOPIC}: expected a topic a bench produced, floe_bench_<id>`);
+  // Tables and task queues are fresh on every invocation; the topics only when not reused.
+  const run = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const id = REUSE_TOPIC?.slice('floe_bench_'.length) ?? run;
   const env = {
     FLOE_TELEMETRY_TOPIC: `floe_bench_${id}`,
     FLOE_REGISTRY_TOPIC: `floe_bench_reg_${id}`,
-    FLOE_RAW_NAMESPACE: `bench_${id}`,
-    FLOE_TASK_QUEUE: `floe-bench-${id}`,
+    FLOE_RAW_NAMESPACE: `bench_${run}`,
+    FLOE_TASK_QUEUE: `floe-bench-${run}`,
   };
   const config = loadConfig({ ...process.env, ...env });
   const topic = config.kafka.telemetryTopic;
+  if (REUSE_TOPIC) return ingestFigures(env, config);
   await createTopics(config.kafka.brokers, [
     { topic, numPartitions: config.kafka.telemetryPartitions },
     { topic: config.kafka.registryTopic, numPartitions: 1 },
@@ -251,20 +261,18 @@ export default async function ingestBench(): Promise<Figure[]> {
     return await ingestFigures(env, config);
   } finally {
     // The produced topic is about 1 GB, and the stack's state directory outlives the bench.
-    await deleteTopics(config.kafka.brokers, [topic, config.kafka.registryTopic]);
+    if (process.env.FLOE_BENCH_KEEP_TOPIC === '1') process.stderr.write(`kept ${topic} (rerun the runs over it: FLOE_BENCH_INGEST_TOPIC=${topic})\n`);
+    else await deleteTopics(config.kafka.brokers, [topic, config.kafka.registryTopic]);
   }
 }
 
-async function ingestFigures(env: Record<string, string>, config: ReturnType<typeof loadConfig>): Promise<Figure[]> {
+/** 1. Produce; 2. fetch-only throughput of each Kafka client over the same ranges. */
+async function produceAndFetch(env: Record<string, string>, config: ReturnType<typeof loadConfig>): Promise<Figure[]> {
   const topic = config.kafka.telemetryTopic;
   const figures: Figure[] = [];
-
-  // 1. Produce.
   let t = performance.now();
   await floe(['produce', '--count', String(MESSAGES), '--scenario', 'mixed', '--seed', '1', '--quiet'], env);
   figures.push({ name: 'ingest: produce (floe produce, for reference)', value: Math.round(MESSAGES / ((performance.now() - t) / 1000)), unit: 'msg/s' });
-
-  // 2. Fetch-only throughput of each Kafka client over the same ranges.
   for (const fetchClient of ['direct', 'platformatic', 'kafkajs'] as FetchClient[]) {
     const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, fetchClient });
     const marks = await reader.watermarks(topic);
@@ -275,6 +283,15 @@ async function ingestFigures(env: Record<string, string>, config: ReturnType<typ
     figures.push({ name: `ingest cpu: fetch only, ${fetchClient} (this process, decode included)`, value: Number((((cpuMs() - c0) * 1000) / n).toFixed(2)), unit: 'µs/msg' });
     await reader.close();
   }
+  return figures;
+}
+
+async function ingestFigures(env: Record<string, string>, config: ReturnType<typeof loadConfig>): Promise<Figure[]> {
+  const topic = config.kafka.telemetryTopic;
+  const figures: Figure[] = [];
+
+  if (!REUSE_TOPIC) figures.push(...(await produceAndFetch(env, config)));
+  let t = performance.now();
 
   // 3. End to end through the workflow, worker in this process; RUNS times over the same topic,
   // each into a fresh RAW namespace and task queue, medians reported.
@@ -387,6 +404,7 @@ async function ingestFigures(env: Record<string, string>, config: ReturnType<typ
       figures.push({ name: `ingest: per batch ${k.replace('Ms', '')}${note}`, value: Math.round(median(perRun)), unit: 'ms' });
     }
     figures.push({ name: 'ingest: worker RSS peak (worker in bench process)', value: Math.round(median(runs.map((x) => x.rss)) / 2 ** 20), unit: 'MiB' });
+    if (REUSE_TOPIC) return figures;
     figures.push(...(await cpuComponents()));
 
     const cfg = last!.cfg;

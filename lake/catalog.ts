@@ -1,5 +1,6 @@
 // The Lake: Iceberg tables on S3 whose current metadata pointer lives in Nessie. Every change
 // is one Nessie commit on a branch with an expected hash; several tables can change in one.
+import { MetadataCachingFileIO } from './metadata-cache.js';
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, LakeError, NotFoundError, SchemaMismatchError } from './errors.js';
 import type { DataFile } from './manifest.js';
@@ -85,7 +86,7 @@ export class Lake {
   private readonly maxRetries: number;
 
   constructor(cfg: LakeConfig, deps: { io?: FileIO; nessie?: NessieClient } = {}) {
-    this.io = deps.io ?? new S3FileIO(cfg.s3);
+    this.io = new MetadataCachingFileIO(deps.io ?? new S3FileIO(cfg.s3));
     this.nessie = deps.nessie ?? new NessieClient({ uri: cfg.nessie.uri });
     this.defaultBranch = cfg.nessie.branch;
     this.warehouse = cfg.s3.warehouse.replace(/\/+$/, '');

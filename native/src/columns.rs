@@ -37,9 +37,27 @@ pub struct Col {
     pub shi: Option<(usize, usize)>,
 }
 
-#[inline]
+/// Byte order of two short strings (as `a.cmp(b)`), eight bytes at a time without a memcmp call:
+/// a row's string bounds are compared for every string column.
+#[inline(always)]
 fn cmp_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    a.cmp(b)
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_be_bytes(a[i..i + 8].try_into().unwrap());
+        let y = u64::from_be_bytes(b[i..i + 8].try_into().unwrap());
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 8;
+    }
+    while i < n {
+        if a[i] != b[i] {
+            return a[i].cmp(&b[i]);
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
 }
 
 impl Col {

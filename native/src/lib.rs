@@ -49,6 +49,54 @@ impl Hasher for Fx {
     }
 }
 type FxSet<T> = HashSet<T, BuildHasherDefault<Fx>>;
+
+/// Bytes as a set key, compared by json::eq_short (no memcmp call for short keys such as device
+/// ids); looked up by a plain `&[u8]` through `Bytes`.
+#[derive(Clone)]
+struct Key(Box<[u8]>);
+/// The borrowed form of a Key.
+#[repr(transparent)]
+struct Bytes([u8]);
+impl Bytes {
+    #[inline(always)]
+    fn of(b: &[u8]) -> &Bytes {
+        // SAFETY: Bytes is a transparent wrapper of [u8].
+        unsafe { &*(b as *const [u8] as *const Bytes) }
+    }
+}
+impl std::borrow::Borrow<Bytes> for Key {
+    #[inline(always)]
+    fn borrow(&self) -> &Bytes {
+        Bytes::of(&self.0)
+    }
+}
+impl std::hash::Hash for Bytes {
+    #[inline(always)]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write(&self.0);
+    }
+}
+impl std::hash::Hash for Key {
+    #[inline(always)]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write(&self.0);
+    }
+}
+impl PartialEq for Bytes {
+    #[inline(always)]
+    fn eq(&self, o: &Bytes) -> bool {
+        json::eq_short(&self.0, &o.0)
+    }
+}
+impl Eq for Bytes {}
+impl PartialEq for Key {
+    #[inline(always)]
+    fn eq(&self, o: &Key) -> bool {
+        json::eq_short(&self.0, &o.0)
+    }
+}
+impl Eq for Key {}
+type KeySet = FxSet<Key>;
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 const HOUR_MICROS: i64 = 3_600_000_000;
@@ -60,14 +108,14 @@ fn err(msg: impl Into<String>) -> Error {
 /// The device ids of the registry at one moment.
 #[napi]
 pub struct DeviceSet {
-    ids: Arc<FxSet<Box<[u8]>>>,
+    ids: Arc<KeySet>,
 }
 
 #[napi]
 impl DeviceSet {
     #[napi(constructor)]
     pub fn new(ids: Vec<String>) -> Self {
-        DeviceSet { ids: Arc::new(ids.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect()) }
+        DeviceSet { ids: Arc::new(ids.into_iter().map(|s| Key(s.into_bytes().into_boxed_slice())).collect()) }
     }
 
     #[napi(getter)]
@@ -248,13 +296,13 @@ enum Mode {
 #[napi]
 pub struct RawIngest {
     spec: Arc<Spec>,
-    devices: Arc<FxSet<Box<[u8]>>>,
+    devices: Arc<KeySet>,
     topic: Vec<u8>,
     ingested_at: i64,
     file_rows: usize,
     builders: FxMap<(i32, i64), Builder>,
     hours: BTreeSet<i64>,
-    ids: FxSet<Box<[u8]>>,
+    ids: KeySet,
     rows: u64,
     duplicates: u64,
     /// Records consume_records looked at in its offset windows, and their value bytes.
@@ -273,7 +321,7 @@ const MEMO_MAX: usize = 4096;
 
 struct Memo {
     on: bool,
-    seen: FxSet<Box<[u8]>>,
+    seen: KeySet,
 }
 
 #[napi]
@@ -352,7 +400,7 @@ impl RawIngest {
                         // Values of a pattern field seen accepted before skip the regex (device ids,
                         // firmware versions); a field whose values do not repeat stops being memoized.
                         let memo = &mut self.memo[i];
-                        if memo.on && memo.seen.contains(v) {
+                        if memo.on && memo.seen.contains(Bytes::of(v)) {
                             true
                         } else if check_str(&p.kind, v) {
                             if memo.on {
@@ -360,7 +408,7 @@ impl RawIngest {
                                     memo.on = false;
                                     memo.seen = FxSet::default();
                                 } else {
-                                    memo.seen.insert(v.into());
+                                    memo.seen.insert(Key(v.into()));
                                 }
                             }
                             true
@@ -374,7 +422,7 @@ impl RawIngest {
                     return None;
                 }
             }
-            if !self.devices.contains(self.str_of(msg, self.slots[self.spec.device_id])?) {
+            if !self.devices.contains(Bytes::of(self.str_of(msg, self.slots[self.spec.device_id])?)) {
                 return None;
             }
         }
@@ -405,7 +453,7 @@ impl RawIngest {
                 }
                 !self.ids36.insert(fixed)
             }
-            Err(_) => !self.ids.insert(id.into()),
+            Err(_) => !self.ids.insert(Key(id.into())),
         };
         if seen {
             self.duplicates += 1;
