@@ -14,7 +14,7 @@ import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTel
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
 import { borrowingBatch } from '../lake/parquet-writer.js';
 import { DlqBatch, returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
-import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest } from './native.js';
+import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest, type SealedBatch } from './native.js';
 
 export type { DlqRow } from '../models/tables.js';
 const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
@@ -110,6 +110,22 @@ export interface BatchDeps {
    * built, 'on' requires it, 'off' keeps every message on the TypeScript path.
    */
   native?: NativeMode;
+  /**
+   * With the addon and a reader that streams record runs: the addon reads each fetch round on
+   * libuv's pool, off the JavaScript thread (default true); false keeps it on the calling thread.
+   */
+  nativeOffThread?: boolean;
+}
+
+/**
+ * The addon called a record rejected that the TypeScript validator accepts (never expected:
+ * native.test.ts holds them to the same contract). The batch is read again on the calling
+ * thread, where every record the addon stops at is decided in offset order.
+ */
+class NativeDisagreement extends Error {
+  constructor(m: KafkaMessage) {
+    super(`the native path rejected ${JSON.stringify(m.value?.subarray(0, 200).toString('utf8'))} (partition ${m.partition} offset ${m.offset}), which the contract accepts`);
+  }
 }
 
 export class BatchError extends Error {
@@ -318,11 +334,11 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
   const nat: RawIngest | undefined = fast ? openRawIngest(deps.native ?? 'auto', deps.registry, topic, input.ingestedAt, fileRows) : undefined;
   const stop = new Int32Array(2);
   const sealedNative = new Map<string, number>();
-  const sealNative = (partition: number, hour: number): void => {
+  const sealNative = (partition: number, hour: number, sealed?: SealedBatch): void => {
     const key = `${partition}:${hour}`;
     const index = sealedNative.get(key) ?? 0;
     sealedNative.set(key, index + 1);
-    writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => sealedColumnBatch(nat!.take(partition, hour), RAW_SCHEMA));
+    writeBatch(dataFileName(batchId, `${hourOf(hour * HOUR_MS)}p${partition}`, index), () => sealedColumnBatch(sealed ?? nat!.take(partition, hour), RAW_SCHEMA));
   };
   /** A message the addon stopped at: the TypeScript path decides, and an accepted row goes back into the addon's builders. */
   const decideInTypeScript = (part: PartitionRows, m: KafkaMessage): void => {
@@ -428,6 +444,63 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     validateMs += performance.now() - t0;
   };
 
+  /**
+   * consumeRuns off the JavaScript thread: the addon reads the round's records on libuv's pool
+   * and goes on past the ones it rejects (listed for the TypeScript path to word, in offset
+   * order), stopping only at a record the TypeScript path must decide. Counted as validation
+   * time while it runs; the JavaScript thread meanwhile serves other work (uploads, commits,
+   * the other batch in flight).
+   */
+  const consumeRunsOffThread = async (runs: readonly RecordRun[]): Promise<void> => {
+    const t0 = performance.now();
+    const n = nat!;
+    const before = n.records;
+    const buffers: Uint8Array[] = [];
+    const bufferOf = new Map<ArrayBufferLike, number>();
+    const desc = new Float64Array(7 * runs.length);
+    runs.forEach(({ batch, lo, hi }, i) => {
+      const src = batch.src;
+      if (!perPartition.has(batch.partition)) throw new Error(`reader returned records of partition ${batch.partition}, not in batch ${batchId}`);
+      let b = bufferOf.get(src.buffer);
+      if (b === undefined) {
+        bufferOf.set(src.buffer, (b = buffers.length));
+        buffers.push(new Uint8Array(src.buffer));
+      }
+      desc.set([b, src.byteOffset + batch.at, src.byteOffset + batch.end, batch.baseOffset, lo, hi, batch.partition], 7 * i);
+    });
+    const messageAt = (run: number, at: number): KafkaMessage => {
+      const batch = runs[run]!.batch;
+      return recordAt(batch, at - batch.src.byteOffset);
+    };
+    for (let fromRun = 0, fromAt = -1; fromRun >= 0; ) {
+      const events = await n.consumeRuns(buffers, desc, fromRun, fromAt);
+      const sealed = n.takeSealed();
+      let nextSealed = 0;
+      for (let k = 0; k < events.length; k += 3) {
+        const kind = events[k]!;
+        const a = events[k + 1]!;
+        const b = events[k + 2]!;
+        if (kind === 3) {
+          const m = messageAt(a, b);
+          const v = parseTelemetry(m.value, deps.registry) ?? deps.validate(m.value, deps.registry);
+          if (v.ok) throw new NativeDisagreement(m);
+          reject(perPartition.get(m.partition)!, m, v);
+        } else if (kind === 2) {
+          const s = sealed[nextSealed++]!;
+          sealNative(s.partition, s.hour, s.batch);
+        } else if (kind === 1) {
+          const m = messageAt(a, b);
+          decideInTypeScript(perPartition.get(m.partition)!, m);
+        } else {
+          fromRun = a;
+          fromAt = b;
+        }
+      }
+    }
+    messageCount += n.records - before;
+    validateMs += performance.now() - t0;
+  };
+
   /** Validates messages and files each as a RAW row of its event hour or a DLQ row. */
   const consume = (messages: readonly KafkaMessage[], from: number, to: number): void => {
     if (nat) return consumeNative(messages, from, to);
@@ -486,11 +559,22 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
 
   if (nat && deps.reader.streamRecords) {
     // As below, with the records left encoded until the addon reads them.
-    await deps.reader.streamRecords(topic, ranges, (runs) => {
-      stopIfCancelled('reading');
-      consumeRuns(runs);
-      beat({ stage: 'fetch+validate', messages: messageCount });
-    }, { recycle: true });
+    const offThread = deps.nativeOffThread ?? true;
+    try {
+      await deps.reader.streamRecords(topic, ranges, async (runs) => {
+        stopIfCancelled('reading');
+        if (offThread) await consumeRunsOffThread(runs);
+        else consumeRuns(runs);
+        beat({ stage: 'fetch+validate', messages: messageCount });
+      }, { recycle: true });
+    } catch (e) {
+      if (!(e instanceof NativeDisagreement)) throw e;
+      // Read the batch again on this thread (its files, written so far, are written again).
+      log('native path disagrees with the contract; reading the batch again on the calling thread', { topic, batchId, error: e.message });
+      await Promise.allSettled(rawWrites);
+      nat.close();
+      return runBatch({ ...deps, nativeOffThread: false }, input);
+    }
     timings.fetchMs = Math.max(0, performance.now() - t - validateMs - buildMs);
   } else if (deps.reader.streamRanges) {
     // Pipelined: each fetch round is validated while the next one is fetched. recycle: consume

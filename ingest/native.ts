@@ -35,6 +35,13 @@ export interface RawIngest {
   consume(data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: number, from: number, to: number, status: Int32Array): number;
   /** consume over one Kafka record batch's encoded records in [lo, hi) (see native/src/lib.rs). */
   consumeRecords(data: Uint8Array, at: number, end: number, baseOffset: number, lo: number, hi: number, partition: number, status: Float64Array): number;
+  /**
+   * consumeRecords over many runs, on libuv's pool (see native/src/lib.rs): runs are 7 numbers
+   * each, [buffer, at, end, baseOffset, lo, hi, partition]; resolves to events of 3 numbers.
+   */
+  consumeRuns(buffers: Uint8Array[], runs: Float64Array, fromRun: number, fromAt: number): Promise<Float64Array>;
+  /** The builders consumeRuns sealed, in the order of its events. */
+  takeSealed(): { partition: number; hour: number; batch: SealedBatch }[];
   appendEvent(json: Uint8Array, partition: number, offset: number, status: Int32Array): void;
   take(partition: number, hour: number): SealedBatch;
   rest(partitions: number[]): { hour: number; batch: SealedBatch }[];
@@ -48,7 +55,7 @@ export interface RawIngest {
 }
 interface Addon {
   RawSpec: new (schema: string, columns: string, maxBytes: number) => RawSpec;
-  DeviceSet: new (ids: string[]) => DeviceSet;
+  DeviceSet: new (ids: string[], complete: boolean) => DeviceSet;
   RawIngest: new (spec: RawSpec, devices: DeviceSet, topic: string, ingestedAtMs: number, fileRows: number) => RawIngest;
   /** The addon's hand-written matcher of a contract pattern, on each value (for tests). */
   fastPatternMatches(pattern: string, values: string[]): boolean[];
@@ -92,8 +99,8 @@ function deviceSetOf(addon: Addon, registry: EnumerableRegistry): DeviceSet {
   const version = registry.version ?? registry.size ?? -1;
   const hit = deviceSets.get(registry);
   if (hit && hit.version === version) return hit.set;
-  const ids = registry.ids ? [...registry.ids()] : registry[Symbol.iterator] ? [...(registry as Iterable<string>)] : EMPTY;
-  const set = new addon.DeviceSet(ids);
+  const listed = registry.ids ? [...registry.ids()] : registry[Symbol.iterator] ? [...(registry as Iterable<string>)] : undefined;
+  const set = new addon.DeviceSet(listed ?? EMPTY, listed !== undefined);
   deviceSets.set(registry, { version, set });
   return set;
 }

@@ -47,6 +47,9 @@ pub struct Reader<'a> {
     /// Lone surrogate escapes become U+FFFD (what TextEncoder writes for them) instead of a
     /// refusal: for values the TypeScript validator already accepted (JSON.stringify output).
     pub lenient_surrogates: bool,
+    /// Set when a read failed on input JSON.parse may accept (nesting deeper than MAX_DEPTH, a
+    /// lone surrogate escape), not on a syntax error.
+    pub gave_up: bool,
 }
 
 #[inline]
@@ -67,7 +70,7 @@ fn push_utf8(out: &mut Vec<u8>, cp: u32) {
 
 impl<'a> Reader<'a> {
     pub fn new(b: &'a [u8]) -> Self {
-        Reader { b, i: 0, lenient_surrogates: false }
+        Reader { b, i: 0, lenient_surrogates: false, gave_up: false }
     }
 
     #[inline]
@@ -132,7 +135,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Unescapes b[start..end) (a scanned string body) onto `out`.
-    fn unescape(&self, start: usize, end: usize, out: &mut Vec<u8>) -> Option<()> {
+    fn unescape(&mut self, start: usize, end: usize, out: &mut Vec<u8>) -> Option<()> {
         let b = self.b;
         let mut i = start;
         while i < end {
@@ -174,11 +177,13 @@ impl<'a> Reader<'a> {
                     }
                 }
                 if !self.lenient_surrogates {
+                    self.gave_up = true;
                     return None;
                 }
                 push_utf8(out, 0xFFFD);
             } else if (0xDC00..0xE000).contains(&hi) {
                 if !self.lenient_surrogates {
+                    self.gave_up = true;
                     return None;
                 }
                 push_utf8(out, 0xFFFD);
@@ -303,6 +308,7 @@ impl<'a> Reader<'a> {
             }
             b'{' => {
                 if depth >= MAX_DEPTH {
+                    self.gave_up = true;
                     return None;
                 }
                 self.i += 1;
@@ -331,6 +337,7 @@ impl<'a> Reader<'a> {
             }
             b'[' => {
                 if depth >= MAX_DEPTH {
+                    self.gave_up = true;
                     return None;
                 }
                 self.i += 1;

@@ -109,13 +109,15 @@ fn err(msg: impl Into<String>) -> Error {
 #[napi]
 pub struct DeviceSet {
     ids: Arc<KeySet>,
+    /// Every id the registry has (else a device missing here may still be registered).
+    complete: bool,
 }
 
 #[napi]
 impl DeviceSet {
     #[napi(constructor)]
-    pub fn new(ids: Vec<String>) -> Self {
-        DeviceSet { ids: Arc::new(ids.into_iter().map(|s| Key(s.into_bytes().into_boxed_slice())).collect()) }
+    pub fn new(ids: Vec<String>, complete: bool) -> Self {
+        DeviceSet { ids: Arc::new(ids.into_iter().map(|s| Key(s.into_bytes().into_boxed_slice())).collect()), complete }
     }
 
     #[napi(getter)]
@@ -292,11 +294,12 @@ enum Mode {
     Trusted,
 }
 
-/// One micro-batch's RAW rows, by Kafka partition and event hour.
-#[napi]
-pub struct RawIngest {
+/// One micro-batch's RAW rows, by Kafka partition and event hour (the state of a RawIngest,
+/// shared with the pool thread of consumeRuns).
+struct Ingest {
     spec: Arc<Spec>,
     devices: Arc<KeySet>,
+    devices_complete: bool,
     topic: Vec<u8>,
     ingested_at: i64,
     file_rows: usize,
@@ -315,6 +318,21 @@ pub struct RawIngest {
     ids36: FxSet<[u8; 36]>,
     /// Per contract property: accepted values of pattern fields (see accept).
     memo: Vec<Memo>,
+    /// Why the last message accept returned None for was not accepted.
+    why: Why,
+    /// Builders consumeRuns sealed (full), in order, until takeSealed.
+    sealed: Vec<(i32, i64, Builder)>,
+}
+
+/// Why accept did not accept a message.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Why {
+    /// The contract or the registry rejects it, as the TypeScript validator will (which words the
+    /// reason; ingestion checks that it does reject, see consumeRuns).
+    Rejected,
+    /// Left to the TypeScript path, which may accept it (a byte order mark, JSON the reader does
+    /// not read, a value that does not fit its column, or a device the registry may know).
+    Undecided,
 }
 
 const MEMO_MAX: usize = 4096;
@@ -324,14 +342,13 @@ struct Memo {
     seen: KeySet,
 }
 
-#[napi]
-impl RawIngest {
+impl Ingest {
     /// `ingestedAtMs`: the batch's ingestion time; `fileRows`: a builder reaching it is full.
-    #[napi(constructor)]
-    pub fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Self {
-        RawIngest {
+    fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Self {
+        Ingest {
             spec: spec.spec.clone(),
             devices: devices.ids.clone(),
+            devices_complete: devices.complete,
             topic: topic.into_bytes(),
             ingested_at: ingested_at_ms as i64 * 1000,
             file_rows: file_rows.max(1) as usize,
@@ -347,6 +364,8 @@ impl RawIngest {
             order: Vec::new(),
             ids36: FxSet::default(),
             memo: spec.spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
+            why: Why::Undecided,
+            sealed: Vec::new(),
         }
     }
 
@@ -371,8 +390,14 @@ impl RawIngest {
     /// Reads and (in Check mode) checks one message; on acceptance appends its row and returns
     /// (hour, full). None: not accepted here (nothing was changed).
     fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> Option<(i64, bool)> {
+        self.why = Why::Undecided;
+        if mode == Mode::Check && (msg.is_empty() || msg.len() > self.spec.max_bytes || std::str::from_utf8(msg).is_err()) {
+            // Empty, oversized, not UTF-8: the validator's first checks.
+            self.why = Why::Rejected;
+            return None;
+        }
         // TextDecoder drops a byte order mark before JSON.parse: left to the TypeScript path.
-        if mode == Mode::Check && (msg.is_empty() || msg.len() > self.spec.max_bytes || std::str::from_utf8(msg).is_err() || msg.starts_with(&[0xEF, 0xBB, 0xBF])) {
+        if mode == Mode::Check && msg.starts_with(&[0xEF, 0xBB, 0xBF]) {
             return None;
         }
         self.scratch.clear();
@@ -386,7 +411,13 @@ impl RawIngest {
             let ok = r.read_object(key_refs, &mut slots, &mut scratch, &mut self.order);
             self.slots = slots;
             self.scratch = scratch;
-            ok?;
+            if ok.is_none() {
+                // Not JSON.parse's JSON, or not an object: rejected, unless the reader gave up.
+                if !r.gave_up {
+                    self.why = Why::Rejected;
+                }
+                return None;
+            }
         }
         if mode == Mode::Check {
             let contract = &self.spec.contract;
@@ -419,10 +450,14 @@ impl RawIngest {
                     Slot::Other => false,
                 };
                 if !ok {
+                    self.why = Why::Rejected;
                     return None;
                 }
             }
             if !self.devices.contains(Bytes::of(self.str_of(msg, self.slots[self.spec.device_id])?)) {
+                if self.devices_complete {
+                    self.why = Why::Rejected;
+                }
                 return None;
             }
         }
@@ -503,7 +538,6 @@ impl RawIngest {
     /// before a message it does not accept (status[0] = 1), after a message that filled its
     /// builder (status[0] = 2, status[1] = its hour), or at `to` (status[0] = 0). Returns the
     /// index of the next message to look at.
-    #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn consume(&mut self, data: &[u8], spans: &[i32], offsets: &[f64], partition: i32, from: u32, to: u32, status: napi::JsTypedArray) -> Result<u32> {
         // A plain view of the caller's Int32Array (no reference: it is written before returning).
@@ -546,7 +580,6 @@ impl RawIngest {
     /// TypeScript path to decode it), 2 after a record that filled its builder ([1] = its hour).
     /// Returns where the next record starts. Each record in the window is counted once (in
     /// `records` and, by its value's length, `valueBytes`), the one it stops at included.
-    #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn consume_records(&mut self, data: &[u8], at: f64, end: f64, base_offset: f64, lo: f64, hi: f64, partition: i32, status: napi::JsTypedArray) -> Result<f64> {
         let mut status = status.into_value()?;
@@ -557,77 +590,50 @@ impl RawIngest {
         if status.len() < 3 || !(at >= 0.0 && at <= end && end <= data.len() as f64) {
             return Err(err(format!("consumeRecords: records {at}..{end} outside the data ({} bytes), or status too short", data.len())));
         }
-        let (end, base) = (end as usize, base_offset as i64);
-        let bad = |what: &str, p: usize| err(format!("Kafka partition {partition}: malformed record at byte {p} of the batch at offset {base}: {what}"));
         let mut p = at as usize;
-        while p < end {
-            let start = p;
-            let len = varint(data, &mut p, end).ok_or_else(|| bad("length", start))?;
-            if len < 0 || p + len as usize > end {
-                return Err(bad("length past the batch", start));
-            }
-            let rec_end = p + len as usize;
-            p += 1; // attributes
-            varint(data, &mut p, rec_end).ok_or_else(|| bad("timestamp delta", start))?;
-            let offset = base + varint(data, &mut p, rec_end).ok_or_else(|| bad("offset delta", start))?;
-            let key_len = varint(data, &mut p, rec_end).ok_or_else(|| bad("key length", start))?;
-            if key_len > 0 {
-                p += key_len as usize;
-            }
-            let value_len = varint(data, &mut p, rec_end).ok_or_else(|| bad("value length", start))?;
-            if p > rec_end || (value_len > 0 && p + value_len as usize > rec_end) {
-                return Err(bad("key or value past the record", start));
-            }
-            let value_at = p;
-            p = rec_end;
-            if (offset as f64) < lo {
+        while let Some(r) = next_record(data, &mut p, end as usize, base_offset as i64, partition)? {
+            if (r.offset as f64) < lo {
                 continue;
             }
-            if offset as f64 >= hi {
+            if r.offset as f64 >= hi {
                 break;
             }
-            self.records += 1;
-            if value_len <= 0 {
-                // null or empty: the TypeScript path rejects it with its reason
-                self.value_bytes += value_len.max(0) as u64;
-                status[0] = 1.0;
-                status[2] = start as f64;
-                return Ok(rec_end as f64);
-            }
-            self.value_bytes += value_len as u64;
-            match self.accept(&data[value_at..value_at + value_len as usize], partition, offset, Mode::Check) {
-                None => {
-                    status[0] = 1.0;
-                    status[2] = start as f64;
-                    return Ok(rec_end as f64);
-                }
-                Some((hour, true)) => {
+            match self.record(data, &r, partition) {
+                Verdict::Accepted(_, false) => {}
+                Verdict::Accepted(hour, true) => {
                     status[0] = 2.0;
                     status[1] = hour as f64;
-                    return Ok(rec_end as f64);
+                    return Ok(p as f64);
                 }
-                Some(_) => {}
+                Verdict::Not(_) => {
+                    status[0] = 1.0;
+                    status[2] = r.start as f64;
+                    return Ok(p as f64);
+                }
             }
         }
         status[0] = 0.0;
         Ok(end as f64)
     }
 
-    /// Records counted by consumeRecords.
-    #[napi(getter)]
-    pub fn records(&self) -> f64 {
-        self.records as f64
+    /// Counts a record (in its window) and accepts its value, or says why not.
+    #[inline]
+    fn record(&mut self, data: &[u8], r: &Rec, partition: i32) -> Verdict {
+        self.records += 1;
+        let Some((at, len)) = r.value.filter(|&(_, len)| len > 0) else {
+            // null or empty: the validator rejects it
+            return Verdict::Not(Why::Rejected);
+        };
+        self.value_bytes += len as u64;
+        match self.accept(&data[at..at + len], partition, r.offset, Mode::Check) {
+            Some((hour, full)) => Verdict::Accepted(hour, full),
+            None => Verdict::Not(self.why),
+        }
     }
 
-    /// Value bytes of the records counted by consumeRecords.
-    #[napi(getter)]
-    pub fn value_bytes(&self) -> f64 {
-        self.value_bytes as f64
-    }
 
     /// Appends the row of an event the TypeScript validator accepted (its contract fields as
     /// JSON). status as in consume: 2 when its builder is full now.
-    #[napi]
     pub fn append_event(&mut self, json: &[u8], partition: i32, offset: f64, status: napi::JsTypedArray) -> Result<()> {
         let mut status = status.into_value()?;
         if status.typedarray_type != TypedArrayType::Int32 {
@@ -645,18 +651,19 @@ impl RawIngest {
     }
 
     /// The rows of one partition and hour, sealed (a fresh builder takes the next rows).
-    #[napi]
     pub fn take(&mut self, partition: i32, hour: f64) -> Result<SealedBatch> {
-        let key = (partition, hour as i64);
+        Ok(SealedBatch { builder: Some(self.take_builder(partition, hour as i64)?) })
+    }
+
+    /// The builder of one partition and hour, replaced by a fresh one.
+    fn take_builder(&mut self, partition: i32, hour: i64) -> Result<Builder> {
         let fresh = self.new_builder();
-        let b = self.builders.insert(key, fresh).ok_or_else(|| err(format!("take: no rows of partition {partition} hour {hour}")))?;
-        Ok(SealedBatch { builder: Some(b) })
+        self.builders.insert((partition, hour), fresh).ok_or_else(|| err(format!("take: no rows of partition {partition} hour {hour}")))
     }
 
     /// What is left at the end of the batch: every hour's remaining rows (hours ascending), the
     /// partitions of an hour in `partitions` order and concatenated, a new batch only where
     /// `fileRows` would be passed. [{ hour, batch }].
-    #[napi(ts_return_type = "{ hour: number; batch: SealedBatch }[]")]
     pub fn rest(&mut self, env: Env, partitions: Vec<i32>) -> Result<Vec<JsObject>> {
         let mut by_hour: BTreeMap<i64, Vec<(i32, i64)>> = BTreeMap::new();
         for &p in &partitions {
@@ -702,30 +709,307 @@ impl RawIngest {
     }
 
     /// Hours (since the epoch) this batch has rows in, ascending.
-    #[napi]
     pub fn hours(&self) -> Vec<f64> {
         self.hours.iter().map(|&h| h as f64).collect()
     }
 
-    #[napi(getter)]
-    pub fn rows(&self) -> f64 {
-        self.rows as f64
-    }
 
-    #[napi(getter)]
-    pub fn duplicates(&self) -> f64 {
-        self.duplicates as f64
-    }
 
     /// Puts the builders back for the next batch (the batches taken stay valid: they are copies).
-    #[napi]
     pub fn close(&mut self) {
         for (_, b) in self.builders.drain() {
+            give_back(b);
+        }
+        for (_, _, b) in self.sealed.drain(..) {
             give_back(b);
         }
         self.ids = FxSet::default();
         self.ids36 = FxSet::default();
     }
+}
+
+/// One micro-batch's RAW rows (see Ingest); its state is shared with consumeRuns' pool thread.
+#[napi]
+pub struct RawIngest {
+    st: Arc<Mutex<Ingest>>,
+}
+
+impl RawIngest {
+    fn st(&self) -> std::sync::MutexGuard<'_, Ingest> {
+        // A panic on the pool thread poisons the lock: the state is still consistent enough to
+        // close (the batch fails either way).
+        self.st.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[napi]
+impl RawIngest {
+    /// `ingestedAtMs`: the batch's ingestion time; `fileRows`: a builder reaching it is full.
+    #[napi(constructor)]
+    pub fn new(spec: &RawSpec, devices: &DeviceSet, topic: String, ingested_at_ms: f64, file_rows: u32) -> Self {
+        RawIngest { st: Arc::new(Mutex::new(Ingest::new(spec, devices, topic, ingested_at_ms, file_rows))) }
+    }
+
+    /// Accepts messages `from`..`to` of one Kafka partition, whose values are
+    /// `data[spans[2i] .. spans[2i] + spans[2i+1]]` (length -1: null) at `offsets[i]`. Stops
+    /// before a message it does not accept (status[0] = 1), after a message that filled its
+    /// builder (status[0] = 2, status[1] = its hour), or at `to` (status[0] = 0). Returns the
+    /// index of the next message to look at.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn consume(&self, data: &[u8], spans: &[i32], offsets: &[f64], partition: i32, from: u32, to: u32, status: napi::JsTypedArray) -> Result<u32> {
+        self.st().consume(data, spans, offsets, partition, from, to, status)
+    }
+
+    /// Accepts the records of one Kafka record batch (record format v2) whose offsets are in
+    /// [lo, hi): `data[at..end]` holds the batch's records, the first at `baseOffset`. Stops as
+    /// consume does, status (a Float64Array) telling why: [0] = 0 at the end of the records or
+    /// of the window, 1 at a record it does not accept ([2] = where that record starts, for the
+    /// TypeScript path to decode it), 2 after a record that filled its builder ([1] = its hour).
+    /// Returns where the next record starts. Each record in the window is counted once (in
+    /// `records` and, by its value's length, `valueBytes`), the one it stops at included.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn consume_records(&self, data: &[u8], at: f64, end: f64, base_offset: f64, lo: f64, hi: f64, partition: i32, status: napi::JsTypedArray) -> Result<f64> {
+        self.st().consume_records(data, at, end, base_offset, lo, hi, partition, status)
+    }
+
+    /// consumeRecords over many record runs on libuv's pool, off the JavaScript thread.
+    /// `buffers`: Uint8Arrays the runs are in, left unchanged until the promise settles; `runs`:
+    /// per run 7 numbers [buffer index, at, end, baseOffset, lo, hi, partition], from run
+    /// `fromRun` at byte `fromAt` of it (or its `at` when negative). Records the contract or the
+    /// registry rejects do not stop it (the caller words their rejection); it stops at a record
+    /// the TypeScript path must decide, and seals full builders itself (takeSealed). Resolves to
+    /// a Float64Array of events, three numbers each: [3, run, start] a rejected record, [2,
+    /// partition, hour] a sealed builder, [1, run, start] the undecided record it stopped at,
+    /// then last [0, run, next] where to go on (run -1: every run done).
+    #[napi(ts_return_type = "Promise<Float64Array>")]
+    pub fn consume_runs(&self, env: Env, buffers: Vec<napi::JsTypedArray>, runs: &[f64], from_run: u32, from_at: f64) -> Result<AsyncTask<RunsTask>> {
+        let mut refs = Vec::new();
+        let mut bufs = Vec::new();
+        for b in &buffers {
+            match parquet_encode::borrow_bytes(env.raw(), unsafe { napi::NapiRaw::raw(b) }, &mut refs) {
+                Ok(slice) => bufs.push(slice),
+                Err(e) => {
+                    for r in refs {
+                        unsafe { napi::sys::napi_delete_reference(env.raw(), r) };
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let task = RunsTask { st: self.st.clone(), bufs, refs, runs: runs.to_vec(), from_run: from_run as usize, from_at };
+        if let Err(e) = task.check() {
+            let mut task = task;
+            task.release(env);
+            return Err(e);
+        }
+        Ok(AsyncTask::new(task))
+    }
+
+    /// The builders consumeRuns sealed, in order: [{ partition, hour, batch }].
+    #[napi(ts_return_type = "{ partition: number; hour: number; batch: SealedBatch }[]")]
+    pub fn take_sealed(&self, env: Env) -> Result<Vec<JsObject>> {
+        let sealed = std::mem::take(&mut self.st().sealed);
+        let mut out = Vec::with_capacity(sealed.len());
+        for (partition, hour, b) in sealed {
+            let mut o = env.create_object()?;
+            o.set_named_property("partition", env.create_int32(partition)?)?;
+            o.set_named_property("hour", env.create_double(hour as f64)?)?;
+            o.set_named_property("batch", SealedBatch { builder: Some(b) }.into_instance(env)?)?;
+            out.push(o);
+        }
+        Ok(out)
+    }
+
+    /// Records counted by consumeRecords and consumeRuns.
+    #[napi(getter)]
+    pub fn records(&self) -> f64 {
+        self.st().records as f64
+    }
+
+    /// Value bytes of those records.
+    #[napi(getter)]
+    pub fn value_bytes(&self) -> f64 {
+        self.st().value_bytes as f64
+    }
+
+    /// Appends the row of an event the TypeScript validator accepted (its contract fields as
+    /// JSON). status as in consume: 2 when its builder is full now.
+    #[napi]
+    pub fn append_event(&self, json: &[u8], partition: i32, offset: f64, status: napi::JsTypedArray) -> Result<()> {
+        self.st().append_event(json, partition, offset, status)
+    }
+
+    /// The rows of one partition and hour, sealed (a fresh builder takes the next rows).
+    #[napi]
+    pub fn take(&self, partition: i32, hour: f64) -> Result<SealedBatch> {
+        self.st().take(partition, hour)
+    }
+
+    /// What is left at the end of the batch: every hour's remaining rows (hours ascending), the
+    /// partitions of an hour in `partitions` order and concatenated, a new batch only where
+    /// `fileRows` would be passed. [{ hour, batch }].
+    #[napi(ts_return_type = "{ hour: number; batch: SealedBatch }[]")]
+    pub fn rest(&self, env: Env, partitions: Vec<i32>) -> Result<Vec<JsObject>> {
+        self.st().rest(env, partitions)
+    }
+
+    /// Hours (since the epoch) this batch has rows in, ascending.
+    #[napi]
+    pub fn hours(&self) -> Vec<f64> {
+        self.st().hours()
+    }
+
+    #[napi(getter)]
+    pub fn rows(&self) -> f64 {
+        self.st().rows as f64
+    }
+
+    #[napi(getter)]
+    pub fn duplicates(&self) -> f64 {
+        self.st().duplicates as f64
+    }
+
+    /// Puts the builders back for the next batch (the batches taken stay valid: they are copies).
+    #[napi]
+    pub fn close(&self) {
+        self.st().close()
+    }
+}
+
+/// consumeRuns' work: runs of records in borrowed buffers.
+pub struct RunsTask {
+    st: Arc<Mutex<Ingest>>,
+    bufs: Vec<parquet_encode::RawSlice>,
+    refs: Vec<napi::sys::napi_ref>,
+    runs: Vec<f64>,
+    from_run: usize,
+    from_at: f64,
+}
+
+// SAFETY: the buffers are read on the pool thread only while the references (deleted on the
+// main thread, in finally) keep them alive; the caller leaves them unchanged meanwhile.
+unsafe impl Send for RunsTask {}
+
+const RUN_FIELDS: usize = 7;
+
+impl RunsTask {
+    /// Every run inside its buffer, before any work starts.
+    fn check(&self) -> Result<()> {
+        if self.runs.len() % RUN_FIELDS != 0 {
+            return Err(err(format!("consumeRuns: {} numbers do not describe runs of {RUN_FIELDS}", self.runs.len())));
+        }
+        for (i, d) in self.runs.chunks_exact(RUN_FIELDS).enumerate() {
+            let b = d[0] as usize;
+            let ok = d[0] >= 0.0 && b < self.bufs.len() && d[1] >= 0.0 && d[1] <= d[2] && d[2] <= self.bufs[b].len as f64;
+            if !ok {
+                return Err(err(format!("consumeRuns: run {i} ({:?}) is outside its buffer", d)));
+            }
+        }
+        Ok(())
+    }
+
+    fn release(&mut self, env: Env) {
+        for r in self.refs.drain(..) {
+            unsafe { napi::sys::napi_delete_reference(env.raw(), r) };
+        }
+    }
+}
+
+impl Task for RunsTask {
+    type Output = Vec<f64>;
+    type JsValue = Float64Array;
+
+    fn compute(&mut self) -> Result<Vec<f64>> {
+        let mut st = self.st.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        let n = self.runs.len() / RUN_FIELDS;
+        for run in self.from_run..n {
+            let d = &self.runs[run * RUN_FIELDS..(run + 1) * RUN_FIELDS];
+            let slice = self.bufs[d[0] as usize];
+            // SAFETY: see `unsafe impl Send`; bounds were checked by check().
+            let data = unsafe { slice.bytes() };
+            let (end, base, lo, hi, partition) = (d[2] as usize, d[3] as i64, d[4], d[5], d[6] as i32);
+            let mut p = if run == self.from_run && self.from_at >= 0.0 { self.from_at as usize } else { d[1] as usize };
+            while let Some(r) = next_record(data, &mut p, end, base, partition)? {
+                if (r.offset as f64) < lo {
+                    continue;
+                }
+                if r.offset as f64 >= hi {
+                    break;
+                }
+                match st.record(data, &r, partition) {
+                    Verdict::Accepted(_, false) => {}
+                    Verdict::Accepted(hour, true) => {
+                        let b = st.take_builder(partition, hour)?;
+                        st.sealed.push((partition, hour, b));
+                        out.extend_from_slice(&[2.0, partition as f64, hour as f64]);
+                    }
+                    Verdict::Not(Why::Rejected) => out.extend_from_slice(&[3.0, run as f64, r.start as f64]),
+                    Verdict::Not(Why::Undecided) => {
+                        out.extend_from_slice(&[1.0, run as f64, r.start as f64, 0.0, run as f64, p as f64]);
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        out.extend_from_slice(&[0.0, -1.0, 0.0]);
+        Ok(out)
+    }
+
+    fn resolve(&mut self, _env: Env, out: Vec<f64>) -> Result<Float64Array> {
+        Ok(Float64Array::new(out))
+    }
+
+    fn finally(&mut self, env: Env) -> Result<()> {
+        self.release(env);
+        Ok(())
+    }
+}
+
+/// One Kafka record (format v2) read by next_record: where it starts, its offset, its value's span.
+struct Rec {
+    start: usize,
+    offset: i64,
+    /// (position, length) of the value; None for a null value.
+    value: Option<(usize, usize)>,
+}
+
+enum Verdict {
+    /// Appended; (hour, whether its builder is full now).
+    Accepted(i64, bool),
+    Not(Why),
+}
+
+/// The record at `*p` of a batch whose records end at `end`, moving `*p` past it; None at `end`.
+/// A record that runs past its length or the batch is an error naming the partition and batch.
+#[inline]
+fn next_record(data: &[u8], p: &mut usize, end: usize, base: i64, partition: i32) -> Result<Option<Rec>> {
+    if *p >= end {
+        return Ok(None);
+    }
+    let start = *p;
+    let bad = |what: &str| err(format!("Kafka partition {partition}: malformed record at byte {start} of the batch at offset {base}: {what}"));
+    let mut q = start;
+    let len = varint(data, &mut q, end).ok_or_else(|| bad("length"))?;
+    if len < 0 || q + len as usize > end {
+        return Err(bad("length past the batch"));
+    }
+    let rec_end = q + len as usize;
+    q += 1; // attributes
+    varint(data, &mut q, rec_end).ok_or_else(|| bad("timestamp delta"))?;
+    let offset = base + varint(data, &mut q, rec_end).ok_or_else(|| bad("offset delta"))?;
+    let key_len = varint(data, &mut q, rec_end).ok_or_else(|| bad("key length"))?;
+    if key_len > 0 {
+        q += key_len as usize;
+    }
+    let value_len = varint(data, &mut q, rec_end).ok_or_else(|| bad("value length"))?;
+    if q > rec_end || (value_len > 0 && q + value_len as usize > rec_end) {
+        return Err(bad("key or value past the record"));
+    }
+    *p = rec_end;
+    Ok(Some(Rec { start, offset, value: if value_len < 0 { None } else { Some((q, value_len as usize)) } }))
 }
 
 /// A zigzag varint (Kafka's record fields) at `*p`, below `end`; None when it runs past `end`

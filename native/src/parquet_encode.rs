@@ -335,9 +335,22 @@ impl Task for EncodeTask {
 
 /// A byte range of a JS typed array kept alive by a reference.
 #[derive(Clone, Copy)]
-struct RawSlice {
+pub struct RawSlice {
     ptr: *const u8,
-    len: usize,
+    pub len: usize,
+}
+
+impl RawSlice {
+    /// SAFETY: only while the reference taken by borrow_bytes keeps the array alive, and the
+    /// caller does not write it.
+    pub unsafe fn bytes<'a>(&self) -> &'a [u8] {
+        if self.len == 0 { &[] } else { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+/// borrow() for the ingestion buffers.
+pub fn borrow_bytes(env: napi::sys::napi_env, v: napi::sys::napi_value, refs: &mut Vec<napi::sys::napi_ref>) -> Result<RawSlice> {
+    borrow(env, v, refs)
 }
 
 pub struct BorrowedCol {

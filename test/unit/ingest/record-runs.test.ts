@@ -11,7 +11,7 @@ import type { KafkaMessage, RangeReader, RecordRun } from '../../../ingest/kafka
 import { decodeRecordBatches, messagesOf, type PartitionFetch } from '../../../ingest/kafka-fetch.js';
 import { columnBatchRows } from '../../../lake/column-batch.js';
 import { encodeParquet } from '../../../lake/parquet-encoder.js';
-import { MAX_EVENT_BYTES, validateTelemetry } from '../../../models/telemetry.js';
+import { MAX_EVENT_BYTES, validateTelemetry, type DeviceLookup } from '../../../models/telemetry.js';
 import { TelemetryGenerator } from '../../../simulator/generator.js';
 import { RecordBatchBuilder, type BatchCodec } from '../../../simulator/record-batch.js';
 import type { OffsetRange } from '../../../workflows/ingest/plan.js';
@@ -111,17 +111,26 @@ describe.runIf(nativeAddon().addon)('native ingestion over encoded record batche
     const ranges = [{ partition: 0, from: 3, to: parts[0]!.length - 2 }, { partition: 1, from: 0, to: parts[1]!.length }, { partition: 2, from: 11, to: 350 }];
     const input = { topic: 'iot', batchId: batchIdOf('iot', ranges), ranges, ingestedAt: INGESTED_MS };
     const messages = new Map(await Promise.all([0, 1, 2].map(async (p) => [p, await reader.readRanges('iot', [{ partition: p, from: 0, to: parts[p]!.length }])] as const)));
-    const run = async (r: RangeReader, native: 'on' | 'off') => {
+    const run = async (r: RangeReader, native: 'on' | 'off', nativeOffThread = true, lookup: DeviceLookup = registry) => {
       const lake = new CaptureLake();
-      const res = await runBatch({ reader: r, lake, registry, validate: validateTelemetry, fileRows: 150, native }, input);
-      return { lake, res };
+      const logs: string[] = [];
+      const res = await runBatch({ reader: r, lake, registry: lookup, validate: validateTelemetry, fileRows: 150, native, nativeOffThread, log: (msg) => logs.push(msg) }, input);
+      return { lake, res, logs };
     };
     const records = await run(reader, 'on');
     const viaMessages = await run(new FakeReader(messages), 'on');
     const typescript = await run(new FakeReader(messages), 'off');
+    const onThisThread = await run(reader, 'on', false);
+    // A registry that knows a device its listing leaves out: the addon rejects that device's
+    // events, the TypeScript validator accepts them, and the batch is read again on this thread.
+    const missing = [...registry][0]!;
+    const stale = { has: (id: string) => registry.has(id), ids: () => [...registry].filter((id) => id !== missing), size: registry.size };
+    const reread = await run(reader, 'on', true, stale);
+    expect(records.logs.join()).not.toMatch(/disagrees/);
+    expect(reread.logs.join()).toMatch(/native path disagrees with the contract; reading the batch again/);
     // Files are sealed as fetch rounds come (in another order here than with one message array): compared by name.
     const files = (r: typeof records) => [...r.lake.files].sort((a, b) => a.name.localeCompare(b.name));
-    for (const other of [viaMessages, typescript]) {
+    for (const other of [viaMessages, typescript, onThisThread, reread]) {
       expect(files(records).map((f) => f.name)).toEqual(files(other).map((f) => f.name));
       expect(files(records).map((f) => f.parquet)).toEqual(files(other).map((f) => f.parquet));
       expect(records.lake.dlq).toEqual(other.lake.dlq);
