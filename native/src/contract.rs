@@ -110,7 +110,14 @@ pub const DATE_TIME_PATTERN: &str = r"^(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\
 pub enum Fast {
     Uuid,
     DateTime,
+    DeviceId,
+    Firmware,
 }
+
+/// models/telemetry.ts DEVICE_ID_PATTERN.
+pub const DEVICE_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$";
+/// models/telemetry.ts FIRMWARE_PATTERN.
+pub const FIRMWARE_PATTERN: &str = r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$";
 
 impl Fast {
     /// The hand-written matcher of a pattern, if it has one.
@@ -118,6 +125,8 @@ impl Fast {
         match pattern {
             UUID_PATTERN => Some(Fast::Uuid),
             DATE_TIME_PATTERN => Some(Fast::DateTime),
+            DEVICE_ID_PATTERN => Some(Fast::DeviceId),
+            FIRMWARE_PATTERN => Some(Fast::Firmware),
             _ => None,
         }
     }
@@ -127,7 +136,43 @@ impl Fast {
         match self {
             Fast::Uuid => is_uuid(s),
             Fast::DateTime => is_date_time(s).is_some(),
+            Fast::DeviceId => is_device_id(s),
+            Fast::Firmware => is_firmware(s),
         }
+    }
+}
+
+/// `^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$` (ASCII classes: a non-ASCII byte fails, as a non-ASCII
+/// character fails the JavaScript RegExp).
+fn is_device_id(s: &[u8]) -> bool {
+    match s.split_first() {
+        Some((first, rest)) if s.len() <= 64 && first.is_ascii_alphanumeric() => rest.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b':' | b'-')),
+        _ => false,
+    }
+}
+
+/// `^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$` (`\d` is [0-9] in a RegExp without the u flag).
+fn is_firmware(s: &[u8]) -> bool {
+    let mut i = 0;
+    for part in 0..3 {
+        let start = i;
+        while i < s.len() && s[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+        if part < 2 {
+            if s.get(i) != Some(&b'.') {
+                return false;
+            }
+            i += 1;
+        }
+    }
+    match s.get(i) {
+        None => true,
+        Some(b'-' | b'+') => i + 1 < s.len() && s[i + 1..].iter().all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-'),
+        _ => false,
     }
 }
 

@@ -370,12 +370,7 @@ impl Ingest {
     }
 
     fn new_builder(&self) -> Builder {
-        if let Some(b) = SPARES.lock().unwrap().pop() {
-            if b.cols.len() == self.spec.cols.len() && b.cols.iter().zip(self.spec.cols.iter()).all(|(c, m)| c.typ == m.typ && c.required == m.required) {
-                return b;
-            }
-        }
-        Builder { cols: self.spec.cols.iter().map(|m| Col::new(m.typ, m.required)).collect() }
+        builder_for(&self.spec)
     }
 
     #[inline]
@@ -493,12 +488,13 @@ impl Ingest {
         if seen {
             self.duplicates += 1;
         }
-        if !self.builders.contains_key(&(partition, hour)) {
-            self.hours.insert(hour);
-            let fresh = self.new_builder();
-            self.builders.insert((partition, hour), fresh);
-        }
-        let b = self.builders.get_mut(&(partition, hour)).unwrap();
+        let b = match self.builders.entry((partition, hour)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.hours.insert(hour);
+                e.insert(builder_for(&self.spec))
+            }
+        };
         for (m, c) in self.spec.cols.iter().zip(b.cols.iter_mut()) {
             match m.src {
                 Src::Topic => c.push_str(&self.topic),
@@ -1069,6 +1065,16 @@ impl SealedBatch {
         let b = self.builder.take().ok_or_else(|| err("this batch was handed to the Parquet encoder already"))?;
         Ok(AsyncTask::new(parquet_encode::EncodeTask::of_builder(b, &fields, compression, row_group_size, string_statistics)?))
     }
+}
+
+/// A builder for RAW's columns: a spare one when there is one.
+fn builder_for(spec: &Spec) -> Builder {
+    if let Some(b) = SPARES.lock().unwrap().pop() {
+        if b.cols.len() == spec.cols.len() && b.cols.iter().zip(spec.cols.iter()).all(|(c, m)| c.typ == m.typ && c.required == m.required) {
+            return b;
+        }
+    }
+    Builder { cols: spec.cols.iter().map(|m| Col::new(m.typ, m.required)).collect() }
 }
 
 pub(crate) fn give_back(mut b: Builder) {

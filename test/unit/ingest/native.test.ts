@@ -294,7 +294,7 @@ describe('native ingestion addon', () => {
     }
   });
 
-  it('matches uuids and timestamps by hand exactly as the contract\'s RegExps do', () => {
+  it('matches uuids, timestamps, device ids and firmware versions by hand exactly as the contract\'s RegExps do', () => {
     const props = (contractJsonSchema('v2') as { properties: Record<string, { pattern?: string }> }).properties;
     const rnd = new Prng('fast-patterns');
     const pick = (chars: string): string => chars[rnd.int(0, chars.length - 1)]!;
@@ -325,8 +325,20 @@ describe('native ingestion addon', () => {
       const leap = `${y}-02-29T${d2(0, 23)}:${d2(0, 59)}:${d2(0, 59)}Z`;
       stamps.push(t, mutate(t), leap, new Date(rnd.int(-62_000_000_000_000, 250_000_000_000_000)).toISOString());
     }
+    const idChars = 'abcXYZ019._:-';
+    const ids: string[] = ['a', '0', '.a', '-', 'a'.repeat(64), 'a'.repeat(65), 'dev-0001\n', 'dév-1', ''];
+    for (let i = 0; i < 20_000; i++) {
+      const id = `${pick('aZ09')}${Array.from({ length: rnd.int(0, 70) }, () => pick(idChars)).join('')}`;
+      ids.push(id, mutate(id), `dev-${String(i).padStart(6, '0')}`, mutate(`gw-${i}`), `${id.slice(0, rnd.int(0, 64))}${pick(' é+/\u0000#')}`);
+    }
+    const fws: string[] = ['1.2.3', '1.2.3-', '1.2.3+', '1.2.3-a.b-c', '01.002.3+build.7', '1..2.3', '.1.2.3', '1.2.3.4', '1.2', '1.2.3-é', '1.2.3\n', ''];
+    for (let i = 0; i < 20_000; i++) {
+      const suffix = rnd.int(0, 2) === 0 ? '' : `${pick('-+')}${Array.from({ length: rnd.int(0, 6) }, () => pick('aZ09.-')).join('')}`;
+      const fw = `${rnd.int(0, 120)}.${rnd.int(0, 20)}.${rnd.int(0, 999)}${suffix}`;
+      fws.push(fw, mutate(fw), mutate(mutate(fw)));
+    }
     const addon = nativeAddon().addon!;
-    for (const [field, values] of [['event_id', uuids], ['event_ts', stamps]] as const) {
+    for (const [field, values] of [['event_id', uuids], ['event_ts', stamps], ['device_id', ids], ['firmware_version', fws]] as const) {
       const pattern = props[field]!.pattern!;
       const re = new RegExp(pattern);
       const fast = addon.fastPatternMatches(pattern, values);
