@@ -5,12 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { FakeReader } from './fake-reader.js';
+import { CaptureLake, parquet } from './capture-lake.js';
 import { eventJson, nativeAddon, openRawIngest, sealedColumnBatch, type RawIngest, type SealedBatch } from '../../../ingest/native.js';
 import { RawBatch, schemaOfTable } from '../../../ingest/rawColumns.js';
-import { runBatch, type CommittedState, type IngestLake, type RawFile } from '../../../ingest/batch.js';
+import { runBatch } from '../../../ingest/batch.js';
 import type { KafkaMessage } from '../../../ingest/kafka.js';
 import { columnBatchRows, type ColumnBatch } from '../../../lake/column-batch.js';
-import { encodeParquet, encodeParquetWasm } from '../../../lake/parquet-encoder.js';
+import { encodeParquetWasm } from '../../../lake/parquet-encoder.js';
 import { encodeJobOf } from '../../../lake/parquet-writer.js';
 import { parseTelemetry } from '../../../models/rawRow.js';
 import { RAW_TELEMETRY } from '../../../models/tables.js';
@@ -31,12 +32,6 @@ function open(registry: DeviceLookup, fileRows = 1_000_000): RawIngest {
 
 const asBatch = (b: SealedBatch): ColumnBatch => sealedColumnBatch(b, SCHEMA);
 
-/** The Parquet file a batch encodes to (what lands in S3). */
-function parquet(b: ColumnBatch): string {
-  const r = encodeParquet({ fields: [...b.schema.fields], numRows: b.numRows, columns: b.columns, compression: 'zstd' });
-  if (!r.ok) throw new Error(r.message);
-  return Buffer.from(r.bytes).toString('base64');
-}
 
 /**
  * Runs values through the addon as ingestion does (one partition, offsets from 0): what it
@@ -394,24 +389,6 @@ function topicOf(values: Buffer[][]): Map<number, KafkaMessage[]> {
   );
 }
 
-class CaptureLake implements IngestLake {
-  files: { name: string; parquet: string; metrics: unknown }[] = [];
-  dlq: unknown[][] = [];
-  async readCommitted(): Promise<CommittedState> {
-    return { hash: 'h0', summary: {} };
-  }
-  async writeRaw(files: RawFile[]) {
-    for (const f of files) this.files.push({ name: f.name, parquet: parquet(f.batch), metrics: f.batch.metrics });
-    return { handles: [], encodeMs: 0, uploadMs: 0 };
-  }
-  async writeDlq(files: RawFile[]) {
-    for (const f of files) this.dlq.push(columnBatchRows(f.batch));
-    return { handles: [], encodeMs: 0, uploadMs: 0 };
-  }
-  async commit() {
-    return { hash: 'h1', snapshotId: '1' };
-  }
-}
 
 describe('runBatch with and without the addon', () => {
   it('writes the same RAW files (names and Parquet bytes) and the same DLQ, with the same counts', async () => {

@@ -5,12 +5,11 @@
 // same counts; whatever the batches' codecs, and with ranges that start and end inside a batch.
 import { describe, expect, it } from 'vitest';
 import { FakeReader } from './fake-reader.js';
+import { CaptureLake } from './capture-lake.js';
 import { nativeAddon, openRawIngest } from '../../../ingest/native.js';
-import { runBatch, type CommittedState, type IngestLake, type RawFile } from '../../../ingest/batch.js';
+import { runBatch } from '../../../ingest/batch.js';
 import type { KafkaMessage, RangeReader, RecordRun } from '../../../ingest/kafka.js';
 import { decodeRecordBatches, messagesOf, type PartitionFetch } from '../../../ingest/kafka-fetch.js';
-import { columnBatchRows } from '../../../lake/column-batch.js';
-import { encodeParquet } from '../../../lake/parquet-encoder.js';
 import { MAX_EVENT_BYTES, validateTelemetry, type DeviceLookup } from '../../../models/telemetry.js';
 import { TelemetryGenerator } from '../../../simulator/generator.js';
 import { RecordBatchBuilder, type BatchCodec } from '../../../simulator/record-batch.js';
@@ -72,28 +71,6 @@ class RecordsReader implements RangeReader {
   async close() {}
 }
 
-class CaptureLake implements IngestLake {
-  files: { name: string; parquet: string }[] = [];
-  dlq: unknown[][] = [];
-  async readCommitted(): Promise<CommittedState> {
-    return { hash: 'h0', summary: {} };
-  }
-  async writeRaw(files: RawFile[]) {
-    for (const f of files) {
-      const r = encodeParquet({ fields: [...f.batch.schema.fields], numRows: f.batch.numRows, columns: f.batch.columns, compression: 'zstd' });
-      if (!r.ok) throw new Error(r.message);
-      this.files.push({ name: f.name, parquet: Buffer.from(r.bytes).toString('base64') });
-    }
-    return { handles: [], encodeMs: 0, uploadMs: 0 };
-  }
-  async writeDlq(files: RawFile[]) {
-    for (const f of files) this.dlq.push(columnBatchRows(f.batch));
-    return { handles: [], encodeMs: 0, uploadMs: 0 };
-  }
-  async commit() {
-    return { hash: 'h1', snapshotId: '1' };
-  }
-}
 
 describe.runIf(nativeAddon().addon)('native ingestion over encoded record batches (streamRecords)', () => {
   it('writes what the message path writes: RAW files, DLQ rows with keys, headers and timestamps, counts', async () => {

@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Readable } from 'node:stream';
 import { EntryStatus, writeManifest, type ManifestEntry } from '../../../lake/manifest.js';
 import type { ManifestFile } from '../../../lake/manifest-list.js';
 import { partitionSpecOf, partitionType, UNSORTED } from '../../../lake/partitioning.js';
-import type { FileIO } from '../../../lake/s3-file-io.js';
+import { MemoryIO } from './memory-io.js';
 import { schemaOf } from '../../../lake/schema.js';
 import { readEntries, type LoadedTable } from '../../../lake/table.js';
 import { newTableMetadata } from '../../../lake/table-metadata.js';
-
-/** In-memory FileIO that counts reads. */
-class MemoryIO implements FileIO {
-  readonly files = new Map<string, Buffer>();
-  reads = 0;
-  async write(uri: string, bytes: Uint8Array) { this.files.set(uri, Buffer.from(bytes)); return bytes.length; }
-  async writeStream(_uri: string, _body: Readable): Promise<number> { throw new Error('not used'); }
-  async read(uri: string) {
-    this.reads++;
-    const b = this.files.get(uri);
-    if (!b) throw new Error(`no such file ${uri}`);
-    return b;
-  }
-  async size(uri: string) { return this.files.get(uri)?.length; }
-  async list(prefix: string) { return [...this.files.keys()].filter((k) => k.startsWith(prefix)); }
-  async deleteMany(uris: readonly string[]) { for (const u of uris) this.files.delete(u); }
-}
 
 const schema = schemaOf([{ name: 'id', type: 'long', required: true }, { name: 'ts', type: 'timestamptz' }]);
 const spec = partitionSpecOf(schema, [{ column: 'ts', transform: 'hour' }]);

@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Readable } from 'node:stream';
 import { isImmutableMetadata, MetadataCachingFileIO } from '../../../lake/metadata-cache.js';
-import type { FileIO } from '../../../lake/s3-file-io.js';
-
-/** In-memory FileIO that counts reads per file. */
-class MemoryIO implements FileIO {
-  readonly files = new Map<string, Buffer>();
-  readonly reads = new Map<string, number>();
-  async write(uri: string, bytes: Uint8Array) { this.files.set(uri, Buffer.from(bytes)); return bytes.length; }
-  async writeStream(_uri: string, _body: Readable): Promise<number> { throw new Error('not used'); }
-  async read(uri: string) {
-    this.reads.set(uri, (this.reads.get(uri) ?? 0) + 1);
-    const b = this.files.get(uri);
-    if (!b) throw new Error(`no such file ${uri}`);
-    return b;
-  }
-  async size(uri: string) { return this.files.get(uri)?.length; }
-  async list(prefix: string) { return [...this.files.keys()].filter((k) => k.startsWith(prefix)); }
-  async deleteMany(uris: readonly string[]) { for (const u of uris) this.files.delete(u); }
-}
+import { MemoryIO } from './memory-io.js';
 
 const META = 's3://w/ns/t/metadata/00003-5d1c.metadata.json';
 const LIST = 's3://w/ns/t/metadata/snap-77-1-ab12.avro';
@@ -38,15 +20,15 @@ describe('MetadataCachingFileIO', () => {
     written.fill(0x20); // the writer reuses its buffer: the kept copy is unaffected
     expect((await io.read(META)).toString()).toBe('{"format-version":2}');
     expect(await io.size(META)).toBe(20);
-    expect(inner.reads.get(META)).toBeUndefined();
+    expect(inner.readsOf.get(META)).toBeUndefined();
     await inner.write(LIST, Buffer.from('avro'));
     await io.read(LIST);
     await io.read(LIST);
-    expect(inner.reads.get(LIST)).toBe(1);
+    expect(inner.readsOf.get(LIST)).toBe(1);
     await io.write(DATA, Buffer.from('PAR1'));
     await io.read(DATA);
     await io.read(DATA);
-    expect(inner.reads.get(DATA)).toBe(2);
+    expect(inner.readsOf.get(DATA)).toBe(2);
     expect(io.hits).toBe(2);
     await io.deleteMany([META]);
     await expect(io.read(META)).rejects.toThrow(/no such file/);
@@ -60,8 +42,8 @@ describe('MetadataCachingFileIO', () => {
     await io.read(name(0)); // used again: kept over 1
     await io.write(name(4), Buffer.alloc(900, 4)); // 4500 bytes: 1 goes
     for (const i of [0, 2, 3, 4]) expect((await io.read(name(i)))[0]).toBe(i);
-    expect(inner.reads.size).toBe(0);
+    expect(inner.readsOf.size).toBe(0);
     expect((await io.read(name(1)))[0]).toBe(1);
-    expect([...inner.reads.keys()]).toEqual([name(1)]);
+    expect([...inner.readsOf.keys()]).toEqual([name(1)]);
   });
 });

@@ -1,0 +1,31 @@
+// An IngestLake for unit tests of runBatch: keeps each RAW file as its Parquet bytes (and
+// metrics) and each DLQ file as its rows, commits nothing.
+import type { CommittedState, IngestLake, RawFile } from '../../../ingest/batch.js';
+import { columnBatchRows, type ColumnBatch } from '../../../lake/column-batch.js';
+import { encodeParquet } from '../../../lake/parquet-encoder.js';
+
+/** The Parquet file a batch encodes to (what lands in S3), base64. */
+export function parquet(b: ColumnBatch): string {
+  const r = encodeParquet({ fields: [...b.schema.fields], numRows: b.numRows, columns: b.columns, compression: 'zstd' });
+  if (!r.ok) throw new Error(r.message);
+  return Buffer.from(r.bytes).toString('base64');
+}
+
+export class CaptureLake implements IngestLake {
+  files: { name: string; parquet: string; metrics: unknown }[] = [];
+  dlq: unknown[][] = [];
+  async readCommitted(): Promise<CommittedState> {
+    return { hash: 'h0', summary: {} };
+  }
+  async writeRaw(files: RawFile[]) {
+    for (const f of files) this.files.push({ name: f.name, parquet: parquet(f.batch), metrics: f.batch.metrics });
+    return { handles: [], encodeMs: 0, uploadMs: 0 };
+  }
+  async writeDlq(files: RawFile[]) {
+    for (const f of files) this.dlq.push(columnBatchRows(f.batch));
+    return { handles: [], encodeMs: 0, uploadMs: 0 };
+  }
+  async commit() {
+    return { hash: 'h1', snapshotId: '1' };
+  }
+}
