@@ -292,7 +292,7 @@ export function decodeRecordBatches(records: Buffer, pf: PartitionFetch, aborted
   }
 }
 
-/** The message of the record at `at` of `ref` (`afterRecord()` then tells where the next record starts). */
+/** The message of the record at `at` of `ref` (where the next record starts is then in lastRecordEnd). */
 export function recordAt(ref: RecordBatchRef, at: number): FetchedMessage {
   const b = ref.src;
   pos = at;
@@ -324,9 +324,8 @@ export function recordAt(ref: RecordBatchRef, at: number): FetchedMessage {
   return new FetchedMessage(ref.partition, ref.baseOffset + offsetDelta, ref.logAppendTime ?? ref.baseTimestamp + tsDelta, b, keyAt, keyLen, valueAt, valueLen, headers);
 }
 
-let lastRecordEnd = 0;
 /** Where the record last decoded by recordAt ends: the next record's position. */
-export const afterRecord = (): number => lastRecordEnd;
+let lastRecordEnd = 0;
 
 /** Appends the messages of `ref` whose offsets are in [lo, hi) to `out`. */
 export function batchMessages(ref: RecordBatchRef, lo: number, hi: number, out: KafkaMessage[]): void {
