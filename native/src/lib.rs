@@ -318,8 +318,6 @@ struct Ingest {
     ids36: FxSet<[u8; 36]>,
     /// Per contract property: accepted values of pattern fields (see accept).
     memo: Vec<Memo>,
-    /// Why the last message accept returned None for was not accepted.
-    why: Why,
     /// Builders consumeRuns sealed (full), in order, until takeSealed.
     sealed: Vec<(i32, i64, Builder)>,
 }
@@ -364,7 +362,6 @@ impl Ingest {
             order: Vec::new(),
             ids36: FxSet::default(),
             memo: spec.spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
-            why: Why::Undecided,
             sealed: Vec::new(),
         }
     }
@@ -383,17 +380,15 @@ impl Ingest {
     }
 
     /// Reads and (in Check mode) checks one message; on acceptance appends its row and returns
-    /// (hour, full). None: not accepted here (nothing was changed).
-    fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> Option<(i64, bool)> {
-        self.why = Why::Undecided;
+    /// (hour, full); else why not (nothing was changed).
+    fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> std::result::Result<(i64, bool), Why> {
         if mode == Mode::Check && (msg.is_empty() || msg.len() > self.spec.max_bytes || std::str::from_utf8(msg).is_err()) {
             // Empty, oversized, not UTF-8: the validator's first checks.
-            self.why = Why::Rejected;
-            return None;
+            return Err(Why::Rejected);
         }
         // TextDecoder drops a byte order mark before JSON.parse: left to the TypeScript path.
         if mode == Mode::Check && msg.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            return None;
+            return Err(Why::Undecided);
         }
         self.scratch.clear();
         {
@@ -408,10 +403,7 @@ impl Ingest {
             self.scratch = scratch;
             if ok.is_none() {
                 // Not JSON.parse's JSON, or not an object: rejected, unless the reader gave up.
-                if !r.gave_up {
-                    self.why = Why::Rejected;
-                }
-                return None;
+                return Err(if r.gave_up { Why::Undecided } else { Why::Rejected });
             }
         }
         if mode == Mode::Check {
@@ -445,18 +437,14 @@ impl Ingest {
                     Slot::Other => false,
                 };
                 if !ok {
-                    self.why = Why::Rejected;
-                    return None;
+                    return Err(Why::Rejected);
                 }
             }
-            if !self.devices.contains(Bytes::of(self.str_of(msg, self.slots[self.spec.device_id])?)) {
-                if self.devices_complete {
-                    self.why = Why::Rejected;
-                }
-                return None;
+            if !self.devices.contains(Bytes::of(self.str_of(msg, self.slots[self.spec.device_id]).ok_or(Why::Undecided)?)) {
+                return Err(if self.devices_complete { Why::Rejected } else { Why::Undecided });
             }
         }
-        let micros = iso_micros(self.str_of(msg, self.slots[self.spec.event_ts])?)?;
+        let micros = self.str_of(msg, self.slots[self.spec.event_ts]).and_then(iso_micros).ok_or(Why::Undecided)?;
         // Every column's value must fit before anything is appended.
         for m in self.spec.cols.iter() {
             if let Src::Field(p) = m.src {
@@ -470,12 +458,12 @@ impl Ingest {
                     _ => false,
                 };
                 if !ok {
-                    return None;
+                    return Err(Why::Undecided);
                 }
             }
         }
         let hour = micros.div_euclid(HOUR_MICROS);
-        let id = self.str_of(msg, self.slots[self.spec.event_id])?;
+        let id = self.str_of(msg, self.slots[self.spec.event_id]).ok_or(Why::Undecided)?;
         let seen = match <[u8; 36]>::try_from(id) {
             Ok(fixed) => {
                 if self.ids36.capacity() == 0 {
@@ -526,7 +514,7 @@ impl Ingest {
         }
         let full = b.rows() >= self.file_rows;
         self.rows += 1;
-        Some((hour, full))
+        Ok((hour, full))
     }
 
     /// Accepts messages `from`..`to` of one Kafka partition, whose values are
@@ -553,16 +541,16 @@ impl Ingest {
             }
             let msg = &data[start as usize..start as usize + len as usize];
             match self.accept(msg, partition, offsets[i] as i64, Mode::Check) {
-                None => {
+                Err(_) => {
                     status[0] = 1;
                     return Ok(i as u32);
                 }
-                Some((hour, true)) => {
+                Ok((hour, true)) => {
                     status[0] = 2;
                     status[1] = hour as i32;
                     return Ok(i as u32 + 1);
                 }
-                Some(_) => {}
+                Ok(_) => {}
             }
         }
         status[0] = 0;
@@ -622,8 +610,8 @@ impl Ingest {
         };
         self.value_bytes += len as u64;
         match self.accept(&data[at..at + len], partition, r.offset, Mode::Check) {
-            Some((hour, full)) => Verdict::Accepted(hour, full),
-            None => Verdict::Not(self.why),
+            Ok((hour, full)) => Verdict::Accepted(hour, full),
+            Err(why) => Verdict::Not(why),
         }
     }
 
@@ -637,8 +625,8 @@ impl Ingest {
         }
         let status: &mut [i32] = status.as_mut();
         match self.accept(json, partition, offset as i64, Mode::Trusted) {
-            None => Err(err(format!("appendEvent: cannot build a RAW row from {}", String::from_utf8_lossy(&json[..json.len().min(200)])))),
-            Some((hour, full)) => {
+            Err(_) => Err(err(format!("appendEvent: cannot build a RAW row from {}", String::from_utf8_lossy(&json[..json.len().min(200)])))),
+            Ok((hour, full)) => {
                 status[0] = if full { 2 } else { 0 };
                 status[1] = hour as i32;
                 Ok(())
@@ -781,22 +769,12 @@ impl RawIngest {
     /// then last [0, run, next] where to go on (run -1: every run done).
     #[napi(ts_return_type = "Promise<Float64Array>")]
     pub fn consume_runs(&self, env: Env, buffers: Vec<napi::JsTypedArray>, runs: &[f64], from_run: u32, from_at: f64) -> Result<AsyncTask<RunsTask>> {
-        let mut refs = Vec::new();
-        let mut bufs = Vec::new();
-        for b in &buffers {
-            match parquet_encode::borrow_bytes(env.raw(), unsafe { napi::NapiRaw::raw(b) }, &mut refs) {
-                Ok(slice) => bufs.push(slice),
-                Err(e) => {
-                    for r in refs {
-                        unsafe { napi::sys::napi_delete_reference(env.raw(), r) };
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        let task = RunsTask { st: self.st.clone(), bufs, refs, runs: runs.to_vec(), from_run: from_run as usize, from_at };
-        if let Err(e) = task.check() {
-            let mut task = task;
+        let mut task = RunsTask { st: self.st.clone(), bufs: Vec::new(), refs: Vec::new(), runs: runs.to_vec(), from_run: from_run as usize, from_at };
+        let borrowed = buffers.iter().try_for_each(|b| {
+            task.bufs.push(parquet_encode::borrow_bytes(env.raw(), unsafe { napi::NapiRaw::raw(b) }, &mut task.refs)?);
+            Ok(())
+        });
+        if let Err(e) = borrowed.and_then(|_| task.check()) {
             task.release(env);
             return Err(e);
         }
