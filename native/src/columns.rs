@@ -222,92 +222,135 @@ impl Col {
             }
         }
     }
+}
 
-    /// Appends every value of `o` (same type), metrics merged as the TypeScript appendFrom does.
-    pub fn append_from(&mut self, o: &Col) {
-        let at = self.len;
-        if !self.required {
-            let need = (at + o.len + 7) >> 3;
-            if self.validity.len() < need {
-                self.validity.resize(need, 0);
+/// A column's Iceberg metrics over the same column of several builders (a file's parts), merged
+/// as the TypeScript appendFrom merges them: parts in order, a later bound taken only when
+/// strictly beyond (so of equal doubles, -0 and 0, the first seen stays).
+pub struct ColStats<'a> {
+    pub nulls: usize,
+    pub nans: usize,
+    pub dlo: f64,
+    pub dhi: f64,
+    pub dseen: bool,
+    pub ilo: f64,
+    pub ihi: f64,
+    pub llo: i64,
+    pub lhi: i64,
+    pub lseen: bool,
+    pub slo: Option<&'a [u8]>,
+    pub shi: Option<&'a [u8]>,
+}
+
+impl<'a> ColStats<'a> {
+    pub fn of(parts: impl IntoIterator<Item = &'a Col>) -> ColStats<'a> {
+        let mut s = ColStats { nulls: 0, nans: 0, dlo: f64::INFINITY, dhi: f64::NEG_INFINITY, dseen: false, ilo: f64::INFINITY, ihi: f64::NEG_INFINITY, llo: i64::MAX, lhi: i64::MIN, lseen: false, slo: None, shi: None };
+        for o in parts {
+            s.nulls += o.nulls;
+            s.nans += o.nans;
+            if o.dseen {
+                if !s.dseen {
+                    (s.dlo, s.dhi, s.dseen) = (o.dlo, o.dhi, true);
+                } else {
+                    if o.dlo < s.dlo {
+                        s.dlo = o.dlo;
+                    }
+                    if o.dhi > s.dhi {
+                        s.dhi = o.dhi;
+                    }
+                }
             }
-            for i in 0..o.len {
-                let set = o.required || (o.validity.get(i >> 3).copied().unwrap_or(0) & (1 << (i & 7))) != 0;
-                if set {
-                    self.validity[(at + i) >> 3] |= 1 << ((at + i) & 7);
+            if o.ilo < s.ilo {
+                s.ilo = o.ilo;
+            }
+            if o.ihi > s.ihi {
+                s.ihi = o.ihi;
+            }
+            if o.lseen {
+                if !s.lseen || o.llo < s.llo {
+                    s.llo = o.llo;
+                }
+                if !s.lseen || o.lhi > s.lhi {
+                    s.lhi = o.lhi;
+                }
+                s.lseen = true;
+            }
+            if let (Some((a, b)), Some((c, d))) = (o.slo, o.shi) {
+                let (lo, hi) = (&o.bytes[a..b], &o.bytes[c..d]);
+                if s.slo.is_none_or(|x| cmp_bytes(lo, x).is_lt()) {
+                    s.slo = Some(lo);
+                }
+                if s.shi.is_none_or(|x| cmp_bytes(hi, x).is_gt()) {
+                    s.shi = Some(hi);
                 }
             }
         }
-        self.nulls += o.nulls;
-        match self.typ {
-            Typ::Double => {
-                self.f64s.extend_from_slice(&o.f64s);
-                self.nans += o.nans;
-                if o.dseen {
-                    if !self.dseen {
-                        self.dlo = o.dlo;
-                        self.dhi = o.dhi;
-                        self.dseen = true;
-                    } else {
-                        if o.dlo < self.dlo {
-                            self.dlo = o.dlo;
-                        }
-                        if o.dhi > self.dhi {
-                            self.dhi = o.dhi;
-                        }
-                    }
-                }
-            }
-            Typ::Int => {
-                self.i32s.extend_from_slice(&o.i32s);
-                if o.ilo < self.ilo {
-                    self.ilo = o.ilo;
-                }
-                if o.ihi > self.ihi {
-                    self.ihi = o.ihi;
-                }
-            }
-            Typ::Long => {
-                self.i64s.extend_from_slice(&o.i64s);
-                if o.lseen {
-                    if !self.lseen || o.llo < self.llo {
-                        self.llo = o.llo;
-                    }
-                    if !self.lseen || o.lhi > self.lhi {
-                        self.lhi = o.lhi;
-                    }
-                    self.lseen = true;
-                }
-            }
-            Typ::Str => {
-                let base = self.bytes.len();
-                self.bytes.extend_from_slice(&o.bytes);
-                for &off in &o.offsets[1..] {
-                    self.offsets.push(base as i32 + off);
-                }
-                if let Some((a, b)) = o.slo {
-                    let (c, d) = o.shi.unwrap();
-                    let (olo, ohi) = ((base + a, base + b), (base + c, base + d));
-                    match self.slo {
-                        None => {
-                            self.slo = Some(olo);
-                            self.shi = Some(ohi);
-                        }
-                        Some((x, y)) => {
-                            if cmp_bytes(&self.bytes[olo.0..olo.1], &self.bytes[x..y]).is_lt() {
-                                self.slo = Some(olo);
-                            }
-                            let (x, y) = self.shi.unwrap();
-                            if cmp_bytes(&self.bytes[ohi.0..ohi.1], &self.bytes[x..y]).is_gt() {
-                                self.shi = Some(ohi);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        self.len += o.len;
+        s
     }
+}
+
+/// One column of a file in Arrow's layout: values (little-endian), offsets for strings, and a
+/// validity bitmap when an optional column has nulls.
+pub struct ColData {
+    pub values: Vec<u8>,
+    pub offsets: Option<Vec<i32>>,
+    pub validity: Option<Vec<u8>>,
+}
+
+fn as_bytes<T>(v: &[T]) -> &[u8] {
+    // SAFETY: plain numeric data, read as bytes.
+    unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }
+}
+
+/// Column `i` of several builders' rows, concatenated in order (one copy of the data).
+pub fn concat(parts: &[Builder], i: usize) -> ColData {
+    let first = &parts[0].cols[i];
+    let n: usize = parts.iter().map(|b| b.cols[i].len).sum();
+    let nulls: usize = parts.iter().map(|b| b.cols[i].nulls).sum();
+    let part_bytes = |c: &'_ Col| -> usize {
+        match c.typ {
+            Typ::Double => c.f64s.len() * 8,
+            Typ::Int => c.i32s.len() * 4,
+            Typ::Long => c.i64s.len() * 8,
+            Typ::Str => c.bytes.len(),
+        }
+    };
+    let mut values = Vec::with_capacity(parts.iter().map(|b| part_bytes(&b.cols[i])).sum());
+    for b in parts {
+        let c = &b.cols[i];
+        values.extend_from_slice(match c.typ {
+            Typ::Double => as_bytes(&c.f64s),
+            Typ::Int => as_bytes(&c.i32s),
+            Typ::Long => as_bytes(&c.i64s),
+            Typ::Str => &c.bytes,
+        });
+    }
+    let offsets = (first.typ == Typ::Str).then(|| {
+        let mut o = Vec::with_capacity(n + 1);
+        o.push(0);
+        let mut base = 0;
+        for b in parts {
+            let c = &b.cols[i];
+            o.extend(c.offsets[1..=c.len].iter().map(|&x| base + x));
+            base += c.bytes.len() as i32;
+        }
+        o
+    });
+    let validity = (nulls > 0 && !first.required).then(|| {
+        let mut v = vec![0u8; (n + 7) >> 3];
+        let mut at = 0;
+        for b in parts {
+            let c = &b.cols[i];
+            for k in 0..c.len {
+                if c.nulls == 0 || c.validity[k >> 3] & (1 << (k & 7)) != 0 {
+                    v[(at + k) >> 3] |= 1 << ((at + k) & 7);
+                }
+            }
+            at += c.len;
+        }
+        v
+    });
+    ColData { values, offsets, validity }
 }
 
 pub struct Builder {
@@ -322,12 +365,6 @@ impl Builder {
     pub fn reset(&mut self) {
         for c in &mut self.cols {
             c.reset();
-        }
-    }
-
-    pub fn append_from(&mut self, o: &Builder) {
-        for (c, oc) in self.cols.iter_mut().zip(&o.cols) {
-            c.append_from(oc);
         }
     }
 }

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
-use columns::{Builder, Col, Typ};
+use columns::{Builder, Col, ColStats, Typ};
 use contract::{check_num, check_str, Contract, Kind};
 use json::{Reader, Slot};
 use napi::bindgen_prelude::*;
@@ -597,7 +597,7 @@ impl Ingest {
             }
         }
         status[0] = 0.0;
-        Ok(end as f64)
+        Ok(end)
     }
 
     /// Counts a record (in its window) and accepts its value, or says why not.
@@ -636,7 +636,7 @@ impl Ingest {
 
     /// The rows of one partition and hour, sealed (a fresh builder takes the next rows).
     pub fn take(&mut self, partition: i32, hour: f64) -> Result<SealedBatch> {
-        Ok(SealedBatch { builder: Some(self.take_builder(partition, hour as i64)?) })
+        Ok(SealedBatch { parts: vec![self.take_builder(partition, hour as i64)?] })
     }
 
     /// The builder of one partition and hour, replaced by a fresh one.
@@ -646,8 +646,9 @@ impl Ingest {
     }
 
     /// What is left at the end of the batch: every hour's remaining rows (hours ascending), the
-    /// partitions of an hour in `partitions` order and concatenated, a new batch only where
-    /// `fileRows` would be passed. [{ hour, batch }].
+    /// partitions of an hour in `partitions` order, one file per hour unless `fileRows` would be
+    /// passed. [{ hour, batch }]. The builders are handed over as the files' parts, not copied:
+    /// their rows are concatenated where the file is encoded, on libuv's pool.
     pub fn rest(&mut self, env: Env, partitions: Vec<i32>) -> Result<Vec<JsObject>> {
         let mut by_hour: BTreeMap<i64, Vec<(i32, i64)>> = BTreeMap::new();
         for &p in &partitions {
@@ -658,35 +659,27 @@ impl Ingest {
             }
         }
         let mut out = Vec::new();
-        let emit = |env: &Env, hour: i64, b: Builder, out: &mut Vec<JsObject>| -> Result<()> {
+        let emit = |env: &Env, hour: i64, parts: Vec<Builder>, out: &mut Vec<JsObject>| -> Result<()> {
             let mut o = env.create_object()?;
             o.set_named_property("hour", env.create_double(hour as f64)?)?;
-            o.set_named_property("batch", SealedBatch { builder: Some(b) }.into_instance(*env)?)?;
+            o.set_named_property("batch", SealedBatch { parts }.into_instance(*env)?)?;
             out.push(o);
             Ok(())
         };
         for (hour, keys) in by_hour {
-            let mut into: Option<Builder> = None;
+            let mut file: Vec<Builder> = Vec::new();
+            let mut rows = 0;
             for key in keys {
-                let b = self.builders.get(&key).unwrap();
-                match into.as_mut() {
-                    None => {
-                        let mut nb = self.new_builder();
-                        nb.reset();
-                        nb.append_from(b);
-                        into = Some(nb);
-                    }
-                    Some(acc) if acc.rows() + b.rows() > self.file_rows => {
-                        let mut next = self.new_builder();
-                        next.reset();
-                        next.append_from(b);
-                        emit(&env, hour, std::mem::replace(acc, next), &mut out)?;
-                    }
-                    Some(acc) => acc.append_from(b),
+                let b = self.builders.remove(&key).unwrap();
+                if !file.is_empty() && rows + b.rows() > self.file_rows {
+                    emit(&env, hour, std::mem::take(&mut file), &mut out)?;
+                    rows = 0;
                 }
+                rows += b.rows();
+                file.push(b);
             }
-            if let Some(acc) = into {
-                emit(&env, hour, acc, &mut out)?;
+            if !file.is_empty() {
+                emit(&env, hour, file, &mut out)?;
             }
         }
         Ok(out)
@@ -790,7 +783,7 @@ impl RawIngest {
             let mut o = env.create_object()?;
             o.set_named_property("partition", env.create_int32(partition)?)?;
             o.set_named_property("hour", env.create_double(hour as f64)?)?;
-            o.set_named_property("batch", SealedBatch { builder: Some(b) }.into_instance(env)?)?;
+            o.set_named_property("batch", SealedBatch { parts: vec![b] }.into_instance(env)?)?;
             out.push(o);
         }
         Ok(out)
@@ -871,7 +864,7 @@ const RUN_FIELDS: usize = 7;
 impl RunsTask {
     /// Every run inside its buffer, before any work starts.
     fn check(&self) -> Result<()> {
-        if self.runs.len() % RUN_FIELDS != 0 {
+        if !self.runs.len().is_multiple_of(RUN_FIELDS) {
             return Err(err(format!("consumeRuns: {} numbers do not describe runs of {RUN_FIELDS}", self.runs.len())));
         }
         for (i, d) in self.runs.chunks_exact(RUN_FIELDS).enumerate() {
@@ -1007,41 +1000,46 @@ fn varint(b: &[u8], p: &mut usize, end: usize) -> Option<i64> {
 }
 
 /// The rows of one RAW file, held natively until lake/ encodes them (encode) or a test reads
-/// them (columns); metrics as lake/column-batch.ts computes them.
+/// them (columns): one or more builders' rows in order; metrics as lake/column-batch.ts
+/// computes them.
 #[napi]
 pub struct SealedBatch {
-    builder: Option<Builder>,
+    /// Empty once handed to the encoder.
+    parts: Vec<Builder>,
 }
 
 #[napi]
 impl SealedBatch {
-    fn get(&self) -> Result<&Builder> {
-        self.builder.as_ref().ok_or_else(|| err("this batch was handed to the Parquet encoder already"))
+    fn get(&self) -> Result<&[Builder]> {
+        if self.parts.is_empty() {
+            return Err(err("this batch was handed to the Parquet encoder already"));
+        }
+        Ok(&self.parts)
     }
 
     #[napi(getter)]
     pub fn num_rows(&self) -> Result<f64> {
-        Ok(self.get()?.rows() as f64)
+        Ok(self.get()?.iter().map(|b| b.rows()).sum::<usize>() as f64)
     }
 
     /// Iceberg metrics per column, in schema order.
     #[napi(ts_return_type = "unknown[]")]
     pub fn metrics(&self, env: Env) -> Result<JsObject> {
-        Ok(batch_to_js(&env, self.get()?, false)?.1)
+        metrics_to_js(&env, self.get()?)
     }
 
     /// The Arrow buffers per column (copies), as lake/column-batch.ts builds them.
     #[napi(ts_return_type = "unknown[]")]
     pub fn columns(&self, env: Env) -> Result<JsObject> {
-        Ok(batch_to_js(&env, self.get()?, true)?.0)
+        columns_to_js(&env, self.get()?)
     }
 
     /// Encodes the batch as Parquet on libuv's pool (the batch is consumed), like lake/'s
     /// encodeParquet of encodeJobOf(batch): `fields` is the schema's fields as JSON.
     #[napi(ts_return_type = "Promise<{ ok: true; bytes: Buffer; columnSizes: [number, number][] }>")]
     pub fn encode(&mut self, fields: String, compression: String, row_group_size: u32, string_statistics: bool) -> Result<AsyncTask<parquet_encode::EncodeTask>> {
-        let b = self.builder.take().ok_or_else(|| err("this batch was handed to the Parquet encoder already"))?;
-        Ok(AsyncTask::new(parquet_encode::EncodeTask::of_builder(b, &fields, compression, row_group_size, string_statistics)?))
+        self.get()?;
+        Ok(AsyncTask::new(parquet_encode::EncodeTask::of_builders(std::mem::take(&mut self.parts), &fields, compression, row_group_size, string_statistics)?))
     }
 }
 
@@ -1070,21 +1068,17 @@ fn typed(env: &Env, bytes: &[u8], t: TypedArrayType, elems: usize) -> Result<JsU
     Ok(ab.into_raw().into_typedarray(t, elems, 0)?.into_unknown())
 }
 
-fn as_bytes<T>(v: &[T]) -> &[u8] {
-    // SAFETY: plain numeric data, read as bytes.
-    unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }
-}
-
-/// (columns, metrics) of a builder as lake/column-batch.ts gives them; columns only when asked.
-fn batch_to_js(env: &Env, b: &Builder, with_columns: bool) -> Result<(JsObject, JsObject)> {
-    let n = b.rows();
-    let mut columns = env.create_array_with_length(if with_columns { b.cols.len() } else { 0 })?;
-    let mut metrics = env.create_array_with_length(b.cols.len())?;
-    for (i, c) in b.cols.iter().enumerate() {
+/// The Iceberg metrics of a file's parts, per column, as lake/column-batch.ts gives them.
+fn metrics_to_js(env: &Env, parts: &[Builder]) -> Result<JsObject> {
+    let n: usize = parts.iter().map(|b| b.rows()).sum();
+    let ncols = parts[0].cols.len();
+    let mut metrics = env.create_array_with_length(ncols)?;
+    for i in 0..ncols {
+        let c = ColStats::of(parts.iter().map(|b| &b.cols[i]));
         let mut m = env.create_object()?;
         m.set_named_property("valueCount", env.create_double(n as f64)?)?;
         m.set_named_property("nullCount", env.create_double(c.nulls as f64)?)?;
-        match c.typ {
+        match parts[0].cols[i].typ {
             Typ::Double => {
                 m.set_named_property("nanCount", env.create_double(c.nans as f64)?)?;
                 if c.dseen {
@@ -1105,34 +1099,45 @@ fn batch_to_js(env: &Env, b: &Builder, with_columns: bool) -> Result<(JsObject, 
                 }
             }
             Typ::Str => {
-                if let (Some((a, e)), Some((x, y))) = (c.slo, c.shi) {
-                    m.set_named_property("lower", env.create_string(std::str::from_utf8(&c.bytes[a..e]).unwrap_or(""))?)?;
-                    m.set_named_property("upper", env.create_string(std::str::from_utf8(&c.bytes[x..y]).unwrap_or(""))?)?;
+                if let (Some(lo), Some(hi)) = (c.slo, c.shi) {
+                    m.set_named_property("lower", env.create_string(std::str::from_utf8(lo).unwrap_or(""))?)?;
+                    m.set_named_property("upper", env.create_string(std::str::from_utf8(hi).unwrap_or(""))?)?;
                 }
             }
         }
         metrics.set_element(i as u32, m)?;
-        if !with_columns {
-            continue;
-        }
+    }
+    Ok(metrics)
+}
+
+/// The Arrow buffers of a file's parts (concatenated copies), per column, as
+/// lake/column-batch.ts builds them.
+fn columns_to_js(env: &Env, parts: &[Builder]) -> Result<JsObject> {
+    let n: usize = parts.iter().map(|b| b.rows()).sum();
+    let ncols = parts[0].cols.len();
+    let mut columns = env.create_array_with_length(ncols)?;
+    for i in 0..ncols {
+        let d = columns::concat(parts, i);
         let mut col = env.create_object()?;
-        col.set_named_property("nullCount", env.create_double(c.nulls as f64)?)?;
-        match c.typ {
-            Typ::Double => col.set_named_property("values", typed(env, as_bytes(&c.f64s), TypedArrayType::Float64, n)?)?,
-            Typ::Int => col.set_named_property("values", typed(env, as_bytes(&c.i32s), TypedArrayType::Int32, n)?)?,
-            Typ::Long => col.set_named_property("values", typed(env, as_bytes(&c.i64s), TypedArrayType::BigInt64, n)?)?,
+        col.set_named_property("nullCount", env.create_double(parts.iter().map(|b| b.cols[i].nulls).sum::<usize>() as f64)?)?;
+        match parts[0].cols[i].typ {
+            Typ::Double => col.set_named_property("values", typed(env, &d.values, TypedArrayType::Float64, n)?)?,
+            Typ::Int => col.set_named_property("values", typed(env, &d.values, TypedArrayType::Int32, n)?)?,
+            Typ::Long => col.set_named_property("values", typed(env, &d.values, TypedArrayType::BigInt64, n)?)?,
             Typ::Str => {
-                col.set_named_property("values", typed(env, &c.bytes, TypedArrayType::Uint8, c.bytes.len())?)?;
-                col.set_named_property("offsets", typed(env, as_bytes(&c.offsets), TypedArrayType::Int32, n + 1)?)?;
+                col.set_named_property("values", typed(env, &d.values, TypedArrayType::Uint8, d.values.len())?)?;
+                let offsets = d.offsets.unwrap_or_default();
+                // SAFETY: plain i32s read as bytes.
+                let bytes = unsafe { std::slice::from_raw_parts(offsets.as_ptr() as *const u8, offsets.len() * 4) };
+                col.set_named_property("offsets", typed(env, bytes, TypedArrayType::Int32, n + 1)?)?;
             }
         }
-        if c.nulls > 0 && !c.required {
-            let nb = (n + 7) >> 3;
-            col.set_named_property("validity", typed(env, &c.validity[..nb], TypedArrayType::Uint8, nb)?)?;
+        if let Some(v) = d.validity {
+            col.set_named_property("validity", typed(env, &v, TypedArrayType::Uint8, v.len())?)?;
         }
         columns.set_element(i as u32, col)?;
     }
-    Ok((columns, metrics))
+    Ok(columns)
 }
 
 /// Encodes a lake/ Parquet job (EncodeJob of lake/parquet-encoder.ts) on libuv's thread pool.

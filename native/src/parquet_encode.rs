@@ -16,6 +16,8 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
+use crate::columns::{Builder, ColData};
+
 /// What parquet-encoder.ts sets as created_by on both paths.
 pub const CREATED_BY: &str = "floe lake (parquet 59.3.0)";
 
@@ -32,19 +34,13 @@ pub struct FieldSpec {
     required: bool,
 }
 
-pub struct ColData {
-    values: Vec<u8>,
-    offsets: Option<Vec<i32>>,
-    validity: Option<Vec<u8>>,
-}
-
 pub struct EncodeTask {
     fields: Vec<FieldSpec>,
     num_rows: usize,
     columns: Vec<ColData>,
-    /// A sealed RAW builder (the addon's own batch): its columns are copied on the pool thread,
-    /// then it goes back to the spares.
-    builder: Option<crate::columns::Builder>,
+    /// A sealed RAW file's builders (the addon's own batch, in parts): their columns are
+    /// concatenated on the pool thread, then they go back to the spares.
+    parts: Vec<Builder>,
     /// Columns left in the caller's typed arrays (encodeParquetBorrowed): read on the pool
     /// thread, held by references released on the main thread when the task ends.
     borrowed: Option<Borrowed>,
@@ -77,10 +73,15 @@ fn cast<T>(v: &[T]) -> Vec<u8> {
     unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }.to_vec()
 }
 
-fn scalars<T: arrow_buffer::ArrowNativeType>(bytes: &[u8], n: usize) -> Result<ScalarBuffer<T>> {
+/// n values of T from little-endian bytes: the bytes themselves when aligned for T (as the
+/// allocator gives them), else a copy.
+fn scalars<T: arrow_buffer::ArrowNativeType>(bytes: Vec<u8>, n: usize) -> Result<ScalarBuffer<T>> {
     let size = std::mem::size_of::<T>();
     if bytes.len() < n * size {
         return Err(err(format!("column has {} bytes, {n} values need {}", bytes.len(), n * size)));
+    }
+    if (bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>()) {
+        return Ok(ScalarBuffer::new(Buffer::from_vec(bytes), 0, n));
     }
     let mut v: Vec<T> = Vec::with_capacity(n);
     // SAFETY: n values of T fit in bytes (checked); T is a plain numeric type.
@@ -116,7 +117,7 @@ impl EncodeTask {
             napi::ValueType::Boolean => job.get_named_property::<bool>("stringStatistics")?,
             _ => false,
         };
-        Ok(EncodeTask { fields, num_rows, columns: Vec::new(), compression, row_group_size, string_statistics, builder: None, borrowed: None })
+        Ok(EncodeTask { fields, num_rows, columns: Vec::new(), compression, row_group_size, string_statistics, parts: Vec::new(), borrowed: None })
     }
 
     /// The job's columns, each as (values, offsets, validity) typed arrays (absent ones None).
@@ -151,8 +152,9 @@ impl EncodeTask {
         Ok(t)
     }
 
-    /// The job of a sealed builder: `fields` as [{ id, name, type, required }] (JSON).
-    pub fn of_builder(b: crate::columns::Builder, fields: &str, compression: String, row_group_size: u32, string_statistics: bool) -> Result<EncodeTask> {
+    /// The job of a sealed file's builders (its rows in order): `fields` as [{ id, name, type,
+    /// required }] (JSON).
+    pub fn of_builders(parts: Vec<Builder>, fields: &str, compression: String, row_group_size: u32, string_statistics: bool) -> Result<EncodeTask> {
         let v: serde_json::Value = serde_json::from_str(fields).map_err(|e| err(format!("fields: {e}")))?;
         let mut out = Vec::new();
         for f in v.as_array().ok_or_else(|| err("fields: not a list"))? {
@@ -163,62 +165,55 @@ impl EncodeTask {
                 required: f.get("required").and_then(|x| x.as_bool()).unwrap_or(false),
             });
         }
-        if out.len() != b.cols.len() {
+        if let Some(b) = parts.iter().find(|b| b.cols.len() != out.len()) {
             return Err(err(format!("{} fields for {} columns", out.len(), b.cols.len())));
         }
-        Ok(EncodeTask { fields: out, num_rows: b.rows(), columns: Vec::new(), compression, row_group_size: Some(row_group_size as usize).filter(|&r| r > 0), string_statistics, builder: Some(b), borrowed: None })
+        let num_rows = parts.iter().map(|b| b.rows()).sum();
+        Ok(EncodeTask { fields: out, num_rows, columns: Vec::new(), compression, row_group_size: Some(row_group_size as usize).filter(|&r| r > 0), string_statistics, parts, borrowed: None })
     }
 
-    /// Copies a sealed builder's columns into the job (the buffers lake/column-batch.ts would hand over).
-    fn take_builder(&mut self) {
-        if let Some(b) = self.builder.take() {
-            let n = b.rows();
-            self.columns = b
-                .cols
-                .iter()
-                .map(|c| {
-                    let values = match c.typ {
-                        crate::columns::Typ::Double => cast(&c.f64s),
-                        crate::columns::Typ::Int => cast(&c.i32s),
-                        crate::columns::Typ::Long => cast(&c.i64s),
-                        crate::columns::Typ::Str => c.bytes.clone(),
-                    };
-                    let offsets = (c.typ == crate::columns::Typ::Str).then(|| c.offsets.clone());
-                    let validity = (c.nulls > 0 && !c.required).then(|| c.validity[..(n + 7) >> 3].to_vec());
-                    ColData { values, offsets, validity }
-                })
-                .collect();
-            crate::give_back(b);
+    /// The parts' columns, concatenated into the job (the buffers lake/column-batch.ts would
+    /// hand over); the builders go back to the spares.
+    fn take_parts(&mut self) {
+        if self.parts.is_empty() {
+            return;
         }
+        let parts = std::mem::take(&mut self.parts);
+        self.columns = (0..parts[0].cols.len()).map(|i| crate::columns::concat(&parts, i)).collect();
+        parts.into_iter().for_each(crate::give_back);
     }
 
-    fn array(&self, i: usize) -> Result<(Field, ArrayRef)> {
+    /// Column i as an Arrow array: its buffers move into it (the job is encoded once).
+    fn array(&mut self, i: usize) -> Result<(Field, ArrayRef)> {
         let f = &self.fields[i];
-        let c = &self.columns[i];
+        let c = std::mem::replace(&mut self.columns[i], ColData { values: Vec::new(), offsets: None, validity: None });
         let n = self.num_rows;
-        let nulls = c.validity.as_ref().map(|v| NullBuffer::new(BooleanBuffer::new(Buffer::from_vec(v.clone()), 0, n)));
+        let nulls = c.validity.map(|v| NullBuffer::new(BooleanBuffer::new(Buffer::from_vec(v), 0, n)));
+        let offsets = c.offsets;
         let offsets = || -> Result<OffsetBuffer<i32>> {
-            let o = c.offsets.as_ref().ok_or_else(|| err(format!("column {} has no offsets", f.name)))?;
+            let mut o = offsets.ok_or_else(|| err(format!("column {} has no offsets", f.name)))?;
             if o.len() < n + 1 {
                 return Err(err(format!("column {} has {} offsets for {n} rows", f.name, o.len())));
             }
-            Ok(OffsetBuffer::new(ScalarBuffer::from(o[..n + 1].to_vec())))
+            o.truncate(n + 1);
+            Ok(OffsetBuffer::new(ScalarBuffer::from(o)))
         };
+        let values = c.values;
         let bad = |e: arrow_schema::ArrowError| err(format!("column {}: {e}", f.name));
         let (dt, a): (DataType, ArrayRef) = match f.typ.as_str() {
-            "boolean" => (DataType::Boolean, Arc::new(BooleanArray::new(BooleanBuffer::new(Buffer::from_vec(c.values.clone()), 0, n), nulls))),
-            "int" => (DataType::Int32, Arc::new(Int32Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
-            "date" => (DataType::Date32, Arc::new(Date32Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
-            "long" => (DataType::Int64, Arc::new(Int64Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
-            "float" => (DataType::Float32, Arc::new(Float32Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
-            "double" => (DataType::Float64, Arc::new(Float64Array::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
-            "timestamp" => (DataType::Timestamp(TimeUnit::Microsecond, None), Arc::new(TimestampMicrosecondArray::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?)),
+            "boolean" => (DataType::Boolean, Arc::new(BooleanArray::new(BooleanBuffer::new(Buffer::from_vec(values), 0, n), nulls))),
+            "int" => (DataType::Int32, Arc::new(Int32Array::try_new(scalars(values, n)?, nulls).map_err(bad)?)),
+            "date" => (DataType::Date32, Arc::new(Date32Array::try_new(scalars(values, n)?, nulls).map_err(bad)?)),
+            "long" => (DataType::Int64, Arc::new(Int64Array::try_new(scalars(values, n)?, nulls).map_err(bad)?)),
+            "float" => (DataType::Float32, Arc::new(Float32Array::try_new(scalars(values, n)?, nulls).map_err(bad)?)),
+            "double" => (DataType::Float64, Arc::new(Float64Array::try_new(scalars(values, n)?, nulls).map_err(bad)?)),
+            "timestamp" => (DataType::Timestamp(TimeUnit::Microsecond, None), Arc::new(TimestampMicrosecondArray::try_new(scalars(values, n)?, nulls).map_err(bad)?)),
             "timestamptz" => {
-                let a = TimestampMicrosecondArray::try_new(scalars(&c.values, n)?, nulls).map_err(bad)?.with_timezone("UTC");
+                let a = TimestampMicrosecondArray::try_new(scalars(values, n)?, nulls).map_err(bad)?.with_timezone("UTC");
                 (DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), Arc::new(a))
             }
-            "string" => (DataType::Utf8, Arc::new(StringArray::try_new(offsets()?, Buffer::from_vec(c.values.clone()), nulls).map_err(bad)?)),
-            "binary" => (DataType::Binary, Arc::new(BinaryArray::try_new(offsets()?, Buffer::from_vec(c.values.clone()), nulls).map_err(bad)?)),
+            "string" => (DataType::Utf8, Arc::new(StringArray::try_new(offsets()?, Buffer::from_vec(values), nulls).map_err(bad)?)),
+            "binary" => (DataType::Binary, Arc::new(BinaryArray::try_new(offsets()?, Buffer::from_vec(values), nulls).map_err(bad)?)),
             t => return Err(err(format!("column {}: type {t} is not encoded", f.name))),
         };
         let field = Field::new(&f.name, dt, !f.required).with_metadata(HashMap::from([("PARQUET:field_id".to_string(), f.id.to_string())]));
@@ -227,7 +222,7 @@ impl EncodeTask {
 
     /// The file's bytes and each field's compressed size (summed over row groups), after
     /// checking the footer carries every field id and the row count.
-    pub fn encode(&self) -> Result<Encoded> {
+    pub fn encode(&mut self) -> Result<Encoded> {
         if self.columns.len() != self.fields.len() {
             return Err(err(format!("{} columns for {} fields", self.columns.len(), self.fields.len())));
         }
@@ -298,7 +293,7 @@ impl Task for EncodeTask {
     type JsValue = JsObject;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        self.take_builder();
+        self.take_parts();
         if let Some(b) = &self.borrowed {
             // SAFETY: the caller keeps the typed arrays unchanged until the promise settles, and
             // the references keep them alive.

@@ -18,7 +18,17 @@ export class CaptureLake implements IngestLake {
     return { hash: 'h0', summary: {} };
   }
   async writeRaw(files: RawFile[]) {
-    for (const f of files) this.files.push({ name: f.name, parquet: parquet(f.batch), metrics: f.batch.metrics });
+    // Kept in call order (writeRaw calls overlap while the checks below await).
+    const kept = files.map((f) => ({ name: f.name, parquet: parquet(f.batch), metrics: f.batch.metrics }));
+    this.files.push(...kept);
+    for (const [i, f] of files.entries()) {
+      // A batch with its own encoder (the addon's sealed rows, a file maybe of several
+      // builders) must encode to the same bytes as its columns do.
+      if (!f.batch.encode) continue;
+      const own = await f.batch.encode({ compression: 'zstd' });
+      if (!own.ok) throw new Error(own.message);
+      if (Buffer.from(own.bytes).toString('base64') !== kept[i]!.parquet) throw new Error(`${f.name}: the batch's own encoder wrote other bytes than its columns encode to`);
+    }
     return { handles: [], encodeMs: 0, uploadMs: 0 };
   }
   async writeDlq(files: RawFile[]) {

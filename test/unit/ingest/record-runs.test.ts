@@ -110,6 +110,8 @@ describe.runIf(nativeAddon().addon)('native ingestion over encoded record batche
     for (const other of [viaMessages, typescript, onThisThread, reread]) {
       expect(files(records).map((f) => f.name)).toEqual(files(other).map((f) => f.name));
       expect(files(records).map((f) => f.parquet)).toEqual(files(other).map((f) => f.parquet));
+      // The Iceberg metrics too (a file of several partitions' rows merges theirs).
+      expect(files(records).map((f) => f.metrics)).toEqual(files(other).map((f) => f.metrics));
       expect(records.lake.dlq).toEqual(other.lake.dlq);
       const counts = (r: typeof records.res) => ({ messages: r.messages, rows: r.rows, rejects: r.rejects, duplicates: r.duplicates, bytes: r.bytes, hours: r.hours, dataFiles: r.dataFiles });
       expect(counts(records.res)).toEqual(counts(other.res));
