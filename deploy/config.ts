@@ -60,7 +60,7 @@ const keys = {
   FLOE_TRINO_CATALOG: z.string().min(1).default('lake'),
   FLOE_TRINO_HEAP: z.string().regex(/^\d+[mMgG]$/, 'must look like 2G or 1536M').default('2G'),
 
-  FLOE_INGEST_MAX_RECORDS: positiveInt.default(100_000),
+  FLOE_INGEST_MAX_RECORDS: positiveInt.default(200_000),
   FLOE_INGEST_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
   FLOE_INGEST_INTERVAL_SECONDS: positiveInt.default(10),
   FLOE_INGEST_FILE_ROWS: positiveInt.default(25_000),
