@@ -44,6 +44,10 @@ export interface RawIngest {
   takeSealed(): { partition: number; hour: number; batch: SealedBatch }[];
   appendEvent(json: Uint8Array, partition: number, offset: number, status: Int32Array): void;
   take(partition: number, hour: number): SealedBatch;
+  /**
+   * Every hour's remaining rows as files, partitions in the given order, split at fileRows: the
+   * builders are handed over (a file may hold several, concatenated when it is encoded), so once per batch.
+   */
   rest(partitions: number[]): { hour: number; batch: SealedBatch }[];
   hours(): number[];
   readonly rows: number;
