@@ -8,7 +8,7 @@ import { advance, rangesKey } from '../workflows/ingest/plan.js';
 import type { KafkaMessage, RangeReader, RecordRun } from './kafka.js';
 import { FetchedMessage, recordAt } from './kafka-fetch.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
-import type { DeviceLookup, Rejection, Validation } from '../models/telemetry.js';
+import { contractFieldRejection, unknownDevice, type DeviceLookup, type Rejection, type Validation } from '../models/telemetry.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow, type RawTelemetryRow } from '../models/tables.js';
 import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTelemetry, type RawPosition } from '../models/rawRow.js';
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
@@ -123,9 +123,37 @@ export interface BatchDeps {
  * thread, where every record the addon stops at is decided in offset order.
  */
 class NativeDisagreement extends Error {
-  constructor(m: KafkaMessage) {
-    super(`the native path rejected ${JSON.stringify(m.value?.subarray(0, 200).toString('utf8'))} (partition ${m.partition} offset ${m.offset}), which the contract accepts`);
+  constructor(m: KafkaMessage, why = 'which the contract accepts') {
+    super(`the native path rejected ${JSON.stringify(m.value?.subarray(0, 200).toString('utf8'))} (partition ${m.partition} offset ${m.offset}), ${why}`);
   }
+}
+
+/** One in this many rejects the addon details is also worded from the message, and the two compared. */
+export const DETAIL_CHECK_EVERY = 64;
+let detailed = 0;
+
+/**
+ * The rejection of a record the addon rejected with a detail (RawIngest.takeRejectDetails: the
+ * first failing contract property and its value, or the unregistered device), worded as
+ * validateTelemetry words it without parsing the message again. Throws NativeDisagreement when
+ * the TypeScript checks do not fail that value, and, one time in DETAIL_CHECK_EVERY, when the
+ * whole message's validation words it otherwise.
+ */
+function rejectionOfDetail(m: KafkaMessage, d: Float64Array, at: number, registry: DeviceLookup, validate: BatchDeps['validate']): Rejection {
+  const bytes = m.value!;
+  const [code, field, kind, x, y] = [d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!];
+  const value = kind === 0 ? undefined : kind === 1 ? null : kind === 2 ? x : bytes.toString('utf8', x, y);
+  let v: Rejection | undefined;
+  if (code === 1) v = contractFieldRejection(field, value);
+  else if (code === 2 && typeof value === 'string' && !registry.has(value)) v = unknownDevice(value);
+  if (!v) throw new NativeDisagreement(m, `its detail [${code}, ${field}, ${kind}] is not a reason the contract gives`);
+  if (++detailed % DETAIL_CHECK_EVERY === 0) {
+    const whole = parseTelemetry(bytes, registry) ?? validate(bytes, registry);
+    if (whole.ok || whole.kind !== v.kind || whole.errorPath !== v.errorPath || whole.errorMessage !== v.errorMessage) {
+      throw new NativeDisagreement(m, `worded ${JSON.stringify(v.errorMessage)} from its detail, ${whole.ok ? 'which the contract accepts' : JSON.stringify(whole.errorMessage)} from the message`);
+    }
+  }
+  return v;
 }
 
 export class BatchError extends Error {
@@ -475,7 +503,9 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     for (let fromRun = 0, fromAt = -1; fromRun >= 0; ) {
       const events = await n.consumeRuns(buffers, desc, fromRun, fromAt);
       const sealed = n.takeSealed();
+      const details = n.takeRejectDetails();
       let nextSealed = 0;
+      let nextDetail = 0;
       for (let k = 0; k < events.length; k += 3) {
         const kind = events[k]!;
         const a = events[k + 1]!;
@@ -485,6 +515,10 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
           const v = parseTelemetry(m.value, deps.registry) ?? deps.validate(m.value, deps.registry);
           if (v.ok) throw new NativeDisagreement(m);
           reject(perPartition.get(m.partition)!, m, v);
+        } else if (kind === 4) {
+          const m = messageAt(a, b);
+          reject(perPartition.get(m.partition)!, m, rejectionOfDetail(m, details, nextDetail, deps.registry, deps.validate));
+          nextDetail += 5;
         } else if (kind === 2) {
           const s = sealed[nextSealed++]!;
           sealNative(s.partition, s.hour, s.batch);

@@ -42,6 +42,8 @@ export interface RawIngest {
   consumeRuns(buffers: Uint8Array[], runs: Float64Array, fromRun: number, fromAt: number): Promise<Float64Array>;
   /** The builders consumeRuns sealed, in the order of its events. */
   takeSealed(): { partition: number; hour: number; batch: SealedBatch }[];
+  /** The details of the rejects consumeRuns reported as events 4, five numbers each, in order. */
+  takeRejectDetails(): Float64Array;
   appendEvent(json: Uint8Array, partition: number, offset: number, status: Int32Array): void;
   take(partition: number, hour: number): SealedBatch;
   /**
@@ -72,10 +74,12 @@ export function nativeAddon(): { addon?: Addon; error?: string } {
 
 let spec: RawSpec | undefined;
 
-/** The contract's JSON Schema and RAW's columns, compiled by the addon once. */
+/** The contract's JSON Schema (with its properties' order) and RAW's columns, compiled by the addon once. */
 function rawSpec(addon: Addon): RawSpec {
+  const schema = contractJsonSchema(CURRENT_VERSION) as { properties: Record<string, unknown> };
   return (spec ??= new addon.RawSpec(
-    JSON.stringify(contractJsonSchema(CURRENT_VERSION)),
+    // The addon checks properties in contract order (so its first failing one is the validator's).
+    JSON.stringify({ ...schema, 'x-property-order': Object.keys(schema.properties) }),
     JSON.stringify(RAW_TELEMETRY.columns.map((c) => ({ name: c.name, type: c.type, required: c.required }))),
     MAX_EVENT_BYTES,
   ));

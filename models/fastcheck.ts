@@ -140,6 +140,11 @@ export interface ObjectCheck {
    * order) and why, or the root (`path` []) when the value is not an object.
    */
   explain(v: unknown): { path: string[]; missing: boolean; value: unknown } & ({ problem: 'none' } | Problem);
+  /**
+   * explain() for a value whose property `index` (contract order) is its first failing one, from
+   * that property's value alone (undefined: absent); undefined when that value passes.
+   */
+  explainField(index: number, x: unknown): ({ path: string[]; missing: boolean; value: unknown } & Problem) | undefined;
 }
 
 /** Compiles an object schema (draft 2020-12, as z.toJSONSchema emits it) into a boolean check. */
@@ -174,5 +179,11 @@ export function compileObjectCheck(schema: Record<string, unknown>): ObjectCheck
     }
     return { path: [], missing: false, value: v, problem: 'none' };
   };
-  return { check, keys: fields.map((f) => f.name), explain };
+  const explainField: ObjectCheck['explainField'] = (index, x) => {
+    const f = fields[index];
+    if (!f) return undefined;
+    if (x === undefined) return f.required ? { path: [f.name], missing: true, value: x, problem: 'type', expected: 'value' } : undefined;
+    return f.check(x) ? undefined : { path: [f.name], missing: false, value: x, ...f.explain(x) };
+  };
+  return { check, keys: fields.map((f) => f.name), explain, explainField };
 }

@@ -185,6 +185,16 @@ export function validateParsedTelemetry(parsed: unknown, registry: DeviceLookup)
   return { ok: true, event };
 }
 
+/**
+ * The rejection validateTelemetry words for a message whose first failing contract property (in
+ * contract order) is property `index`, holding `value` (undefined: absent): what the ingestion
+ * addon reports for a message it read whole. undefined when that value does not fail.
+ */
+export function contractFieldRejection(index: number, value: unknown): Rejection | undefined {
+  const why = fastCheck().explainField(index, value);
+  return why ? rejectionFromProblem(why) : undefined;
+}
+
 function rejectionFromProblem(why: ReturnType<ReturnType<typeof compileObjectCheck>['explain']>): Rejection {
   const path = pathString(why.path);
   const field = why.path.length ? path : 'message';

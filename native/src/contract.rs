@@ -84,6 +84,15 @@ impl Contract {
             };
             out.push(Prop { name: name.clone(), required: required.contains(&name.as_str()), nullable, kind });
         }
+        // serde_json's map holds the properties by name; their order in the contract (the order
+        // the validator reports the first failing one in) comes as x-property-order.
+        if let Some(order) = schema.get("x-property-order").and_then(Value::as_array) {
+            let order: Vec<&str> = order.iter().filter_map(Value::as_str).collect();
+            if order.len() != out.len() || out.iter().any(|p| !order.contains(&p.name.as_str())) {
+                return Err(format!("x-property-order {order:?} does not list the schema's properties"));
+            }
+            out.sort_by_key(|p| order.iter().position(|n| *n == p.name));
+        }
         Ok(Contract { props: out })
     }
 }

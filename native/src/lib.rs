@@ -320,7 +320,18 @@ struct Ingest {
     memo: Vec<Memo>,
     /// Builders consumeRuns sealed (full), in order, until takeSealed.
     sealed: Vec<(i32, i64, Builder)>,
+    /// Why accept's last Rejected was, when the message was read whole (see DETAIL_FIELDS).
+    detail: [f64; DETAIL_FIELDS],
+    /// The details of the rejects consumeRuns reported as events 4, in order, until takeRejectDetails.
+    details: Vec<f64>,
 }
+
+/// A reject's detail, five numbers [code, property, value kind, x, y], for the TypeScript path to
+/// word without parsing the message again. code 0: none (worded from the message); 1: contract
+/// property `property` (contract order) is the first that fails; 2: the device is not
+/// registered. Value kind 0: absent, 1: null, 2: the number x, 3: the string at bytes [x, y) of
+/// the message (no escapes). Only for a message read whole as JSON.parse's JSON.
+const DETAIL_FIELDS: usize = 5;
 
 /// Why accept did not accept a message.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -363,6 +374,8 @@ impl Ingest {
             ids36: FxSet::default(),
             memo: spec.spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
             sealed: Vec::new(),
+            detail: [0.0; DETAIL_FIELDS],
+            details: Vec::new(),
         }
     }
 
@@ -382,6 +395,7 @@ impl Ingest {
     /// Reads and (in Check mode) checks one message; on acceptance appends its row and returns
     /// (hour, full); else why not (nothing was changed).
     fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> std::result::Result<(i64, bool), Why> {
+        self.detail[0] = 0.0;
         if mode == Mode::Check && (msg.is_empty() || msg.len() > self.spec.max_bytes || std::str::from_utf8(msg).is_err()) {
             // Empty, oversized, not UTF-8: the validator's first checks.
             return Err(Why::Rejected);
@@ -437,11 +451,17 @@ impl Ingest {
                     Slot::Other => false,
                 };
                 if !ok {
+                    self.detail = detail_of(1, i, *s);
                     return Err(Why::Rejected);
                 }
             }
-            if !self.devices.contains(Bytes::of(self.str_of(msg, self.slots[self.spec.device_id]).ok_or(Why::Undecided)?)) {
-                return Err(if self.devices_complete { Why::Rejected } else { Why::Undecided });
+            let device = self.slots[self.spec.device_id];
+            if !self.devices.contains(Bytes::of(self.str_of(msg, device).ok_or(Why::Undecided)?)) {
+                if !self.devices_complete {
+                    return Err(Why::Undecided);
+                }
+                self.detail = detail_of(2, self.spec.device_id, device);
+                return Err(Why::Rejected);
             }
         }
         let micros = self.str_of(msg, self.slots[self.spec.event_ts]).and_then(iso_micros).ok_or(Why::Undecided)?;
@@ -604,6 +624,7 @@ impl Ingest {
     #[inline]
     fn record(&mut self, data: &[u8], r: &Rec, partition: i32) -> Verdict {
         self.records += 1;
+        self.detail[0] = 0.0;
         let Some((at, len)) = r.value.filter(|&(_, len)| len > 0) else {
             // null or empty: the validator rejects it
             return Verdict::Not(Why::Rejected);
@@ -705,6 +726,19 @@ impl Ingest {
     }
 }
 
+/// The detail (see DETAIL_FIELDS) of a reject with `code` at property `p` holding `s`; code 0
+/// (none) for a value only the message itself shows (escaped strings, booleans, objects, arrays).
+fn detail_of(code: u8, p: usize, s: Slot) -> [f64; DETAIL_FIELDS] {
+    let (kind, x, y) = match s {
+        Slot::Missing => (0.0, 0.0, 0.0),
+        Slot::Null => (1.0, 0.0, 0.0),
+        Slot::Num(v) => (2.0, v, 0.0),
+        Slot::Str(a, b) => (3.0, a as f64, b as f64),
+        Slot::Esc(..) | Slot::Other => return [0.0; DETAIL_FIELDS],
+    };
+    [code as f64, p as f64, kind, x, y]
+}
+
 /// One micro-batch's RAW rows (see Ingest); its state is shared with consumeRuns' pool thread.
 #[napi]
 pub struct RawIngest {
@@ -757,7 +791,8 @@ impl RawIngest {
     /// `fromRun` at byte `fromAt` of it (or its `at` when negative). Records the contract or the
     /// registry rejects do not stop it (the caller words their rejection); it stops at a record
     /// the TypeScript path must decide, and seals full builders itself (takeSealed). Resolves to
-    /// a Float64Array of events, three numbers each: [3, run, start] a rejected record, [2,
+    /// a Float64Array of events, three numbers each: [3, run, start] a rejected record, [4, run,
+    /// start] one with its detail (takeRejectDetails: why, without parsing it again), [2,
     /// partition, hour] a sealed builder, [1, run, start] the undecided record it stopped at,
     /// then last [0, run, next] where to go on (run -1: every run done).
     #[napi(ts_return_type = "Promise<Float64Array>")]
@@ -787,6 +822,12 @@ impl RawIngest {
             out.push(o);
         }
         Ok(out)
+    }
+
+    /// The details of the rejects consumeRuns reported as events 4, five numbers each, in order.
+    #[napi]
+    pub fn take_reject_details(&self) -> Float64Array {
+        Float64Array::new(std::mem::take(&mut self.st().details))
     }
 
     /// Records counted by consumeRecords and consumeRuns.
@@ -912,6 +953,11 @@ impl Task for RunsTask {
                         let b = st.take_builder(partition, hour)?;
                         st.sealed.push((partition, hour, b));
                         out.extend_from_slice(&[2.0, partition as f64, hour as f64]);
+                    }
+                    Verdict::Not(Why::Rejected) if st.detail[0] != 0.0 => {
+                        let d = st.detail;
+                        st.details.extend_from_slice(&d);
+                        out.extend_from_slice(&[4.0, run as f64, r.start as f64]);
                     }
                     Verdict::Not(Why::Rejected) => out.extend_from_slice(&[3.0, run as f64, r.start as f64]),
                     Verdict::Not(Why::Undecided) => {

@@ -91,7 +91,7 @@ describe.runIf(nativeAddon().addon)('native ingestion over encoded record batche
     const run = async (r: RangeReader, native: 'on' | 'off', nativeOffThread = true, lookup: DeviceLookup = registry) => {
       const lake = new CaptureLake();
       const logs: string[] = [];
-      const res = await runBatch({ reader: r, lake, registry: lookup, validate: validateTelemetry, fileRows: 150, native, nativeOffThread, log: (msg) => logs.push(msg) }, input);
+      const res = await runBatch({ reader: r, lake, registry: lookup, validate: validateTelemetry, fileRows: 150, native, nativeOffThread, log: (msg, f) => logs.push(msg + JSON.stringify(f ?? {})) }, input);
       return { lake, res, logs };
     };
     const records = await run(reader, 'on');
@@ -126,6 +126,66 @@ describe.runIf(nativeAddon().addon)('native ingestion over encoded record batche
     expect(dlq.some((r) => r.key !== null)).toBe(true);
     expect(dlq.some((r) => r.headers !== null)).toBe(true);
     expect(new Set(dlq.map((r) => String(r.kafka_timestamp))).size).toBeGreaterThan(3);
+  });
+
+  it('words the rejects it details (first failing property, unregistered device) exactly as the validator does', async () => {
+    const gen = new TelemetryGenerator({ scenario: 'valid', devices: 5, buildings: 1, count: 40, seed: 'details', startMs: Date.UTC(2025, 0, 1, 9, 50), stepMs: 500 });
+    const registry = new Set(gen.fleet.devices.map((d) => d.record.device_id));
+    const base = JSON.parse(gen.next()!.value!.toString('utf8')) as Record<string, unknown>;
+    const keys = Object.keys(base);
+    const numeric = keys.find((k) => typeof base[k] === 'number')!;
+    const text = (o: Record<string, unknown>) => JSON.stringify(o);
+    const values: string[] = [
+      // Each contract property in turn: absent, null, a wrong type, a long string, a number.
+      ...keys.flatMap((k) => {
+        const { [k]: _, ...without } = base;
+        return [text(without), text({ ...base, [k]: null }), text({ ...base, [k]: 'x'.repeat(80) }), text({ ...base, [k]: -0 }), text({ ...base, [k]: 1e300 })];
+      }),
+      // Numbers written otherwise than JSON.stringify writes them; the last of duplicate keys wins.
+      text(base).replace(`"${numeric}":${JSON.stringify(base[numeric])}`, `"${numeric}":1E5`),
+      text(base).replace(`"${numeric}":${JSON.stringify(base[numeric])}`, `"${numeric}":-1.50e2`),
+      text(base).replace(/^\{/, `{"${numeric}":"first",`),
+      text(base).replace(/\}$/, `,"${numeric}":"last"}`),
+      // Strings with escapes, booleans and objects: worded from the message itself.
+      text({ ...base, [numeric]: 'a\u00e9\n"' }),
+      text({ ...base, [numeric]: true }),
+      text({ ...base, [numeric]: { v: 1 } }),
+      // Unregistered devices: plain, escaped, long.
+      text({ ...base, device_id: 'dev-unknown-1' }),
+      text({ ...base, device_id: 'dév-ünknown' }),
+      text({ ...base, device_id: 'd'.repeat(90) }),
+      // Two properties failing: the first in contract order is reported.
+      text({ ...base, [keys[0]!]: 5, [keys[keys.length - 1]!]: 5 }),
+    ];
+    const records: Rec[] = values.map((v) => ({ key: null, value: Buffer.from(v) }));
+    const reader = new RecordsReader(new Map([[0, encodePartition(records, 0)]]));
+    const ranges = [{ partition: 0, from: 0, to: records.length }];
+    const input = { topic: 'iot', batchId: batchIdOf('iot', ranges), ranges, ingestedAt: INGESTED_MS };
+    const run = async (r: RangeReader, native: 'on' | 'off') => {
+      const lake = new CaptureLake();
+      const logs: string[] = [];
+      const res = await runBatch({ reader: r, lake, registry, validate: validateTelemetry, fileRows: 150, native, log: (msg) => logs.push(msg) }, input);
+      return { lake, res, logs };
+    };
+    const detailed = await run(reader, 'on');
+    const typescript = await run(new FakeReader(new Map([[0, await reader.readRanges('iot', ranges)]])), 'off');
+    expect(detailed.logs.join()).not.toMatch(/disagrees/);
+    // Most variants are rejected (some values, such as null in a nullable property, are not).
+    expect(detailed.res.rejects).toBeGreaterThan(2 * keys.length);
+    expect(detailed.lake.dlq).toEqual(typescript.lake.dlq);
+    expect(detailed.res.rows).toBe(typescript.res.rows);
+    // And those rejects were worded from the addon's details, not from the messages.
+    const pf: PartitionFetch = { partition: 0, errorCode: 0, highWatermark: 0, batches: [], recordsSeen: 0, endOffset: -1 };
+    decodeRecordBatches(encodePartition(records, 0), pf, []);
+    const n = openRawIngest('on', registry, 'iot', INGESTED_MS, 150)!;
+    const buffers = [...new Set(pf.batches.map((b) => b.src.buffer))].map((b) => new Uint8Array(b));
+    const desc = new Float64Array(pf.batches.flatMap((b) => [buffers.findIndex((u) => u.buffer === b.src.buffer), b.src.byteOffset + b.at, b.src.byteOffset + b.end, b.baseOffset, 0, records.length, 0]));
+    const events = await n.consumeRuns(buffers, desc, 0, -1);
+    const details = n.takeRejectDetails();
+    const withDetail = events.filter((_, k) => k % 3 === 0 && events[k] === 4).length;
+    expect(withDetail).toBeGreaterThan(keys.length);
+    expect(details.length).toBe(5 * withDetail);
+    n.close();
   });
 
   it('names the partition and batch of a malformed record, and where it is', () => {

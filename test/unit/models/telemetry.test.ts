@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { validateTelemetry, validateParsedWithZod, contractJsonSchema, CURRENT_CONTRACT, MAX_EVENT_BYTES, REJECT_KINDS, TelemetryV1, type Validation } from '../../../models/telemetry.js';
+import { contractFieldRejection, CURRENT_VERSION, validateTelemetry, validateParsedWithZod, contractJsonSchema, CURRENT_CONTRACT, MAX_EVENT_BYTES, REJECT_KINDS, TelemetryV1, type Validation } from '../../../models/telemetry.js';
 import { TelemetryGenerator } from '../../../simulator/generator.js';
 import { Prng } from '../../../simulator/prng.js';
 
@@ -160,5 +160,35 @@ describe('JSON Schema export', () => {
     expect(v2.properties.sequence_number).toBeDefined();
     expect(v2.properties.temperature!.anyOf![0]).toMatchObject({ minimum: -40, maximum: 125 });
     expect(v2.properties.temperature).toMatchObject({ 'x-normal-range': [15, 35] });
+  });
+});
+
+describe('contractFieldRejection (the wording of a reject the addon details)', () => {
+  it('words every generated contract reject from its first failing property and value alone, as validateTelemetry does', () => {
+    const gen = new TelemetryGenerator({ scenario: 'invalid_schema', devices: 20, buildings: 2, count: 3000, seed: 'field-rejection', startMs: Date.UTC(2025, 0, 1), stepMs: 1000 });
+    const registry = new Set(gen.fleet.devices.map((d) => d.record.device_id));
+    const keys = Object.keys((contractJsonSchema(CURRENT_VERSION) as { properties: object }).properties);
+    let checked = 0;
+    for (let m = gen.next(); m; m = gen.next()) {
+      const v = validateTelemetry(m.value, registry);
+      if (v.ok || !['missing_field', 'wrong_type', 'out_of_physical_range', 'invalid_format', 'invalid_value'].includes(v.kind) || v.errorPath === '$') continue;
+      const name = v.errorPath.slice(2);
+      const parsed = JSON.parse(m.value!.toString('utf8')) as Record<string, unknown>;
+      expect(contractFieldRejection(keys.indexOf(name), parsed[name])).toEqual(v);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it('gives nothing for a value that passes, or for an absent optional property', () => {
+    const keys = Object.keys((contractJsonSchema(CURRENT_VERSION) as { properties: object }).properties);
+    const gen = new TelemetryGenerator({ scenario: 'valid', devices: 2, buildings: 1, count: 1, seed: 'pass', startMs: Date.UTC(2025, 0, 1), stepMs: 1000 });
+    const event = JSON.parse(gen.next()!.value!.toString('utf8')) as Record<string, unknown>;
+    for (const [i, k] of keys.entries()) if (event[k] !== undefined) expect(contractFieldRejection(i, event[k])).toBeUndefined();
+    const required = new Set((contractJsonSchema(CURRENT_VERSION) as { required: string[] }).required);
+    const optional = keys.findIndex((k) => !required.has(k));
+    if (optional >= 0) expect(contractFieldRejection(optional, undefined)).toBeUndefined();
+    expect(contractFieldRejection(keys.indexOf('device_id'), undefined)?.kind).toBe('missing_field');
+    expect(contractFieldRejection(keys.length, 1)).toBeUndefined();
   });
 });
