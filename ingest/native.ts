@@ -76,8 +76,9 @@ let spec: RawSpec | undefined;
 
 /** The contract's JSON Schema (with its properties' order) and RAW's columns, compiled by the addon once. */
 function rawSpec(addon: Addon): RawSpec {
+  if (spec) return spec;
   const schema = contractJsonSchema(CURRENT_VERSION) as { properties: Record<string, unknown> };
-  return (spec ??= new addon.RawSpec(
+  return (spec = new addon.RawSpec(
     // The addon checks properties in contract order (so its first failing one is the validator's).
     JSON.stringify({ ...schema, 'x-property-order': Object.keys(schema.properties) }),
     JSON.stringify(RAW_TELEMETRY.columns.map((c) => ({ name: c.name, type: c.type, required: c.required }))),

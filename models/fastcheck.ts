@@ -166,24 +166,20 @@ export function compileObjectCheck(schema: Record<string, unknown>): ObjectCheck
     'return true;',
   ].join('\n');
   const check = new Function('c', `return function check(o) {\n${body}\n};`)(consts) as (v: unknown) => v is Record<string, unknown>;
-  const explain: ObjectCheck['explain'] = (v) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return { path: [], missing: false, value: v, problem: 'type', expected: 'object' };
-    const o = v as Record<string, unknown>;
-    for (const f of fields) {
-      const x = o[f.name];
-      if (x === undefined) {
-        if (f.required) return { path: [f.name], missing: true, value: x, problem: 'type', expected: 'value' };
-        continue;
-      }
-      if (!f.check(x)) return { path: [f.name], missing: false, value: x, ...f.explain(x) };
-    }
-    return { path: [], missing: false, value: v, problem: 'none' };
-  };
   const explainField: ObjectCheck['explainField'] = (index, x) => {
     const f = fields[index];
     if (!f) return undefined;
     if (x === undefined) return f.required ? { path: [f.name], missing: true, value: x, problem: 'type', expected: 'value' } : undefined;
     return f.check(x) ? undefined : { path: [f.name], missing: false, value: x, ...f.explain(x) };
+  };
+  const explain: ObjectCheck['explain'] = (v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return { path: [], missing: false, value: v, problem: 'type', expected: 'object' };
+    const o = v as Record<string, unknown>;
+    for (const [i, f] of fields.entries()) {
+      const why = explainField(i, o[f.name]);
+      if (why) return why;
+    }
+    return { path: [], missing: false, value: v, problem: 'none' };
   };
   return { check, keys: fields.map((f) => f.name), explain, explainField };
 }

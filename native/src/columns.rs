@@ -297,7 +297,8 @@ pub struct ColData {
     pub validity: Option<Vec<u8>>,
 }
 
-fn as_bytes<T>(v: &[T]) -> &[u8] {
+/// Plain numeric data as its (little-endian) bytes.
+pub fn as_bytes<T>(v: &[T]) -> &[u8] {
     // SAFETY: plain numeric data, read as bytes.
     unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }
 }

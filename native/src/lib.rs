@@ -395,7 +395,6 @@ impl Ingest {
     /// Reads and (in Check mode) checks one message; on acceptance appends its row and returns
     /// (hour, full); else why not (nothing was changed).
     fn accept(&mut self, msg: &[u8], partition: i32, offset: i64, mode: Mode) -> std::result::Result<(i64, bool), Why> {
-        self.detail[0] = 0.0;
         if mode == Mode::Check && (msg.is_empty() || msg.len() > self.spec.max_bytes || std::str::from_utf8(msg).is_err()) {
             // Empty, oversized, not UTF-8: the validator's first checks.
             return Err(Why::Rejected);
@@ -624,6 +623,7 @@ impl Ingest {
     #[inline]
     fn record(&mut self, data: &[u8], r: &Rec, partition: i32) -> Verdict {
         self.records += 1;
+        // Only a Rejected from this record's accept leaves a detail.
         self.detail[0] = 0.0;
         let Some((at, len)) = r.value.filter(|&(_, len)| len > 0) else {
             // null or empty: the validator rejects it
@@ -1173,9 +1173,7 @@ fn columns_to_js(env: &Env, parts: &[Builder]) -> Result<JsObject> {
             Typ::Str => {
                 col.set_named_property("values", typed(env, &d.values, TypedArrayType::Uint8, d.values.len())?)?;
                 let offsets = d.offsets.unwrap_or_default();
-                // SAFETY: plain i32s read as bytes.
-                let bytes = unsafe { std::slice::from_raw_parts(offsets.as_ptr() as *const u8, offsets.len() * 4) };
-                col.set_named_property("offsets", typed(env, bytes, TypedArrayType::Int32, n + 1)?)?;
+                col.set_named_property("offsets", typed(env, columns::as_bytes(&offsets), TypedArrayType::Int32, n + 1)?)?;
             }
         }
         if let Some(v) = d.validity {

@@ -69,8 +69,7 @@ fn bytes_of(v: JsTypedArray) -> Result<(Vec<u8>, TypedArrayType)> {
 }
 
 fn cast<T>(v: &[T]) -> Vec<u8> {
-    // SAFETY: plain numeric data read as bytes.
-    unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }.to_vec()
+    crate::columns::as_bytes(v).to_vec()
 }
 
 /// n values of T from little-endian bytes: the bytes themselves when aligned for T (as the
