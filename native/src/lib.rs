@@ -101,6 +101,26 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 
+/// A lowercase canonical uuid (8-4-4-4-12 hex digits) as its 128 bits; None for any other id.
+/// Lowercase only, so that two different ids never give the same bits.
+#[inline]
+fn uuid128(id: &[u8]) -> Option<u128> {
+    if id.len() != 36 || id[8] != b'-' || id[13] != b'-' || id[18] != b'-' || id[23] != b'-' {
+        return None;
+    }
+    let mut bits: u128 = 0;
+    for (i, &c) in id.iter().enumerate() {
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'-' if i == 8 || i == 13 || i == 18 || i == 23 => continue,
+            _ => return None,
+        };
+        bits = (bits << 4) | v as u128;
+    }
+    Some(bits)
+}
+
 fn err(msg: impl Into<String>) -> Error {
     Error::new(Status::InvalidArg, msg.into())
 }
@@ -314,8 +334,10 @@ struct Ingest {
     slots: Vec<Slot>,
     scratch: Vec<u8>,
     order: Vec<u16>,
-    /// Event ids of 36 bytes (uuids) without an allocation each.
-    ids36: FxSet<[u8; 36]>,
+    /// Event ids that are lowercase canonical uuids, as their 128 bits (16 bytes a set entry, no
+    /// allocation); every other id is in `ids`. An id's form decides its set, so the two never
+    /// hold the same id.
+    ids128: FxSet<u128>,
     /// Per contract property: accepted values of pattern fields (see accept).
     memo: Vec<Memo>,
     /// Builders consumeRuns sealed (full), in order, until takeSealed.
@@ -371,7 +393,7 @@ impl Ingest {
             slots: vec![Slot::Missing; spec.spec.keys.len()],
             scratch: Vec::new(),
             order: Vec::new(),
-            ids36: FxSet::default(),
+            ids128: FxSet::default(),
             memo: spec.spec.contract.props.iter().map(|p| Memo { on: matches!(&p.kind, Kind::Str { pattern: Some(_), .. }), seen: FxSet::default() }).collect(),
             sealed: Vec::new(),
             detail: [0.0; DETAIL_FIELDS],
@@ -483,14 +505,14 @@ impl Ingest {
         }
         let hour = micros.div_euclid(HOUR_MICROS);
         let id = self.str_of(msg, self.slots[self.spec.event_id]).ok_or(Why::Undecided)?;
-        let seen = match <[u8; 36]>::try_from(id) {
-            Ok(fixed) => {
-                if self.ids36.capacity() == 0 {
-                    self.ids36.reserve(1 << 16);
+        let seen = match uuid128(id) {
+            Some(bits) => {
+                if self.ids128.capacity() == 0 {
+                    self.ids128.reserve(1 << 16);
                 }
-                !self.ids36.insert(fixed)
+                !self.ids128.insert(bits)
             }
-            Err(_) => !self.ids.insert(Key(id.into())),
+            None => !self.ids.insert(Key(id.into())),
         };
         if seen {
             self.duplicates += 1;
@@ -722,7 +744,7 @@ impl Ingest {
             give_back(b);
         }
         self.ids = FxSet::default();
-        self.ids36 = FxSet::default();
+        self.ids128 = FxSet::default();
     }
 }
 

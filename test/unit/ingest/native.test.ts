@@ -357,6 +357,30 @@ describe('native ingestion addon', () => {
     n.close();
   });
 
+  it('counts a duplicate only for the same id string: case variants of a uuid are different ids', () => {
+    // The addon keeps lowercase uuids as 128-bit numbers and every other id as bytes; an id's
+    // case must not make two ids one, nor one id two.
+    const rnd = new Prng('duplicate-ids');
+    const pool: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const u = randomUUID();
+      const mixed = [...u].map((c) => (rnd.int(0, 1) ? c.toUpperCase() : c)).join('');
+      pool.push(u, u.toUpperCase(), mixed, `${u.slice(0, 35)}g`, u.slice(0, 35), `evt-${i}`);
+    }
+    const ids = Array.from({ length: 6_000 }, () => pool[rnd.int(0, pool.length - 1)]!);
+    const n = open(reg);
+    const stop = new Int32Array(2);
+    for (const [i, id] of ids.entries()) {
+      const v = enc(base({ event_id: id }));
+      n.consume(v, Int32Array.of(0, v.length), Float64Array.of(i), 0, 0, 1, stop);
+    }
+    const accepted = ids.filter((id) => validateTelemetry(enc(base({ event_id: id })), reg).ok);
+    expect(accepted.length).toBeGreaterThan(2_000);
+    expect(n.rows).toBe(accepted.length);
+    expect(n.duplicates).toBe(accepted.length - new Set(accepted).size);
+    n.close();
+  });
+
   it('a registry change reaches the addon; a device it does not know yet goes the TypeScript way', () => {
     const registry = new Set(['dev-1']);
     const v = enc(base({ device_id: 'dev-new' }));
