@@ -105,15 +105,17 @@ const HOUR_MICROS: i64 = 3_600_000_000;
 /// Lowercase only, so that two different ids never give the same bits.
 #[inline]
 fn uuid128(id: &[u8]) -> Option<u128> {
-    if id.len() != 36 || id[8] != b'-' || id[13] != b'-' || id[18] != b'-' || id[23] != b'-' {
+    if id.len() != 36 {
         return None;
     }
     let mut bits: u128 = 0;
     for (i, &c) in id.iter().enumerate() {
+        // The layout contract::is_uuid checks, with lowercase digits only.
         let v = match c {
+            b'-' if matches!(i, 8 | 13 | 18 | 23) => continue,
+            _ if matches!(i, 8 | 13 | 18 | 23) => return None,
             b'0'..=b'9' => c - b'0',
             b'a'..=b'f' => c - b'a' + 10,
-            b'-' if i == 8 || i == 13 || i == 18 || i == 23 => continue,
             _ => return None,
         };
         bits = (bits << 4) | v as u128;
