@@ -359,7 +359,8 @@ describe('native ingestion addon', () => {
 
   it('counts a duplicate only for the same id string: case variants of a uuid are different ids', () => {
     // The addon keeps lowercase uuids as 128-bit numbers and every other id as bytes; an id's
-    // case must not make two ids one, nor one id two.
+    // case must not make two ids one, nor one id two. The 35-character, non-hex and `evt-` ids
+    // fail the contract: their messages are rejected and count as neither rows nor duplicates.
     const rnd = new Prng('duplicate-ids');
     const pool: string[] = [];
     for (let i = 0; i < 300; i++) {
