@@ -14,6 +14,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const results = await up(c, { log: (l) => process.stderr.write(l + '\n') });
   process.stderr.write(`floe test stack: ${results.map((r) => `${r.service} ${r.state}`).join(', ')}\n`);
   return async () => {
+    // Several checkouts can share one stack (parallel work trees): such a run keeps the topics
+    // so it never deletes another run's topics while that run still reads them.
+    if (process.env.FLOE_TEST_KEEP_TOPICS === '1') return;
     const deleted = await deleteTopics(c.kafka.brokers, TEST_TOPICS);
     process.stderr.write(`floe test stack: deleted ${deleted.length} test topics\n`);
   };
