@@ -9,6 +9,7 @@
 //! Arrow buffers and Iceberg metrics lake/column-batch.ts builds.
 #![deny(clippy::all)]
 
+mod codec;
 mod columns;
 mod contract;
 mod json;
@@ -123,7 +124,7 @@ fn uuid128(id: &[u8]) -> Option<u128> {
     Some(bits)
 }
 
-fn err(msg: impl Into<String>) -> Error {
+pub(crate) fn err(msg: impl Into<String>) -> Error {
     Error::new(Status::InvalidArg, msg.into())
 }
 

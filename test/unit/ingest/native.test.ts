@@ -165,7 +165,7 @@ describe('native ingestion addon', () => {
     ['raw UTF-8 text', enc(base({ zone: 'Zürich ☃ 🏢', building_id: '東京' })), 'direct'],
     ['64 UTF-16 units with astral characters', enc(base({ zone: `${'🏢'.repeat(31)}ab` })), 'direct'],
     ['65 UTF-16 units with astral characters', enc(base({ zone: `${'🏢'.repeat(32)}a` })), 'rejected'],
-    ['a lone surrogate escape (valid JSON; U+FFFD in the file)', withRaw('zone', '"a\\ud800b"'), 'fallback'],
+    ['a lone surrogate escape (valid JSON, but no UTF-8 string holds it)', withRaw('zone', '"a\\ud800b"'), 'rejected'],
     ['a byte order mark (TextDecoder drops it)', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), enc(base())]), 'fallback'],
     ['unknown fields of every JSON kind', enc(base({ x: { a: [1, -2.5e-3, true, false, null, 'y', {}], b: [] }, __proto__x: 1 })), 'direct'],
     ['unknown fields nested deeper than the addon reads', enc(JSON.stringify(base()).replace('}', `,"deep":${'['.repeat(100)}${']'.repeat(100)}}`)), 'fallback'],
