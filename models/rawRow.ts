@@ -14,7 +14,7 @@ import { isoToMicros, RAW_TELEMETRY } from './tables.js';
 
 /**
  * A RAW row as the lake writer takes it: event_ts and _ingested_at as a Date when exact to the
- * millisecond (bigint microseconds otherwise), _offset and sequence_number as safe integers.
+ * millisecond (bigint microseconds otherwise), _kafka_offset and sequence_number as safe integers.
  */
 export type FastRawRow = Record<string, string | number | bigint | Date | null>;
 
@@ -46,7 +46,7 @@ export const FAST_ROW_COLUMNS = [
   'event_id', 'device_id', 'device_type', 'building_id', 'floor', 'zone', 'event_ts', 'firmware_version', 'status',
   'temperature', 'humidity', 'pressure', 'air_quality_index', 'pm25', 'noise_level', 'illuminance', 'vibration',
   'power_kw', 'voltage', 'current', 'power_factor', 'energy_kwh', 'battery_level', 'signal_strength',
-  'sequence_number', 'gateway_id', '_topic', '_partition', '_offset', '_ingested_at',
+  'sequence_number', 'gateway_id', '_kafka_topic', '_kafka_partition', '_kafka_offset', '_ingested_at',
 ] as const;
 
 /**
@@ -165,9 +165,9 @@ export function fastRawRow(bytes: Uint8Array | null | undefined, registry: Devic
     signal_strength: e.signal_strength ?? null,
     sequence_number: e.sequence_number ?? null,
     gateway_id: e.gateway_id ?? null,
-    _topic: at.topic,
-    _partition: at.partition,
-    _offset: at.offset,
+    _kafka_topic: at.topic,
+    _kafka_partition: at.partition,
+    _kafka_offset: at.offset,
     _ingested_at: at.ingestedAt,
   };
   return { ok: true, row, hour: p.hour, eventId: p.eventId };

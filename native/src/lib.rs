@@ -209,9 +209,9 @@ impl RawSpec {
                 _ => return Err(err(format!("RAW column {name}: type {t} is not built natively"))),
             };
             let src = match name {
-                "_topic" => Src::Topic,
-                "_partition" => Src::Partition,
-                "_offset" => Src::Offset,
+                "_kafka_topic" => Src::Topic,
+                "_kafka_partition" => Src::Partition,
+                "_kafka_offset" => Src::Offset,
                 "_ingested_at" => Src::IngestedAt,
                 _ => Src::Field(prop(name).ok_or_else(|| err(format!("RAW column {name} is not a contract field")))?),
             };

@@ -243,11 +243,11 @@ describe('native ingestion addon', () => {
     expect(n.consume(all, spans, offsets, 5, 0, 4, stop)).toBe(4);
     expect([...stop]).toEqual([2, Date.UTC(2026, 0, 1, 10) / 3_600_000]);
     const sealed = columnBatchRows(asBatch(n.take(5, stop[1]!)));
-    expect(sealed.map((r) => r._offset)).toEqual([0n, 2n, 3n]);
+    expect(sealed.map((r) => r._kafka_offset)).toEqual([0n, 2n, 3n]);
     expect(n.consume(all, spans, offsets, 7, 0, 2, stop)).toBe(2);
     expect(stop[0]).toBe(0);
     const rest = n.rest([7, 5]);
-    expect(rest.map((r) => [r.hour, columnBatchRows(asBatch(r.batch)).map((x) => `${x._partition}@${x._offset}`)])).toEqual([
+    expect(rest.map((r) => [r.hour, columnBatchRows(asBatch(r.batch)).map((x) => `${x._kafka_partition}@${x._kafka_offset}`)])).toEqual([
       [Date.UTC(2026, 0, 1, 10) / 3_600_000, ['7@0']],
       [Date.UTC(2026, 0, 1, 11) / 3_600_000, ['7@1', '5@1']],
     ]);

@@ -217,7 +217,7 @@ describe.runIf(nativeAddon().addon)('native ingestion over encoded record batche
       const lake = new CaptureLake();
       const res = await runBatch({ reader: r, lake, registry, validate: validateTelemetry, fileRows: 150, native }, input);
       expect(res.outcome).toBe('committed');
-      const dlq = (lake.dlq.flat() as { _offset: bigint; error_kind: string }[]).map((d) => [Number(d._offset), d.error_kind]);
+      const dlq = (lake.dlq.flat() as { _kafka_offset: bigint; error_kind: string }[]).map((d) => [Number(d._kafka_offset), d.error_kind]);
       expect(dlq).toEqual(corpus.flatMap(([, , kind], i) => (kind ? [[i, kind]] : [])));
       expect(res.rows).toBe(corpus.filter(([, , kind]) => kind === null).length);
     }
