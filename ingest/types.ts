@@ -1,6 +1,6 @@
 // Payloads between the ingest workflow and its activities. They stay small (ranges, counts,
 // snapshot ids, never rows): Temporal rejects payloads over 2 MB and history holds every one.
-import type { OffsetRange, PartitionWatermark, Positions } from '../workflows/ingest/plan.js';
+import type { OffsetRange, PartitionWatermark, Positions } from '../models/offsets.js';
 
 export interface ReadIngestStateInput {
   topic: string;
