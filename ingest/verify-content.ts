@@ -3,9 +3,9 @@
 // RAW row must hold exactly the row the contract makes of Kafka's value (every contract column,
 // timestamps to the microsecond, -0 kept). A stored value that changed anywhere between the
 // fetch and the Parquet file (one flipped bit is enough) is reported with its column.
-import { tableFromIPC, type Table, type Vector } from 'apache-arrow';
-import * as pw from 'parquet-wasm/node';
-import { DLQ_FIELD_IDS, RAW_META_FIELD_IDS, RAW_TELEMETRY, toRawRow } from '../models/tables.js';
+import type { Vector } from 'apache-arrow';
+import { DLQ_FIELD_IDS, RAW_META_FIELD_IDS, RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow } from '../models/tables.js';
+import { readColumnsById } from './parquet-columns.js';
 import { validateTelemetry } from '../models/telemetry.js';
 import type { KafkaMessage } from './kafka.js';
 import type { RealIngestLake } from './lakeAdapter.js';
@@ -48,21 +48,18 @@ function cells(v: Vector): (i: number) => unknown {
   return (i) => values[i];
 }
 
-function readFileRows(bytes: Uint8Array, columns: string[]): Table {
-  return tableFromIPC(pw.readParquet(bytes, { columns }).intoIPCStream());
-}
-
 /** Every stored row of the topic in `ranges`, both tables, with the columns content compares. */
 export async function readStoredRows(lake: RealIngestLake, topic: string, ranges: OffsetRange[], ref?: string): Promise<StoredRows> {
   const out: StoredRows = new Map();
-  for (const [table, name, columns, ids] of [
-    ['raw', lake.rawTable, RAW_COLUMNS, { partition: RAW_META_FIELD_IDS._kafka_partition, offset: RAW_META_FIELD_IDS._kafka_offset }],
-    ['dlq', lake.dlqTable, DLQ_COLUMNS, { partition: DLQ_FIELD_IDS._kafka_partition, offset: DLQ_FIELD_IDS._kafka_offset }],
+  for (const [table, name, def, columns, ids] of [
+    ['raw', lake.rawTable, RAW_TELEMETRY, RAW_COLUMNS, { partition: RAW_META_FIELD_IDS._kafka_partition, offset: RAW_META_FIELD_IDS._kafka_offset }],
+    ['dlq', lake.dlqTable, RAW_TELEMETRY_DLQ, DLQ_COLUMNS, { partition: DLQ_FIELD_IDS._kafka_partition, offset: DLQ_FIELD_IDS._kafka_offset }],
   ] as const) {
     const files = filesMayHold(await lake.lake.liveDataFiles(name, { ref: ref ?? lake.branch }), ranges, ids);
+    const wanted = def.columns.filter((c) => (columns as readonly string[]).includes(c.name));
     for (const f of files) {
-      const t = readFileRows(new Uint8Array(await lake.lake.io.read(f.filePath)), [...columns]);
-      const get = Object.fromEntries(columns.map((c) => [c, cells(t.getChild(c)!)]));
+      const t = readColumnsById(new Uint8Array(await lake.lake.io.read(f.filePath)), wanted);
+      const get = Object.fromEntries(columns.map((c) => [c, cells(t.get(c)!)]));
       for (let i = 0; i < t.numRows; i++) {
         if (get._kafka_topic!(i) !== topic) continue;
         const values = Object.fromEntries(columns.map((c) => [c, get[c]!(i)]));

@@ -2,10 +2,9 @@
 // messages Kafka holds there: each offset once, in exactly one of the two tables. This reads the
 // offsets back from the tables' live Parquet files (not through Trino, so it works on any
 // branch) and compares them with the offsets Kafka returns for the same ranges.
-import { tableFromIPC } from 'apache-arrow';
-import * as pw from 'parquet-wasm/node';
 import { fromBytes, type DataFile } from '../lake/index.js';
-import { RAW_META_FIELD_IDS, DLQ_FIELD_IDS } from '../models/tables.js';
+import { RAW_META_FIELD_IDS, DLQ_FIELD_IDS, RAW_TELEMETRY, RAW_TELEMETRY_DLQ } from '../models/tables.js';
+import { readColumnsById } from './parquet-columns.js';
 import type { OffsetRange } from '../models/offsets.js';
 import { positionsFromSummary } from './batch.js';
 import type { RangeReader } from './kafka.js';
@@ -127,14 +126,15 @@ export async function readLakeOffsets(lake: RealIngestLake, topic: string, range
     ['dlq', lake.dlqTable, { partition: DLQ_FIELD_IDS._kafka_partition, offset: DLQ_FIELD_IDS._kafka_offset }],
   ] as const) {
     const files = filesMayHold(await lake.lake.liveDataFiles(name, { ref: at }), ranges, ids);
-    const columns = ['_kafka_topic', '_kafka_partition', '_kafka_offset', ...(withEventIds && table === 'raw' ? ['event_id'] : [])];
+    const def = table === 'raw' ? RAW_TELEMETRY : RAW_TELEMETRY_DLQ;
+    const names = ['_kafka_topic', '_kafka_partition', '_kafka_offset', ...(withEventIds && table === 'raw' ? ['event_id'] : [])];
+    const columns = def.columns.filter((c) => names.includes(c.name));
     for (const f of files) {
-      const bytes = await lake.lake.io.read(f.filePath);
-      const t = tableFromIPC(pw.readParquet(new Uint8Array(bytes), { columns }).intoIPCStream());
-      const topics = t.getChild('_kafka_topic')!;
-      const parts = t.getChild('_kafka_partition')!;
-      const offsets = t.getChild('_kafka_offset')!;
-      const ids = t.getChild('event_id');
+      const t = readColumnsById(new Uint8Array(await lake.lake.io.read(f.filePath)), columns);
+      const topics = t.get('_kafka_topic')!;
+      const parts = t.get('_kafka_partition')!;
+      const offsets = t.get('_kafka_offset')!;
+      const ids = t.get('event_id');
       for (let i = 0; i < t.numRows; i++) {
         if (topics.get(i) !== topic) continue;
         const eventId = ids?.get(i) as string | null | undefined;
