@@ -77,4 +77,3 @@ export interface IngestTotals {
   bytes: number;
 }
 
-export const emptyTotals = (): IngestTotals => ({ batches: 0, messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0 });
