@@ -75,8 +75,8 @@ interface Addon {
   RawIngest: new (spec: RawSpec, devices: DeviceSet, topic: string, ingestedAtMs: number, fileRows: number) => RawIngest;
   /** The addon's hand-written matcher of a contract pattern, on each value (for tests). */
   fastPatternMatches(pattern: string, values: string[]): boolean[];
-  /** Its names for STOP, RUN_EVENT and DETAIL (for the test that compares them). */
-  protocol(): { stop: Record<string, number>; event: Record<string, number>; detail: Record<string, number> };
+  /** Its names for STOP, RUN_EVENT and DETAIL, as JSON (for the test that compares them). */
+  protocol(): string;
 }
 
 /** The addon, or why it is not there. */
