@@ -1,29 +1,14 @@
 // A model's given/expected fixture: the given rows become its input relations in a fresh
 // DuckDB session, the model runs, and its rows (in sort order) are compared with the expected
 // ones on the columns the fixture names. What a data engineer runs after editing a model's SQL.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseDay } from './day.js';
-import { DUCK_TYPES, quoteIdent, sqlString, withDuck, type DuckSession } from './duck.js';
-import { relationColumns } from './inputs.js';
+import { quoteIdent, withDuck } from './duck.js';
+import { loadRows } from './rows.js';
 import { relationOf, type Model } from './model.js';
 import { runModel } from './runner.js';
 import type { TemplateVars } from './templates.js';
 
 export const FIXTURE_VARS = { tariffPerKwh: 0.25, lowPowerFactor: 0.85 } as const;
-
-/** Creates a relation with the given rows (columns a row leaves out are NULL). */
-export async function loadRows(duck: DuckSession, relation: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-  const cols = relationColumns(relation);
-  await duck.run(`CREATE OR REPLACE TABLE ${quoteIdent(relation)} (${cols.map((c) => `${quoteIdent(c.name)} ${DUCK_TYPES[c.type]}`).join(', ')})`);
-  if (!rows.length) return;
-  const unknown = rows.flatMap((r) => Object.keys(r)).filter((k) => !cols.some((c) => c.name === k));
-  if (unknown.length) throw new Error(`fixture rows for ${relation} name columns it does not have: ${[...new Set(unknown)].join(', ')}`);
-  const file = join(duck.dir, `${relation}.jsonl`);
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const columns = `{${cols.map((c) => `${quoteIdent(c.name)}: '${DUCK_TYPES[c.type]}'`).join(', ')}}`;
-  await duck.run(`INSERT INTO ${quoteIdent(relation)} SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${columns})`);
-}
 
 function normalize(v: unknown): unknown {
   if (v instanceof Date) return v.toISOString();

@@ -34,3 +34,11 @@ export function relationColumns(relation: string): readonly InputColumn[] {
   }
   throw new Error(`no relation ${JSON.stringify(relation)}: not RAW, the registry or a model`);
 }
+
+/** The Kafka position columns of RAW and of the DLQ, by field id (models/tables.ts), under one set of names. */
+export const RAW_POSITION_COLUMNS: readonly InputColumn[] = RAW_INPUT_COLUMNS.filter((c) => c.id >= 900 && c.id <= 902);
+export const DLQ_POSITION_COLUMNS: readonly InputColumn[] = [
+  { id: 7, name: '_kafka_topic', type: 'string' },
+  { id: 8, name: '_kafka_partition', type: 'int' },
+  { id: 9, name: '_kafka_offset', type: 'long' },
+];
