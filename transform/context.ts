@@ -70,10 +70,5 @@ export class TransformError extends Error {
   }
 }
 
-/** Run branch name: carries env, day and run id (Nessie reference names allow letters, digits, - and _). */
-export function runBranchName(env: string, day: string, runId: string, attempt = 1): string {
-  const id = runId.replace(/[^A-Za-z0-9]/g, '').slice(0, 12);
-  return `transform-${env}-${day}-${id}${attempt > 1 ? `-r${attempt}` : ''}`;
-}
-
+/** Run branches are named transform-<env>-<day>-<run id> (workflows/transform/transform.ts). */
 export const RUN_BRANCH_PREFIX = 'transform-';

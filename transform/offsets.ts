@@ -37,7 +37,7 @@ export async function lakeOffsets(deps: TransformDeps, duck: DuckSession, ref: s
   const spans = await duck.rows(`SELECT _kafka_partition AS p, min(_kafka_offset) AS lo, max(_kafka_offset) + 1 AS hi FROM raw_telemetry WHERE _kafka_topic = '${topic}' GROUP BY 1 ORDER BY 1`);
   const ranges: OffsetRange[] = spans.map((r) => ({ partition: Number(r.p), from: Number(r.lo), to: Number(r.hi) }));
   if (!ranges.length) return { ranges, rawRows: 0, dlqRows: 0, rows: 0, distinctOffsets: 0 };
-  await loadRows(duck, 'offset_ranges', ranges, [{ id: 1, name: 'partition', type: 'int' }, { id: 2, name: 'from', type: 'long' }, { id: 3, name: 'to', type: 'long' }]);
+  await loadRows(duck, 'offset_ranges', ranges.map((r) => ({ ...r })), [{ id: 1, name: 'partition', type: 'int' }, { id: 2, name: 'from', type: 'long' }, { id: 3, name: 'to', type: 'long' }]);
   const parts: string[] = [];
   for (const [name, table, cols] of [['raw', rawTable(deps.settings), RAW_POSITION_COLUMNS], ['dlq', dlqTable(deps.settings), DLQ_POSITION_COLUMNS]] as const) {
     const files = (await deps.lake.liveDataFiles(table, { ref })).filter((f) => mayHold(f, ranges, cols));
