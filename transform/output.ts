@@ -24,13 +24,13 @@ export class OutputError extends Error {
   override name = 'OutputError';
 }
 
-function boundExpr(c: ModelColumn, q: string, filter: string): string {
+function boundExpr(c: ModelColumn, q: string, filter: string): [string, string] {
   const f = filter ? ` FILTER (WHERE ${filter})` : '';
   switch (c.type) {
-    case 'timestamptz': return [`epoch_us(min(${q})${f})`, `epoch_us(max(${q})${f})`].join(', ');
-    case 'date': return [`date_diff('day', DATE '1970-01-01', min(${q})${f})`, `date_diff('day', DATE '1970-01-01', max(${q})${f})`].join(', ');
-    case 'binary': return 'NULL, NULL';
-    default: return [`min(${q})${f}`, `max(${q})${f}`].join(', ');
+    case 'timestamptz': return [`epoch_us(min(${q})${f})`, `epoch_us(max(${q})${f})`];
+    case 'date': return [`date_diff('day', DATE '1970-01-01', min(${q})${f})`, `date_diff('day', DATE '1970-01-01', max(${q})${f})`];
+    case 'binary': return ['NULL', 'NULL'];
+    default: return [`min(${q})${f}`, `max(${q})${f}`];
   }
 }
 
@@ -55,7 +55,7 @@ async function columnMetrics(duck: DuckSession, relation: string, columns: reado
     const q = quoteIdent(c.name);
     parts.push(`count(${q}) AS v${i}`);
     parts.push(c.type === 'double' ? `count(*) FILTER (WHERE isnan(${q})) AS nan${i}` : `0 AS nan${i}`);
-    const [lo, hi] = boundExpr(c, q, c.type === 'double' ? `NOT isnan(${q})` : '').split(', ');
+    const [lo, hi] = boundExpr(c, q, c.type === 'double' ? `NOT isnan(${q})` : '');
     parts.push(`${lo} AS lo${i}`, `${hi} AS hi${i}`);
   });
   const row = await duck.one(`SELECT ${parts.join(', ')} FROM ${quoteIdent(relation)}${where ? ` WHERE ${where}` : ''}`);

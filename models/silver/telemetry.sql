@@ -1,23 +1,26 @@
 -- SILVER telemetry: the day's RAW readings, one row per event id, flagged where a reading lies
 -- outside its normal range (models/sensors.ts). A resent event keeps its earliest ingested copy
 -- (ties broken by Kafka partition and offset); every other copy is counted as a drop.
--- Deduplication joins a narrow table of the duplicated keys only: a whole-day row_number()
--- over all columns runs out of memory at 10M rows.
+-- Deduplication sorts only the rows of duplicated keys (found by a narrow aggregate): a
+-- whole-day row_number() over all columns runs out of memory at 10M rows.
 WITH duplicate_keys AS (
-  SELECT
-    event_id,
-    min({'at': _ingested_at, 'p': _kafka_partition, 'o': _kafka_offset}) AS keep,
-    count(*) AS copies
+  SELECT event_id, count(*) AS copies
   FROM raw_telemetry
   GROUP BY event_id
   HAVING count(*) > 1
 ),
-kept AS (
-  SELECT r.*, coalesce(d.copies, 1)::INTEGER AS duplicate_count
+-- One row per duplicated key: the earliest ingested copy. DISTINCT ON also collapses copies
+-- that are identical down to their Kafka position (a data file committed twice).
+first_copies AS (
+  SELECT DISTINCT ON (r.event_id) r.*, d.copies::INTEGER AS duplicate_count
   FROM raw_telemetry r
-  LEFT JOIN duplicate_keys d ON r.event_id = d.event_id
-  WHERE d.event_id IS NULL
-     OR {'at': r._ingested_at, 'p': r._kafka_partition, 'o': r._kafka_offset} = d.keep
+  JOIN duplicate_keys d ON r.event_id = d.event_id
+  ORDER BY r.event_id, r._ingested_at, r._kafka_partition, r._kafka_offset
+),
+kept AS (
+  SELECT r.*, 1 AS duplicate_count FROM raw_telemetry r ANTI JOIN duplicate_keys d ON r.event_id = d.event_id
+  UNION ALL BY NAME
+  SELECT * FROM first_copies
 ),
 flagged AS (
   SELECT *, {{out_of_normal_range}} AS out_of_range FROM kept

@@ -41,12 +41,15 @@ export default {
       raw_telemetry: [
         { event_id: 'e1', device_id: 'dev-1', device_type: 'vibration_sensor', building_id: 'b1', floor: 1, zone: 'z', event_ts: '2025-03-01T10:00:00Z', firmware_version: '1.0.0', status: 'ok', temperature: 22.5, vibration: 2.1, battery_level: 80, signal_strength: -60, _kafka_topic: 't', _kafka_partition: 0, _kafka_offset: 5, _ingested_at: '2025-03-01T10:00:02Z' },
         { event_id: 'e1', device_id: 'dev-1', device_type: 'vibration_sensor', building_id: 'b1', floor: 1, zone: 'z', event_ts: '2025-03-01T10:00:00Z', firmware_version: '1.0.0', status: 'ok', temperature: 22.5, vibration: 2.1, battery_level: 80, signal_strength: -60, _kafka_topic: 't', _kafka_partition: 0, _kafka_offset: 9, _ingested_at: '2025-03-01T10:05:00Z' },
+        { event_id: 'e3', device_id: 'dev-2', device_type: 'vibration_sensor', building_id: 'b1', floor: 1, zone: 'z', event_ts: '2025-03-01T11:00:00Z', firmware_version: '1.0.0', status: 'ok', temperature: 22, vibration: 2, battery_level: 70, signal_strength: -60, _kafka_topic: 't', _kafka_partition: 1, _kafka_offset: 3, _ingested_at: '2025-03-01T11:00:01Z' },
+        { event_id: 'e3', device_id: 'dev-2', device_type: 'vibration_sensor', building_id: 'b1', floor: 1, zone: 'z', event_ts: '2025-03-01T11:00:00Z', firmware_version: '1.0.0', status: 'ok', temperature: 22, vibration: 2, battery_level: 70, signal_strength: -60, _kafka_topic: 't', _kafka_partition: 1, _kafka_offset: 3, _ingested_at: '2025-03-01T11:00:01Z' },
         { event_id: 'e2', device_id: 'dev-1', device_type: 'vibration_sensor', building_id: 'b1', floor: 1, zone: 'z', event_ts: '2025-03-01T10:01:00Z', firmware_version: '1.0.0', status: 'WARN', temperature: 40, vibration: 9.5, battery_level: 79, signal_strength: -60, _kafka_topic: 't', _kafka_partition: 0, _kafka_offset: 6, _ingested_at: '2025-03-01T10:01:02Z' },
       ],
     },
     expected: [
       { event_id: 'e1', status: 'ok', _kafka_offset: 5, duplicate_count: 2, anomalous_readings: null, anomaly_count: 0, is_anomaly: false },
       { event_id: 'e2', status: 'warn', _kafka_offset: 6, duplicate_count: 1, anomalous_readings: 'temperature,vibration', anomaly_count: 2, is_anomaly: true },
+      { event_id: 'e3', device_id: 'dev-2', _kafka_offset: 3, duplicate_count: 2, is_anomaly: false },
     ],
   },
 };
