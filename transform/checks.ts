@@ -175,7 +175,7 @@ export async function runChecks(deps: TransformDeps, input: { branch: string; da
     await duck.run(`UPDATE dq_check_results SET observed = 'NaN'::DOUBLE WHERE observed IS NULL`);
     const ident = tableOf(settings, dq);
     const table = await lake.loadTable(ident, at);
-    const files = await writeModelOutput(duck, lake, table, dq, input.day, { fileStem: `${input.day.iso}-${input.runId}-checks` });
+    const files = await writeModelOutput(duck, lake, table, dq, { fileStem: `${input.day.iso}-${input.runId}-checks` });
     const failed = results.filter((r) => !r.passed);
     const info = await lake.append(ident, files, {
       branch: input.branch,

@@ -71,7 +71,7 @@ export async function buildGold(deps: TransformDeps, input: { branch: string; da
       }
       const ident = tableOf(settings, m);
       const table = await lake.loadTable(ident, at);
-      const files: DataFile[] = await writeModelOutput(duck, lake, table, m, input.day, { fileStem: `${input.day.iso}-${input.runId}`, rowsPerFile: settings.rowsPerFile });
+      const files: DataFile[] = await writeModelOutput(duck, lake, table, m, { fileStem: `${input.day.iso}-${input.runId}`, rowsPerFile: settings.rowsPerFile });
       if (files.length) changes.push({ table: ident, change: { type: 'overwritePartitions', files, summary: { [SUMMARY.day]: input.day.iso, [SUMMARY.runId]: input.runId } } });
     }
     const snapshotIds: Record<string, string> = {};

@@ -9,7 +9,8 @@ import { fileMetrics, type ColumnMetrics } from '../lake/metrics.js';
 import { partitionPath, partitionType } from '../lake/partitioning.js';
 import { currentSchema, defaultSpec } from '../lake/table-metadata.js';
 import type { Value } from '../lake/values.js';
-import type { Day } from './day.js';
+import { applyTransform } from '../lake/transforms.js';
+import { compareValues } from '../lake/values.js';
 import { quoteIdent, sqlString, type DuckSession } from './duck.js';
 import { relationOf, type Model, type ModelColumn } from './model.js';
 
@@ -76,8 +77,7 @@ async function columnMetrics(duck: DuckSession, relation: string, columns: reado
 }
 
 /** Splits the output into ranges of its first sort column, each at most rowsPerFile rows (a key is never split). */
-async function fileRanges(duck: DuckSession, model: Model, relation: string, rowsPerFile: number): Promise<string[]> {
-  const key = model.sortBy[0];
+async function fileRanges(duck: DuckSession, key: string | undefined, relation: string, rowsPerFile: number): Promise<string[]> {
   const { n } = await duck.one(`SELECT count(*) AS n FROM ${quoteIdent(relation)}`);
   if (!key || Number(n) <= rowsPerFile) return [''];
   const k = quoteIdent(key);
@@ -104,40 +104,61 @@ async function fileRanges(duck: DuckSession, model: Model, relation: string, row
   return ranges;
 }
 
+export interface RelationOutput {
+  /** DuckDB table or view holding the rows. */
+  relation: string;
+  /** What the rows are, for errors (a model name). */
+  name: string;
+  columns: readonly ModelColumn[];
+  sortBy: readonly string[];
+}
+
+/** A file's partition tuple, from its source columns' bounds (every transform used is monotonic). */
+function partitionOf(out: RelationOutput, types: ReturnType<typeof partitionType>, metrics: readonly ColumnMetrics[]): (Value | null)[] {
+  return types.map((t) => {
+    const i = out.columns.findIndex((c) => c.id === t.field.sourceId);
+    const m = metrics[i];
+    if (!m || m.lower === undefined || m.upper === undefined) throw new OutputError(`${out.name}: partition column ${out.columns[i]?.name ?? t.field.sourceId} has no values in a file`);
+    const lo = applyTransform(t.field.transform, t.sourceType, m.lower);
+    const hi = applyTransform(t.field.transform, t.sourceType, m.upper);
+    if (m.nullCount > 0 || compareValues(lo!, hi!) !== 0) throw new OutputError(`${out.name}: rows span several ${t.field.name} partitions (${String(lo)} to ${String(hi)}): write one partition at a time`);
+    return lo;
+  });
+}
+
 /**
- * Writes the model's table (already in the session) as data files of `table`. A day-scoped
- * model's files are all in the day's partition; a table-scoped one is unpartitioned.
+ * Writes rows of a DuckDB relation as data files of `table` (one partition's rows: a day-scoped
+ * model's day, or an unpartitioned table), split into ranges of the first sort column.
  */
-export async function writeModelOutput(duck: DuckSession, lake: Lake, table: LoadedTable, model: Model, day: Day, opts: WriteOutputOptions): Promise<DataFile[]> {
-  const relation = relationOf(model.name);
+export async function writeRelationFiles(duck: DuckSession, lake: Lake, table: LoadedTable, out: RelationOutput, opts: WriteOutputOptions): Promise<DataFile[]> {
+  const { relation, columns } = out;
   const schema = currentSchema(table.metadata);
   const spec = defaultSpec(table.metadata);
   const types = partitionType(spec, schema);
-  const columns = model.columns;
   for (const c of columns) {
     const f = schema.fields.find((x) => x.name === c.name);
-    if (!f || f.id !== c.id) throw new OutputError(`model ${model.name}: column ${c.name} (id ${c.id}) is not in ${table.name}'s current schema with that id`);
+    if (!f || f.id !== c.id) throw new OutputError(`${out.name}: column ${c.name} (id ${c.id}) is not in ${table.name}'s current schema with that id`);
   }
-  const partition = types.map(() => day.epochDay);
-  const dir = types.length ? `${table.metadata.location}/data/${partitionPath(types, partition)}` : `${table.metadata.location}/data`;
   const fieldIds = `{${columns.map((c) => `${quoteIdent(c.name)}: ${c.id}`).join(', ')}}`;
-  const order = model.sortBy.map(quoteIdent).join(', ');
-  const ranges = await fileRanges(duck, model, relation, opts.rowsPerFile ?? 5_000_000);
+  const order = out.sortBy.map(quoteIdent).join(', ');
+  const ranges = await fileRanges(duck, out.sortBy[0], relation, opts.rowsPerFile ?? 5_000_000);
   const files: DataFile[] = [];
   for (const [i, where] of ranges.entries()) {
-    const local = join(duck.dir, `${model.table}-${i}.parquet`);
+    const local = join(duck.dir, `${relation}-${i}.parquet`);
     const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(relation)}${where ? ` WHERE ${where}` : ''}${order ? ` ORDER BY ${order}` : ''}`;
     await duck.run(`COPY (${select}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FIELD_IDS ${fieldIds})`);
     const written = await duck.rows(`SELECT name, field_id FROM parquet_schema(${sqlString(local)}) WHERE num_children IS NULL OR num_children = 0`);
     const noId = written.filter((w) => w.field_id === null).map((w) => String(w.name));
-    if (noId.length) throw new OutputError(`model ${model.name}: written file has columns without a field id: ${noId.join(', ')}`);
+    if (noId.length) throw new OutputError(`${out.name}: written file has columns without a field id: ${noId.join(', ')}`);
     const sizes = await duck.rows(`SELECT path_in_schema AS name, sum(total_compressed_size) AS size FROM parquet_metadata(${sqlString(local)}) GROUP BY 1`);
     const { rows, metrics } = await columnMetrics(duck, relation, columns, where);
     if (rows === 0) continue;
     columns.forEach((c, j) => {
-      if (c.required && metrics[j]!.nullCount > 0) throw new OutputError(`model ${model.name}: required column ${c.name} has ${metrics[j]!.nullCount} null values`);
+      if (c.required && metrics[j]!.nullCount > 0) throw new OutputError(`${out.name}: required column ${c.name} has ${metrics[j]!.nullCount} null values`);
     });
-    const columnSizes = new Map(columns.map((c) => [c.id, BigInt(sizes.find((s) => s.name === c.name)?.size as bigint ?? 0n)]));
+    const partition = partitionOf(out, types, metrics);
+    const dir = types.length ? `${table.metadata.location}/data/${partitionPath(types, partition)}` : `${table.metadata.location}/data`;
+    const columnSizes = new Map(columns.map((c) => [c.id, BigInt((sizes.find((s) => s.name === c.name)?.size as bigint | undefined) ?? 0n)]));
     const bytes = await readFile(local);
     const filePath = `${dir}/${opts.fileStem}-${i}.parquet`;
     await lake.io.write(filePath, bytes);
@@ -153,4 +174,9 @@ export async function writeModelOutput(duck: DuckSession, lake: Lake, table: Loa
     });
   }
   return files;
+}
+
+/** Writes a model's table (already in the session, see runner.ts) as data files of `table`. */
+export async function writeModelOutput(duck: DuckSession, lake: Lake, table: LoadedTable, model: Model, opts: WriteOutputOptions): Promise<DataFile[]> {
+  return writeRelationFiles(duck, lake, table, { relation: relationOf(model.name), name: `model ${model.name}`, columns: model.columns, sortBy: model.sortBy }, opts);
 }

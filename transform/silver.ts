@@ -53,7 +53,7 @@ export async function buildSilver(deps: TransformDeps, input: { branch: string; 
     const dropped = await countDrops(duck, model, vars);
     const t2 = performance.now();
     const table = await lake.loadTable(ident, at);
-    const files = await writeModelOutput(duck, lake, table, model, input.day, { fileStem: `${input.day.iso}-${input.runId}`, rowsPerFile: settings.rowsPerFile });
+    const files = await writeModelOutput(duck, lake, table, model, { fileStem: `${input.day.iso}-${input.runId}`, rowsPerFile: settings.rowsPerFile });
     const t3 = performance.now();
     const summary: Record<string, string> = {
       [SUMMARY.day]: input.day.iso,
