@@ -63,7 +63,7 @@ export async function buildGold(deps: TransformDeps, input: { branch: string; da
     const changes: { table: string; change: TableChange }[] = [];
     let dimChanged = false;
     for (const m of loadModels().filter((x) => x.layer === 'gold')) {
-      rows[m.name] = await runModel(duck, m, vars);
+      rows[m.name] = (await runModel(duck, m, vars)) ?? 0;
       deps.heartbeat?.({ step: 'gold', model: m.name });
       if (m.name === dim.name) {
         dimChanged = await dimensionChanged(duck);
