@@ -3,7 +3,7 @@
 // summary records the RAW snapshot it was built from (late-data detection reads it back).
 import { modelByName } from '../models/catalog.js';
 import { rawTable, tableOf, templateVars, TransformError, type TransformDeps } from './context.js';
-import type { Day } from './day.js';
+import { attemptTag, type StepInput } from './context.js';
 import { withDuck } from './duck.js';
 import { dayFilter, tableView } from './files.js';
 import { RAW_INPUT_COLUMNS } from './inputs.js';
@@ -34,7 +34,7 @@ function microsLiteral(us: bigint): string {
   return `make_timestamptz(${us}::BIGINT)`;
 }
 
-export async function buildSilver(deps: TransformDeps, input: { branch: string; day: Day; runId: string }): Promise<SilverResult> {
+export async function buildSilver(deps: TransformDeps, input: StepInput): Promise<SilverResult> {
   const { lake, settings } = deps;
   const model = modelByName('silver.telemetry');
   const ident = tableOf(settings, model);
@@ -56,7 +56,7 @@ export async function buildSilver(deps: TransformDeps, input: { branch: string; 
     const t2 = performance.now();
     const table = await lake.loadTable(ident, at);
     const timings: Record<string, number> = {};
-    const files = await writeRelationFiles(duck, lake, table, { relation: relationOf(model.name), rangeRelation: 'raw_telemetry', name: `model ${model.name}`, columns: model.columns, sortBy: model.sortBy }, { fileStem: `${input.day.iso}-${input.runId}`, rowsPerFile: settings.rowsPerFile, timings });
+    const files = await writeRelationFiles(duck, lake, table, { relation: relationOf(model.name), rangeRelation: 'raw_telemetry', name: `model ${model.name}`, columns: model.columns, sortBy: model.sortBy }, { fileStem: `${input.day.iso}-${input.runId}${attemptTag(input.attempt)}`, rowsPerFile: settings.rowsPerFile, timings });
     const silverRows = files.reduce((n, f) => n + f.recordCount, 0);
     const t3 = performance.now();
     const summary: Record<string, string> = {
