@@ -177,6 +177,9 @@ export async function runChecks(deps: TransformDeps, input: StepInput): Promise<
     const table = await lake.loadTable(ident, at);
     const files = await writeModelOutput(duck, lake, table, dq, { fileStem: `${input.day.iso}-${input.runId}-checks${attemptTag(input.attempt)}` });
     const failed = results.filter((r) => !r.passed);
+    // A retry after the append went through must not record the run's results twice.
+    const recorded = (await lake.history(ident, at)).find((x) => x.summary['floe.transform.run-id'] === input.runId);
+    if (recorded) return { results, failedBlocking: failed.filter((r) => r.severity === 'block'), snapshotId: String(recorded.snapshotId), ms: Math.round(performance.now() - t0) };
     const info = await lake.append(ident, files, {
       branch: input.branch,
       summary: { 'floe.transform.day': input.day.iso, 'floe.transform.run-id': input.runId, 'floe.dq.failed': failed.map((f) => f.check).join(',') },

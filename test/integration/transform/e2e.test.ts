@@ -184,4 +184,19 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     expect(notOurs.code).toBe(2);
     expect(notOurs.stderr).toContain('is not a transform run branch');
   });
+
+  it('a RAW file that cannot be read fails the run naming the file, main unchanged', async () => {
+    const rawIdent = h.table('raw', 'telemetry');
+    const [file] = await h.lake.liveDataFiles(rawIdent, { filter: [{ column: 'event_ts', op: '>=', value: `${h.day}T00:00:00Z` }, { column: 'event_ts', op: '<', value: `${h.day}T23:59:59Z` }] });
+    const missing = { ...file!, filePath: file!.filePath.replace(/\.parquet$/, '-gone.parquet') };
+    await h.lake.append(rawIdent, [missing], { message: 'test: a RAW data file whose object is gone' });
+    const tables = loadModels().map((m) => tableOf(h.settings, m));
+    const before = await Promise.all(tables.map(async (t) => (await h.lake.loadTable(t)).metadataLocation));
+    const out = await h.transform({ force: true });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.message).toContain(`cannot read data file ${missing.filePath}`);
+    expect(await Promise.all(tables.map(async (t) => (await h.lake.loadTable(t)).metadataLocation))).toEqual(before);
+    for (const b of await listRunBranches(h.lake)) if (b.name.startsWith(`transform-${h.config.env}-${h.day}-`)) await h.lake.deleteBranch(b.name);
+  });
 });
