@@ -68,6 +68,15 @@ const keys = {
   FLOE_INGEST_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(4).default(2),
   FLOE_INGEST_NATIVE: z.enum(['auto', 'on', 'off']).default('auto'),
   FLOE_RAW_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('raw'),
+
+  FLOE_SILVER_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('silver'),
+  FLOE_GOLD_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
+  FLOE_DQ_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('dq'),
+  FLOE_ENERGY_TARIFF_PER_KWH: z.coerce.number().nonnegative().default(0.25),
+  FLOE_LOW_POWER_FACTOR: z.coerce.number().min(0).max(1).default(0.85),
+  FLOE_TRANSFORM_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?[MG]B$/, 'must look like 1GB or 512MB').default('1GB'),
+  FLOE_TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  FLOE_TRANSFORM_ROWS_PER_FILE: positiveInt.default(5_000_000),
 } as const;
 
 type Keys = typeof keys;
@@ -114,6 +123,7 @@ export interface FloeConfig {
   nessie: { uri: string; port: number; managementPort: number; branch: string };
   trino: { url: string; port: number; user: string; catalog: string; heap: string };
   ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic' | 'kafkajs'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
+  transform: { silverNamespace: string; goldNamespace: string; dqNamespace: string; tariffPerKwh: number; lowPowerFactor: number; memoryLimit: string; threads: number; rowsPerFile: number };
 }
 
 /**
@@ -223,6 +233,16 @@ function fromRaw(c: RawConfig): FloeConfig {
       fetchClient: c.FLOE_INGEST_FETCH_CLIENT,
       pipelineDepth: c.FLOE_INGEST_PIPELINE_DEPTH,
       native: c.FLOE_INGEST_NATIVE,
+    },
+    transform: {
+      silverNamespace: c.FLOE_SILVER_NAMESPACE,
+      goldNamespace: c.FLOE_GOLD_NAMESPACE,
+      dqNamespace: c.FLOE_DQ_NAMESPACE,
+      tariffPerKwh: c.FLOE_ENERGY_TARIFF_PER_KWH,
+      lowPowerFactor: c.FLOE_LOW_POWER_FACTOR,
+      memoryLimit: c.FLOE_TRANSFORM_MEMORY_LIMIT,
+      threads: c.FLOE_TRANSFORM_THREADS,
+      rowsPerFile: c.FLOE_TRANSFORM_ROWS_PER_FILE,
     },
   };
 }

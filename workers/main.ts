@@ -6,7 +6,8 @@ import { loadConfig, type FloeConfig } from '../deploy/config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
 import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities/ingest.js';
-import { createIngestDeps } from './deps.js';
+import { createIngestDeps, createTransformDeps } from './deps.js';
+import { createTransformActivities } from '../activities/transform.js';
 import type { FaultHook } from '../ingest/batch.js';
 
 export interface RunWorkerOptions {
@@ -42,7 +43,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   if (added.length > 0) process.stderr.write(JSON.stringify({ level: 'INFO', msg: 'registered search attributes', names: added }) + '\n');
   const bundle = await loadWorkflowBundle(config.cacheDir);
   const deps = await createIngestDeps(config);
-  const activities = createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) });
+  const transformDeps = createTransformDeps(config);
+  const activities = { ...createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) }), ...createTransformActivities(transformDeps) };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -74,6 +76,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     // Closing is bounded too: a connection that never settles must not keep the worker alive.
     const bounded = (p: Promise<void>): Promise<void> => Promise.race([p, new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
     await bounded(deps.close());
+    await bounded(transformDeps.close());
     await bounded(connection.close());
   }
 }
