@@ -9,6 +9,7 @@ import { registerVerify } from './verify.js';
 import { registerProduce } from './produce.js';
 import { registerContracts } from './contracts.js';
 import { registerSchedules } from './schedules.js';
+import { registerBackfill } from './backfill.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerConfig];
