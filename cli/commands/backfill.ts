@@ -83,8 +83,12 @@ async function watch(client: Client, id: string): Promise<void> {
 }
 
 export function registerBackfill(program: Command): void {
+  // Positional options all the way down (floe has no global options it would lose).
+  program.enablePositionalOptions();
   const backfill = program
     .command('backfill')
+    // `floe backfill retry-failed <id> --detach`: options after a subcommand are the subcommand's.
+    .enablePositionalOptions()
     .description('transform a range of days in one durable workflow, a child run per day (skips published days unless --force); shows live progress')
     .option('--from <day>', 'first day, YYYY-MM-DD (UTC)')
     .option('--to <day>', 'last day, YYYY-MM-DD (UTC), included')

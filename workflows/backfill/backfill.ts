@@ -8,6 +8,7 @@ import {
   WorkflowIdReusePolicy,
   condition,
   defineQuery,
+  isCancellation,
   log,
   setCurrentDetails,
   setHandler,
@@ -150,6 +151,8 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       await child.result();
       state.status = 'done';
     } catch (err) {
+      // The backfill was cancelled: its days are cancelled with it, and it ends cancelled.
+      if (isCancellation(err)) throw err;
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         state.status = 'skipped';
         state.error = 'already published, or running outside this backfill';
