@@ -10,6 +10,7 @@ import { registerProduce } from './produce.js';
 import { registerContracts } from './contracts.js';
 import { registerSchedules } from './schedules.js';
 import { registerBackfill } from './backfill.js';
+import { registerHistory } from './history.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerHistory, registerConfig];
