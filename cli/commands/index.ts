@@ -11,6 +11,7 @@ import { registerContracts } from './contracts.js';
 import { registerSchedules } from './schedules.js';
 import { registerBackfill } from './backfill.js';
 import { registerHistory } from './history.js';
+import { registerStatus } from './status.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerHistory, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerHistory, registerStatus, registerConfig];

@@ -10,6 +10,12 @@ import { syncSchedules, formatPlan } from '../../../schedules/sync.js';
 import { transformWorkflowId } from '../../../workflows/common/transformContract.js';
 import { addDays, dayStart } from '../../../workflows/backfill/days.js';
 import { OpsHarness, eventually } from './opsHarness.js';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StatusReport } from '../../../workers/statusReport.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const h = new OpsHarness('sched');
 const prefix = scheduleIdPrefix(h.config);
@@ -101,6 +107,19 @@ describe('floe schedules sync', () => {
     expect(await exists(`${prefix}old`)).toBe(false);
     const settled = await eventually(() => syncSchedules(client, faster, { dryRun: true }), (r) => r.plan.every((e) => e.op === 'unchanged'));
     expect(settled.plan.map((e) => e.op)).toEqual(['unchanged', 'unchanged']);
+  });
+
+  it('floe status shows the schedules with their state, beside the other parts of the report', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'floe.js'), 'status', '--json'], { cwd: root, env: { ...process.env, ...h.env }, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as StatusReport;
+    expect(report.env).toBe('dev');
+    expect(report.schedules).toEqual({ ok: true, value: expect.arrayContaining([expect.objectContaining({ id: `${prefix}ingest`, paused: true })]) });
+    for (const part of [report.lastRuns, report.rawLag, report.branches, report.backfills, report.failedTransforms, report.dq]) expect(part).toHaveProperty('ok');
+    expect(report.rawLag.ok && report.rawLag.value.every((p) => p.lag >= 0 && p.high >= p.committed)).toBe(true);
+    const bad = spawnSync(process.execPath, [join(root, 'bin', 'floe.js'), 'status', '--env', 'qa'], { cwd: root, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--env must be one of dev, staging, prod, got "qa"');
   });
 
   it('a scheduled transform takes its day from the scheduled time, not the wall clock', async () => {
