@@ -5,9 +5,9 @@ import { NativeConnection, Worker, Runtime, makeTelemetryFilterString, DefaultLo
 import { loadConfig, type FloeConfig } from '../deploy/config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
-import { createIngestActivities } from '../activities/ingest.js';
+import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities/ingest.js';
 import { createIngestDeps } from './deps.js';
-import { faultHookFromEnv } from '../ingest/faults.js';
+import type { FaultHook } from '../ingest/batch.js';
 import { createOpsActivities } from '../activities/ops.js';
 import { codeVersion } from './codeVersion.js';
 import { instrumentIngestActivities, pipelineMetrics, portFree } from './metrics.js';
@@ -23,6 +23,8 @@ export interface RunWorkerOptions {
   logLevel?: LogLevel;
   /** Queues to serve (default both). */
   queues?: WorkerQueue[];
+  /** Called at each batch's fault points: the fault tests' worker exits there (test/integration/ingest/fault-worker.ts). */
+  fault?: FaultHook;
 }
 
 let runtimeInstalled = false;
@@ -59,7 +61,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const deps = await createIngestDeps(config);
   const metrics = pipelineMetrics(Runtime.instance().metricMeter, config.env);
   const ops = createOpsActivities({ codeVersion: codeVersion() });
-  const ingestActivities = instrumentIngestActivities(createIngestActivities({ ...deps, fault: faultHookFromEnv() }), metrics);
+  const ingestActivities = instrumentIngestActivities(createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) }), metrics);
   const perQueue = {
     ingest: { taskQueue: config.workers.ingestTaskQueue, activities: { ...ingestActivities, ...ops }, maxActivities: config.workers.ingestMaxActivities },
     transform: { taskQueue: config.workers.transformTaskQueue, activities: { ...ops }, maxActivities: config.workers.transformMaxActivities },
@@ -72,6 +74,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     activities: perQueue[q].activities,
     maxConcurrentActivityTaskExecutions: perQueue[q].maxActivities,
     maxConcurrentWorkflowTaskExecutions: config.workers.maxWorkflowTasks,
+    // Heartbeats go out at most this long apart (the SDK's default waits up to 80% of the timeout).
+    maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,
     // On SIGTERM running batches get this long to finish, then they are cancelled (a batch
     // stops at its next fetch round, before its commit, or while waiting for the batch before
     // it); a batch stopped before its commit is retried elsewhere and commits exactly once.
