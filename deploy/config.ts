@@ -82,6 +82,15 @@ const keys = {
   FLOE_SCHEDULE_INGEST_EVERY: duration.default('1h'),
   FLOE_SCHEDULE_TRANSFORM_LATENESS: duration.default('2h'),
   FLOE_SCHEDULE_TRANSFORM_CATCHUP: duration.default('3d'),
+
+  FLOE_SILVER_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('silver'),
+  FLOE_GOLD_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
+  FLOE_DQ_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('dq'),
+  FLOE_ENERGY_TARIFF_PER_KWH: z.coerce.number().nonnegative().default(0.25),
+  FLOE_LOW_POWER_FACTOR: z.coerce.number().min(0).max(1).default(0.85),
+  FLOE_TRANSFORM_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?[MG]B$/, 'must look like 1GB or 512MB').default('1GB'),
+  FLOE_TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  FLOE_TRANSFORM_ROWS_PER_FILE: positiveInt.default(5_000_000),
 } as const;
 
 type Keys = typeof keys;
@@ -130,6 +139,7 @@ export interface FloeConfig {
   ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic' | 'kafkajs'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
   workers: { ingestTaskQueue: string; transformTaskQueue: string; ingestMaxActivities: number; transformMaxActivities: number; maxWorkflowTasks: number; metricsPort: number };
   schedules: { idPrefix: string; ingestEvery: string; transformLateness: string; transformCatchup: string };
+  transform: { silverNamespace: string; goldNamespace: string; dqNamespace: string; tariffPerKwh: number; lowPowerFactor: number; memoryLimit: string; threads: number; rowsPerFile: number };
 }
 
 /**
@@ -254,6 +264,16 @@ function fromRaw(c: RawConfig): FloeConfig {
       ingestEvery: c.FLOE_SCHEDULE_INGEST_EVERY,
       transformLateness: c.FLOE_SCHEDULE_TRANSFORM_LATENESS,
       transformCatchup: c.FLOE_SCHEDULE_TRANSFORM_CATCHUP,
+    },
+    transform: {
+      silverNamespace: c.FLOE_SILVER_NAMESPACE,
+      goldNamespace: c.FLOE_GOLD_NAMESPACE,
+      dqNamespace: c.FLOE_DQ_NAMESPACE,
+      tariffPerKwh: c.FLOE_ENERGY_TARIFF_PER_KWH,
+      lowPowerFactor: c.FLOE_LOW_POWER_FACTOR,
+      memoryLimit: c.FLOE_TRANSFORM_MEMORY_LIMIT,
+      threads: c.FLOE_TRANSFORM_THREADS,
+      rowsPerFile: c.FLOE_TRANSFORM_ROWS_PER_FILE,
     },
   };
 }

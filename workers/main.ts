@@ -6,7 +6,8 @@ import { loadConfig, type FloeConfig } from '../deploy/config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
 import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities/ingest.js';
-import { createIngestDeps } from './deps.js';
+import { createIngestDeps, createTransformDeps } from './deps.js';
+import { createTransformActivities } from '../activities/transform.js';
 import type { FaultHook } from '../ingest/batch.js';
 import { createOpsActivities } from '../activities/ops.js';
 import { codeVersion } from './codeVersion.js';
@@ -59,12 +60,13 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   if (added.length > 0) process.stderr.write(JSON.stringify({ level: 'INFO', msg: 'registered search attributes', names: added }) + '\n');
   const bundle = await loadWorkflowBundle(config.cacheDir);
   const deps = await createIngestDeps(config);
+  const transformDeps = createTransformDeps(config);
   const metrics = pipelineMetrics(Runtime.instance().metricMeter, config.env);
   const ops = createOpsActivities({ codeVersion: codeVersion() });
   const ingestActivities = instrumentIngestActivities(createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) }), metrics);
   const perQueue = {
     ingest: { taskQueue: config.workers.ingestTaskQueue, activities: { ...ingestActivities, ...ops }, maxActivities: config.workers.ingestMaxActivities },
-    transform: { taskQueue: config.workers.transformTaskQueue, activities: { ...ops }, maxActivities: config.workers.transformMaxActivities },
+    transform: { taskQueue: config.workers.transformTaskQueue, activities: { ...createTransformActivities(transformDeps), ...ops }, maxActivities: config.workers.transformMaxActivities },
   };
   const workers = await Promise.all(queues.map((q) => Worker.create({
     connection,
@@ -98,6 +100,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     // Closing is bounded too: a connection that never settles must not keep the worker alive.
     const bounded = (p: Promise<void>): Promise<void> => Promise.race([p, new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
     await bounded(deps.close());
+    await bounded(transformDeps.close());
     await bounded(connection.close());
   }
 }

@@ -17,7 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { FloeCodeVersion, FloeDay, FloeDqStatus, FloeEnv, FloePipeline } from '../searchAttributes.js';
+import { FloeCodeVersion, FloeDay, FloeDqStatus, FloeEnv, FloeLayer, FloePartition, FloePipeline } from '../searchAttributes.js';
 import { showCodeVersion } from '../common/codeVersion.js';
 import { TRANSFORM_WORKFLOW_TYPE, transformWorkflowId, type TransformRunInput } from '../common/transformContract.js';
 
@@ -144,6 +144,8 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
           { key: FloeEnv, value: env },
           { key: FloeDay, value: state.day },
           { key: FloePipeline, value: 'transform' },
+          { key: FloeLayer, value: 'silver+gold' },
+          { key: FloePartition, value: state.day },
           { key: FloeCodeVersion, value: version },
         ],
         staticSummary: `transform ${state.day} (${env}), backfill ${workflowInfo().workflowId}`,

@@ -14,7 +14,7 @@ import {
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ingest, IngestRunResult, IngestWorkflowInput } from '../ingest/ingest.js';
 import { ingestWorkflowId } from '../ingest/ingest.js';
-import { FloeDay, FloeEnv, FloeLayer, FloePipeline, FloeTopic, FloeCodeVersion } from '../searchAttributes.js';
+import { FloeDay, FloeEnv, FloeLayer, FloePartition, FloePipeline, FloeTopic, FloeCodeVersion } from '../searchAttributes.js';
 import { dayDueAt } from '../backfill/days.js';
 import { TRANSFORM_WORKFLOW_TYPE, transformWorkflowId, type TransformRunInput } from '../common/transformContract.js';
 import { showCodeVersion } from '../common/codeVersion.js';
@@ -110,6 +110,8 @@ export async function scheduledTransform(input: ScheduledTransformInput): Promis
         { key: FloeEnv, value: input.env },
         { key: FloeDay, value: day },
         { key: FloePipeline, value: 'transform' },
+        { key: FloeLayer, value: 'silver+gold' },
+        { key: FloePartition, value: day },
         { key: FloeCodeVersion, value: version },
       ],
       staticSummary: `transform ${day} (${input.env}), scheduled`,
