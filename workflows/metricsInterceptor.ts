@@ -5,9 +5,9 @@
 import { metricMeter, workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
 
 interface CheckLike {
-  name?: string;
   check?: string;
-  layer?: string;
+  /** The model the check is declared on, `layer.table`. */
+  table?: string;
 }
 
 /** The parts of a transform result (issue #15) these metrics read; anything missing is skipped. */
@@ -23,8 +23,8 @@ export function recordTransformMetrics(result: TransformResultLike | undefined, 
   const rows = metricMeter.createCounter('floe_layer_rows', '1', 'rows written per layer and table');
   if (result?.counts?.silverRows) rows.withTags({ env, layer: 'silver', table: 'telemetry' }).add(result.counts.silverRows);
   for (const [table, n] of Object.entries(result?.counts?.gold ?? {})) if (n > 0) rows.withTags({ env, layer: 'gold', table }).add(n);
-  const dq = metricMeter.createCounter('floe_dq_failures', '1', 'data-quality checks that failed, by check');
-  for (const c of result?.failedChecks ?? []) dq.withTags({ env, check: c.name ?? c.check ?? 'unknown', layer: c.layer ?? 'unknown' }).add(1);
+  const dq = metricMeter.createCounter('floe_dq_failures', '1', 'data-quality checks that failed, by check and table');
+  for (const c of result?.failedChecks ?? []) dq.withTags({ env, check: c.check ?? 'unknown', table: c.table ?? 'unknown' }).add(1);
 }
 
 /** A failure's details may carry the transform result (its failed checks). */

@@ -127,6 +127,9 @@ describe('backfill', () => {
     expect(sum(e, 'floe_transform_runs', { outcome: 'published' })).toBeGreaterThanOrEqual(1);
     expect(sum(e, 'floe_transform_duration_count')).toBeGreaterThanOrEqual(1);
     expect(sum(e, 'floe_layer_rows', { layer: 'silver' })).toBeGreaterThanOrEqual(10);
+    // The failed day's checks, from the failure's details (the worker was restarted after it, so
+    // it counts only if the retry-failed run or a later failure happened here: at least 0).
+    expect(e.types.get('floe_transform_duration')).toBe('histogram');
   });
 
   it('cancel stops a running backfill and the days it runs', async () => {

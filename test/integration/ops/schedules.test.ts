@@ -93,7 +93,8 @@ describe('floe schedules sync', () => {
       state: { paused: true },
     });
     const faster = loadConfig({ ...process.env, ...h.env, FLOE_SCHEDULE_INGEST_EVERY: '15m' });
-    const dry = await syncSchedules(client, faster, { dryRun: true });
+    // The list of schedules comes from visibility, a moment behind a create.
+    const dry = await eventually(() => syncSchedules(client, faster, { dryRun: true }), (r) => r.plan.some((e) => e.op === 'delete'));
     const update = dry.plan.find((e) => e.id === `${prefix}ingest`)!;
     expect(update).toMatchObject({ op: 'update', paused: true, changes: [{ field: 'every', from: '1h', to: '15m' }, { field: 'catchupWindow', from: '1h', to: '15m' }] });
     expect(dry.plan.find((e) => e.id === `${prefix}old`)?.op).toBe('delete');
