@@ -68,6 +68,12 @@ const keys = {
   FLOE_INGEST_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(4).default(2),
   FLOE_INGEST_NATIVE: z.enum(['auto', 'on', 'off']).default('auto'),
   FLOE_RAW_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('raw'),
+
+  FLOE_ALERTS_TOPIC: z.string().min(1).default('iot-alerts'),
+  FLOE_ALERTS_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
+  FLOE_ALERTS_RULES_FILE: z.string().min(1).default(join(here, 'alerts.json')),
+  FLOE_ALERTS_WEBHOOK_URL: url.optional(),
+  FLOE_ALERTS_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 } as const;
 
 type Keys = typeof keys;
@@ -114,6 +120,8 @@ export interface FloeConfig {
   nessie: { uri: string; port: number; managementPort: number; branch: string };
   trino: { url: string; port: number; user: string; catalog: string; heap: string };
   ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic' | 'kafkajs'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
+  /** Threshold alerts: rules file, output topic and table namespace, optional webhook (may hold a token: masked). */
+  alerts: { topic: string; namespace: string; rulesFile: string; webhookUrl?: string; pollMs: number };
 }
 
 /**
@@ -224,10 +232,30 @@ function fromRaw(c: RawConfig): FloeConfig {
       pipelineDepth: c.FLOE_INGEST_PIPELINE_DEPTH,
       native: c.FLOE_INGEST_NATIVE,
     },
+    alerts: {
+      topic: c.FLOE_ALERTS_TOPIC,
+      namespace: c.FLOE_ALERTS_NAMESPACE,
+      rulesFile: resolve(c.FLOE_ALERTS_RULES_FILE),
+      ...(c.FLOE_ALERTS_WEBHOOK_URL ? { webhookUrl: c.FLOE_ALERTS_WEBHOOK_URL } : {}),
+      pollMs: c.FLOE_ALERTS_POLL_MS,
+    },
   };
 }
 
 /** The config with secrets masked, for `floe config` and logs. */
 export function redactedConfig(c: FloeConfig): FloeConfig {
-  return { ...c, s3: { ...c.s3, secretAccessKey: c.s3.secretAccessKey ? '***' : '' } };
+  return {
+    ...c,
+    s3: { ...c.s3, secretAccessKey: c.s3.secretAccessKey ? '***' : '' },
+    alerts: { ...c.alerts, ...(c.alerts.webhookUrl ? { webhookUrl: maskUrl(c.alerts.webhookUrl) } : {}) },
+  };
+}
+
+/** A URL with its credentials, path and query hidden (webhook URLs often carry a token there). */
+function maskUrl(u: string): string {
+  try {
+    return `${new URL(u).origin}/***`;
+  } catch {
+    return '***';
+  }
 }

@@ -8,6 +8,8 @@ import { ensureSearchAttributes } from './searchAttributes.js';
 import { createIngestActivities } from '../activities/ingest.js';
 import { createIngestDeps } from './deps.js';
 import { faultHookFromEnv } from '../ingest/faults.js';
+import { createAlertActivities } from '../activities/alerts.js';
+import { createAlertDeps } from '../alerts/deps.js';
 
 export interface RunWorkerOptions {
   config?: FloeConfig;
@@ -40,7 +42,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   if (added.length > 0) process.stderr.write(JSON.stringify({ level: 'INFO', msg: 'registered search attributes', names: added }) + '\n');
   const bundle = await loadWorkflowBundle(config.cacheDir);
   const deps = await createIngestDeps(config);
-  const activities = createIngestActivities({ ...deps, fault: faultHookFromEnv() });
+  const alertDeps = createAlertDeps(config);
+  const activities = { ...createIngestActivities({ ...deps, fault: faultHookFromEnv() }), ...createAlertActivities(alertDeps) };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -70,6 +73,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     // Closing is bounded too: a connection that never settles must not keep the worker alive.
     const bounded = (p: Promise<void>): Promise<void> => Promise.race([p, new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
     await bounded(deps.close());
+    await bounded(alertDeps.close());
     await bounded(connection.close());
   }
 }
