@@ -8,6 +8,7 @@ import { registerWorker } from './worker.js';
 import { registerVerify } from './verify.js';
 import { registerProduce } from './produce.js';
 import { registerContracts } from './contracts.js';
+import { registerAlerts } from './alerts.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerAlerts, registerConfig];
