@@ -86,7 +86,7 @@ export class WebhookError extends Error {
  * POSTs one alert message. 2xx: delivered. 408, 425, 429, 5xx and network errors: retryable;
  * other statuses mean the receiver refuses this message, which retrying cannot change.
  */
-export async function postWebhook(url: string, message: AlertMessage, timeoutMs = 10_000): Promise<{ status: number }> {
+export async function postWebhook(url: string, message: AlertMessage, timeoutMs = 8_000): Promise<{ status: number }> {
   let res: Response;
   try {
     res = await fetch(url, {

@@ -14,7 +14,9 @@ import { FloeEnv, FloeLayer } from '../ingest/searchAttributes.js';
 
 const { evaluateAlerts } = proxyActivities<AlertActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30s',
+  // A worker that dies mid-evaluation is noticed after this long (it heartbeats every poll and
+  // after each RAW snapshot), and the step retried elsewhere: it commits exactly once.
+  heartbeatTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['RulesError', 'RawPositionLost'] },
 });
 
@@ -26,7 +28,7 @@ const { publishAlerts } = proxyActivities<AlertActivities>({
 // A webhook that is down is retried for as long as it takes (no attempt limit): each transition
 // is delivered once it comes back. A receiver that refuses a message (4xx) is not retried.
 const { deliverAlertWebhook } = proxyActivities<AlertActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '12s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', nonRetryableErrorTypes: ['WebhookRejected', 'WebhookNotConfigured'] },
 });
 
