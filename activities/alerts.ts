@@ -8,6 +8,7 @@ import { RawPositionError } from '../alerts/raw-reader.js';
 import { toMessage, type AlertMessage } from '../alerts/rows.js';
 import { RulesError, type RulesFile } from '../alerts/rules.js';
 import { AlertStore, type PublishedMark } from '../alerts/store.js';
+import type { AlertFaultHook } from '../alerts/faults.js';
 
 export interface AlertActivityDeps {
   lake: Lake;
@@ -21,6 +22,8 @@ export interface AlertActivityDeps {
   /** From the configuration (it may carry a token): never part of workflow history. */
   webhookUrl?: string;
   pollMs: number;
+  /** Fault tests only (alerts/faults.ts). */
+  fault?: AlertFaultHook;
 }
 
 export interface EvaluateAlertsInput extends EvaluateInput {
@@ -68,7 +71,7 @@ export function createAlertActivities(deps: AlertActivityDeps) {
     async evaluateAlerts(input: EvaluateAlertsInput): Promise<EvaluateResult> {
       const ctx = inActivity();
       try {
-        return await evaluateStep(
+        const r = await evaluateStep(
           {
             lake: deps.lake,
             store: storeFor(input.rawTable),
@@ -81,6 +84,8 @@ export function createAlertActivities(deps: AlertActivityDeps) {
           },
           input,
         );
+        if (r.events > 0) deps.fault?.('after-commit', `seq ${r.seq}`);
+        return r;
       } catch (err) {
         if (err instanceof RulesError || err instanceof RawPositionError) {
           throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
@@ -97,6 +102,7 @@ export function createAlertActivities(deps: AlertActivityDeps) {
         throw ApplicationFailure.create({ type: 'AlertEventsMissing', nonRetryable: true, message: `alerts of ${input.rawTable}: expected ${expected} events after seq ${input.mark.seq}, found ${events.length}` });
       }
       const r = await deps.publisher.publish(events, input.mark);
+      if (r.produced > 0) deps.fault?.('after-produce', `seq ${r.mark.seq}`);
       return { ...r, webhookMessages: deps.webhookUrl ? events.map(toMessage) : [] };
     },
 

@@ -4,8 +4,10 @@ import { createLake, lakeConfigFrom } from '../lake/index.js';
 import type { AlertActivityDeps } from '../activities/alerts.js';
 import { createKafkaAlertPublisher } from './publish.js';
 import { loadRules } from './rules.js';
+import { alertFaultHookFromEnv } from './faults.js';
 
 export function createAlertDeps(config: FloeConfig): AlertActivityDeps & { close(): Promise<void> } {
+  const fault = alertFaultHookFromEnv();
   const publisher = createKafkaAlertPublisher({ brokers: config.kafka.brokers, topic: config.alerts.topic, clientId: `floe-alerts-${config.env}` });
   return {
     lake: createLake(lakeConfigFrom(config)),
@@ -16,6 +18,7 @@ export function createAlertDeps(config: FloeConfig): AlertActivityDeps & { close
     publisher,
     ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}),
     pollMs: config.alerts.pollMs,
+    ...(fault ? { fault } : {}),
     close: () => publisher.close(),
   };
 }

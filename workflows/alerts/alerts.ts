@@ -21,7 +21,9 @@ const { evaluateAlerts } = proxyActivities<AlertActivities>({
 });
 
 const { publishAlerts } = proxyActivities<AlertActivities>({
-  startToCloseTimeout: '2 minutes',
+  // Short: publishing a few hundred small events takes well under a second, and a worker that
+  // died mid-publish is only noticed when this runs out.
+  startToCloseTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['AlertEventsMissing'] },
 });
 

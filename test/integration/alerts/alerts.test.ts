@@ -2,6 +2,9 @@
 // -> gold.alerts, the alerts topic and a webhook, with a worker killed between the excursion and
 // its recovery and a webhook that fails its first calls.
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLake, lakeConfigFrom } from '../../../lake/index.js';
 import { AlertStore } from '../../../alerts/store.js';
 import { listAlerts } from '../../../alerts/list.js';
@@ -94,5 +97,40 @@ describe('threshold alerts (real stack)', () => {
     expect(listed.map((a) => [a.alert_id, a.status, a.device_id, a.peak])).toEqual([[open!.alert_id, 'closed', 'dev-a', 35]]);
     expect(await listAlerts(h.config, { open: true })).toEqual([]);
     expect(await listAlerts(h.config, { since: new Date(BASE + 3_600_000).toISOString() })).toEqual([]);
+  }, 300_000);
+
+  it('a worker killed right after the evaluation commit and right after the Kafka produce: still one event', async () => {
+    const f = new AlertsHarness('alfault', RULES);
+    try {
+      await f.setup();
+      const markers = mkdtempSync(join(tmpdir(), 'floe-alert-fault-'));
+      const afterCommit = join(markers, 'after-commit');
+      const afterProduce = join(markers, 'after-produce');
+      const w1 = f.ingest.spawnWorker({ ...f.env, FLOE_ALERTS_FAULT: 'after-commit', FLOE_ALERTS_FAULT_MARKER: afterCommit });
+      workers.push(w1);
+      await f.startAlerts();
+      const excursion = (d: string, s: number): number => (d === 'dev-b' && s >= 60 ? 40 : 25);
+      await send(f.ingest.topic, readings(f.ingest.devices, f.ingest.partitions, [0, 30, 60, 90, 120, 150], BASE, excursion));
+      await f.ingest.startIngest();
+      expect(await w1.exited).toBe(86);
+      expect(existsSync(afterCommit)).toBe(true);
+      const w2 = f.ingest.spawnWorker({ ...f.env, FLOE_ALERTS_FAULT: 'after-produce', FLOE_ALERTS_FAULT_MARKER: afterProduce });
+      workers.push(w2);
+      expect(await w2.exited).toBe(86);
+      expect(existsSync(afterProduce)).toBe(true);
+      workers.push(f.spawnWorker());
+      expect((await f.ingest.result()).lag).toBe(0);
+      const client = await f.ingest.getClient();
+      await eventually('the publish retried after the kill', async () => {
+        const p = await client.workflow.getHandle(f.workflowId).query<{ published: { seq: number } | null }>('alertsProgress');
+        return p.published && p.published.seq >= 1 ? true : undefined;
+      });
+      const messages = await f.published();
+      expect(messages.map((m) => (JSON.parse(m.value!.toString()) as AlertMessage).kind)).toEqual(['open']);
+      const store = new AlertStore(createLake(lakeConfigFrom(f.config)), { namespace: f.alertsNamespace, branch: f.config.nessie.branch, stream: streamOf(f.config.env, f.rawTable) });
+      expect((await store.eventsAfter(0, 100, 100)).map((e) => [e.seq, e.kind, e.deviceId, e.eventId])).toEqual([[1n, 'open', 'dev-b', String(messages[0]!.headers['floe-event-id'])]]);
+    } finally {
+      await f.close();
+    }
   }, 300_000);
 });
