@@ -125,16 +125,23 @@ export function evaluate(rules: RulesFile, stream: string, carried: ReadonlyMap<
   const events: AlertEvent[] = [];
   let lateReadings = 0;
   const sorted = [...readings].sort(byDeviceAndTime);
-  // Overrides depend on device type and building only: resolve each combination once.
-  const resolved = new Map<string, EffectiveRule>();
+  // Overrides depend on device type and building only: resolve a device's rules once (again if
+  // they change). Most readings are normal for a device with no open or pending pair: those are
+  // passed over without touching the state map.
+  const resolved = new Map<string, { type: string; building: string; rules: EffectiveRule[] }>();
+  const withState = new Map<string, number>();
+  for (const s of states.values()) withState.set(s.deviceId, (withState.get(s.deviceId) ?? 0) + 1);
   for (const reading of sorted) {
-    for (let i = 0; i < rules.rules.length; i++) {
-      const spec = rules.rules[i]!;
-      const v = reading.values[spec.reading];
+    let device = resolved.get(reading.deviceId);
+    if (!device || device.type !== reading.deviceType || device.building !== reading.buildingId) {
+      const at = { device_type: reading.deviceType, building_id: reading.buildingId };
+      device = { type: reading.deviceType, building: reading.buildingId, rules: rules.rules.map((spec) => effectiveRule(spec, at)) };
+      resolved.set(reading.deviceId, device);
+    }
+    for (const rule of device.rules) {
+      const v = reading.values[rule.reading];
       if (v === null || v === undefined || Number.isNaN(v)) continue;
-      const memo = `${i}\u0000${reading.deviceType}\u0000${reading.buildingId}`;
-      let rule = resolved.get(memo);
-      if (!rule) resolved.set(memo, (rule = effectiveRule(spec, { device_type: reading.deviceType, building_id: reading.buildingId })));
+      if (!withState.has(reading.deviceId) && !past(rule, v)) continue;
       const key = stateKey(rule.ruleId, reading.deviceId);
       const s = states.get(key);
       if (s && reading.eventTs < s.lastTs) {
@@ -144,6 +151,12 @@ export function evaluate(rules: RulesFile, stream: string, carried: ReadonlyMap<
       const next = step(rule, stream, s, reading, v, events);
       if (next) states.set(key, next);
       else states.delete(key);
+      const delta = (next ? 1 : 0) - (s ? 1 : 0);
+      if (delta) {
+        const n = (withState.get(reading.deviceId) ?? 0) + delta;
+        if (n > 0) withState.set(reading.deviceId, n);
+        else withState.delete(reading.deviceId);
+      }
     }
   }
   events.sort((a, b) => (a.eventTs !== b.eventTs ? (a.eventTs < b.eventTs ? -1 : 1) : a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));

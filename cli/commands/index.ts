@@ -9,6 +9,7 @@ import { registerVerify } from './verify.js';
 import { registerProduce } from './produce.js';
 import { registerContracts } from './contracts.js';
 import { registerAlerts } from './alerts.js';
+import { registerDashboard } from './dashboard.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerAlerts, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerAlerts, registerDashboard, registerConfig];
