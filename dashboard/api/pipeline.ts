@@ -4,6 +4,8 @@
 import { NotFoundError } from '../../lake/index.js';
 import { positionsFromSummary } from '../../ingest/batch.js';
 import { trinoQuery } from '../../deploy/trino.js';
+import { ingestWorkflowId } from '../../workflows/ingest/ingest.js';
+import { alertsWorkflowId } from '../../workflows/alerts/alerts.js';
 import { isMissingTable, type DashboardContext } from './context.js';
 
 export interface PartitionLag {
@@ -53,11 +55,13 @@ async function rawState(ctx: DashboardContext, rawTable: string, topic: string):
   return { committed: positionsFromSummary(topic, summary), rows: current ? Number(current.summary['total-records'] ?? 0) : 0, at: current?.timestampMs ?? null };
 }
 
-async function recentRuns(ctx: DashboardContext): Promise<RunView[]> {
+/** This configuration's runs: its topic's ingest, its RAW table's alerts, and transform runs. */
+async function recentRuns(ctx: DashboardContext, topic: string, rawTable: string): Promise<RunView[]> {
   const client = await ctx.temporal();
   const { uiUrl, namespace } = ctx.config.temporal;
+  const ids = [ingestWorkflowId(topic, ctx.config.env), alertsWorkflowId(ctx.config.env, rawTable)].map((id) => `WorkflowId = '${id.replaceAll("'", "''")}'`);
   const out: RunView[] = [];
-  for await (const w of client.workflow.list({ query: `WorkflowType = 'ingest' OR WorkflowType = 'alerts' OR WorkflowType = 'transform'` })) {
+  for await (const w of client.workflow.list({ query: `${ids.join(' OR ')} OR WorkflowType = 'transform'` })) {
     out.push({
       type: w.type,
       workflowId: w.workflowId,
@@ -91,7 +95,7 @@ export async function pipelineView(ctx: DashboardContext): Promise<PipelineView>
   const [watermarks, raw, runs, dq] = await Promise.all([
     ctx.kafka.watermarks(topic).catch(() => []),
     rawState(ctx, rawTable, topic),
-    recentRuns(ctx).then((r) => ({ runs: r }), (e: unknown) => ({ runs: [] as RunView[], error: e instanceof Error ? e.message : String(e) })),
+    recentRuns(ctx, topic, rawTable).then((r) => ({ runs: r }), (e: unknown) => ({ runs: [] as RunView[], error: e instanceof Error ? e.message : String(e) })),
     dqResults(ctx),
   ]);
   const partitions = watermarks
