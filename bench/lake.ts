@@ -23,9 +23,9 @@ const TELEMETRY: FieldDef[] = [
   { name: 'battery_pct', type: 'double' },
   { name: 'status', type: 'string' },
   { name: 'firmware', type: 'string' },
-  { name: '_topic', type: 'string', required: true },
-  { name: '_partition', type: 'int', required: true },
-  { name: '_offset', type: 'long', required: true },
+  { name: '_kafka_topic', type: 'string', required: true },
+  { name: '_kafka_partition', type: 'int', required: true },
+  { name: '_kafka_offset', type: 'long', required: true },
   { name: '_ingested_at', type: 'timestamptz', required: true },
 ];
 
@@ -45,9 +45,9 @@ function telemetryRows(n: number, startMs: number): Row[] {
     battery_pct: 100 - (i % 100),
     status: statuses[i % statuses.length]!,
     firmware: `v1.${i % 4}.0`,
-    _topic: 'iot-telemetry',
-    _partition: i % 3,
-    _offset: BigInt(i),
+    _kafka_topic: 'iot-telemetry',
+    _kafka_partition: i % 3,
+    _kafka_offset: BigInt(i),
     _ingested_at: ingested,
   }));
 }
@@ -125,7 +125,7 @@ export default async function lakeBench(): Promise<Figure[]> {
       event_id: col<string>('event_id'), device_id: col<string>('device_id'), building_id: col<string>('building_id'), floor: col<number>('floor'),
       event_ms: rows.map((r) => (r.event_ts as Date).getTime()), temperature: col<number>('temperature'), humidity: col<number>('humidity'),
       co2_ppm: col<number>('co2_ppm'), power_w: col<number | null>('power_w'), battery_pct: col<number>('battery_pct'), status: col<string>('status'),
-      firmware: col<string>('firmware'), _partition: col<number>('_partition'), ingested_ms: (rows[0]!._ingested_at as Date).getTime(),
+      firmware: col<string>('firmware'), _kafka_partition: col<number>('_kafka_partition'), ingested_ms: (rows[0]!._ingested_at as Date).getTime(),
     };
     rows.length = 0;
     const rates: number[] = [];
@@ -152,7 +152,7 @@ export default async function lakeBench(): Promise<Figure[]> {
         event_id: x.strings('event_id'), device_id: x.strings('device_id'), building_id: x.strings('building_id'), floor: x.ints('floor'),
         event_ts: x.longs('event_ts'), temperature: x.doubles('temperature'), humidity: x.doubles('humidity'), co2_ppm: x.doubles('co2_ppm'),
         power_w: x.doubles('power_w'), battery_pct: x.doubles('battery_pct'), status: x.strings('status'), firmware: x.strings('firmware'),
-        _topic: x.strings('_topic'), _partition: x.ints('_partition'), _offset: x.longs('_offset'), _ingested_at: x.longs('_ingested_at'),
+        _kafka_topic: x.strings('_kafka_topic'), _kafka_partition: x.ints('_kafka_partition'), _kafka_offset: x.longs('_kafka_offset'), _ingested_at: x.longs('_ingested_at'),
       });
       const n = src.event_id.length;
       for (let i = 0; i < n; i++) {
@@ -169,7 +169,7 @@ export default async function lakeBench(): Promise<Figure[]> {
         a!.event_id.push(src.event_id[i]!); a!.device_id.push(src.device_id[i]!); a!.building_id.push(src.building_id[i]!); a!.floor.push(src.floor[i]!);
         a!.event_ts.pushMillis(ms); a!.temperature.push(src.temperature[i]!); a!.humidity.push(src.humidity[i]!); a!.co2_ppm.push(src.co2_ppm[i]!);
         a!.power_w.push(src.power_w[i]!); a!.battery_pct.push(src.battery_pct[i]!); a!.status.push(src.status[i]!); a!.firmware.push(src.firmware[i]!);
-        a!._topic.push('iot-telemetry'); a!._partition.push(src._partition[i]!); a!._offset.push(i); a!._ingested_at.pushMillis(src.ingested_ms);
+        a!._kafka_topic.push('iot-telemetry'); a!._kafka_partition.push(src._kafka_partition[i]!); a!._kafka_offset.push(i); a!._ingested_at.pushMillis(src.ingested_ms);
       }
       if (b) flush(b);
       const files = (await Promise.all(writes)).flat();

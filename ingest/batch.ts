@@ -6,7 +6,7 @@
 import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
 import { advance, rangesKey } from '../workflows/ingest/plan.js';
 import type { KafkaMessage, RangeReader, RecordRun } from './kafka.js';
-import { FetchedMessage, recordAt } from './kafka-fetch.js';
+import { batchUnchanged, FetchedMessage, recordAt } from './kafka-fetch.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';
 import { contractFieldRejection, unknownDevice, type DeviceLookup, type Rejection, type Validation } from '../models/telemetry.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow, type RawTelemetryRow } from '../models/tables.js';
@@ -467,6 +467,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         else if (runStatus[0] === 1) decideInTypeScript(part, recordAt(batch, runStatus[2]! - base));
         else break;
       }
+      batchUnchanged(batch);
     }
     messageCount += n.records - before;
     validateMs += performance.now() - t0;
@@ -531,6 +532,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         }
       }
     }
+    for (const { batch } of runs) batchUnchanged(batch);
     messageCount += n.records - before;
     validateMs += performance.now() - t0;
   };

@@ -1,6 +1,6 @@
 // IngestLake over floe's lake library: RAW and DLQ tables (models/tables.ts) in a namespace on
 // one Nessie branch. Creates them on first use.
-import { createLake, lakeConfigFrom, ConflictError, NotFoundError, S3FileIO, type Lake, type LoadedTable } from '../lake/index.js';
+import { createLake, currentSchema, lakeConfigFrom, ConflictError, NotFoundError, S3FileIO, type Lake, type LoadedTable } from '../lake/index.js';
 import type { FileIO } from '../lake/s3-file-io.js';
 import type { DataFile } from '../lake/index.js';
 import type { FloeConfig } from '../deploy/config.js';
@@ -43,7 +43,7 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
 
   async function ensureTable(name: string, def: TableDef): Promise<void> {
     try {
-      await lake.loadTable(name, branch);
+      await renameToDefinition(name, def, await lake.loadTable(name, branch));
       return;
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
@@ -61,6 +61,26 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
       // Created concurrently by another worker: that is the state we wanted.
       if (!(e instanceof ConflictError)) throw e;
       await lake.loadTable(name, branch);
+    }
+  }
+
+  /**
+   * A table made by an earlier floe whose columns had other names (the Kafka columns were
+   * `_topic`, `_partition`, `_offset`; Iceberg reserves `_partition`) takes the definition's
+   * names, by field id: a schema change only, the data files stay as they are.
+   */
+  async function renameToDefinition(name: string, def: TableDef, t: LoadedTable): Promise<void> {
+    const renames = new Map<number, string>();
+    for (const f of currentSchema(t.metadata).fields) {
+      const want = def.columns.find((c) => c.id === f.id);
+      if (want && want.name !== f.name) renames.set(f.id, want.name);
+    }
+    if (renames.size === 0) return;
+    try {
+      await lake.renameColumns(name, renames, { branch, message: `rename columns of ${name} to floe's definition: ${[...renames].map(([id, n]) => `${id} -> ${n}`).join(', ')}` });
+    } catch (e) {
+      // Renamed concurrently by another worker: that is the state we wanted.
+      if (!(e instanceof ConflictError)) throw e;
     }
   }
 

@@ -56,9 +56,9 @@ export class RawBatch {
     this.signalStrength = b.ints('signal_strength');
     this.sequenceNumber = b.longs('sequence_number');
     this.gatewayId = b.strings('gateway_id');
-    this.topic = b.strings('_topic');
-    this.partition = b.ints('_partition');
-    this.offset = b.longs('_offset');
+    this.topic = b.strings('_kafka_topic');
+    this.partition = b.ints('_kafka_partition');
+    this.offset = b.longs('_kafka_offset');
     this.ingestedAt = b.longs('_ingested_at');
   }
 
@@ -136,9 +136,9 @@ export class DlqBatch {
     this.errorPath = b.strings('error_path');
     this.errorMessage = b.strings('error_message');
     this.errorKind = b.strings('error_kind');
-    this.topic = b.strings('_topic');
-    this.partition = b.ints('_partition');
-    this.offset = b.longs('_offset');
+    this.topic = b.strings('_kafka_topic');
+    this.partition = b.ints('_kafka_partition');
+    this.offset = b.longs('_kafka_offset');
     this.kafkaTimestamp = b.longs('kafka_timestamp');
     this.ingestedAt = b.longs('_ingested_at');
   }

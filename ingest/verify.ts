@@ -101,17 +101,17 @@ export async function readLakeOffsets(lake: RealIngestLake, topic: string, range
   const at = ref ?? lake.branch;
   const out: LakeOffset[] = [];
   for (const [table, name, ids] of [
-    ['raw', lake.rawTable, { partition: RAW_META_FIELD_IDS._partition, offset: RAW_META_FIELD_IDS._offset }],
-    ['dlq', lake.dlqTable, { partition: DLQ_FIELD_IDS._partition, offset: DLQ_FIELD_IDS._offset }],
+    ['raw', lake.rawTable, { partition: RAW_META_FIELD_IDS._kafka_partition, offset: RAW_META_FIELD_IDS._kafka_offset }],
+    ['dlq', lake.dlqTable, { partition: DLQ_FIELD_IDS._kafka_partition, offset: DLQ_FIELD_IDS._kafka_offset }],
   ] as const) {
     const files = (await lake.lake.liveDataFiles(name, { ref: at })).filter((f) => fileMayHold(f, ranges, ids));
-    const columns = ['_topic', '_partition', '_offset', ...(withEventIds && table === 'raw' ? ['event_id'] : [])];
+    const columns = ['_kafka_topic', '_kafka_partition', '_kafka_offset', ...(withEventIds && table === 'raw' ? ['event_id'] : [])];
     for (const f of files) {
       const bytes = await lake.lake.io.read(f.filePath);
       const t = tableFromIPC(pw.readParquet(new Uint8Array(bytes), { columns }).intoIPCStream());
-      const topics = t.getChild('_topic')!;
-      const parts = t.getChild('_partition')!;
-      const offsets = t.getChild('_offset')!;
+      const topics = t.getChild('_kafka_topic')!;
+      const parts = t.getChild('_kafka_partition')!;
+      const offsets = t.getChild('_kafka_offset')!;
       const ids = t.getChild('event_id');
       for (let i = 0; i < t.numRows; i++) {
         if (topics.get(i) !== topic) continue;

@@ -289,6 +289,11 @@ export class Lake {
     return this.commitMulti([{ table: ident, change: { type: 'addColumn', field } }], opts);
   }
 
+  /** Renames columns by field id (schema evolution: ids and data files stay). */
+  async renameColumns(ident: TableIdent, renames: ReadonlyMap<number, string>, opts: CommitOptions = {}): Promise<CommitInfo> {
+    return this.commitMulti([{ table: ident, change: { type: 'renameColumns', renames } }], opts);
+  }
+
   /**
    * Applies changes to several tables and publishes them in ONE Nessie commit: readers see all
    * of them or none. Without `expectedHash`, a lost race re-reads the tables and retries.

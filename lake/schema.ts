@@ -67,6 +67,20 @@ export function addOptionalColumn(schema: Schema, field: FieldDef, lastColumnId:
   return { ...schema, schemaId: newSchemaId, fields: [...schema.fields, { ...added, id: lastColumnId + 1 }] };
 }
 
+/**
+ * A new schema version whose fields `renames` names (field id -> new name) carry new names: ids,
+ * types and order stay, so data files written before read on unchanged (Iceberg matches
+ * columns by id).
+ */
+export function renameColumns(schema: Schema, renames: ReadonlyMap<number, string>, newSchemaId: number): Schema {
+  for (const [id, name] of renames) {
+    if (!schema.fields.some((f) => f.id === id)) throw new BadRequestError(`cannot rename field id ${id} to ${JSON.stringify(name)}: no such field`);
+    const clash = fieldByName(schema, name);
+    if (clash && clash.id !== id && !renames.has(clash.id)) throw new BadRequestError(`cannot rename field id ${id} to ${JSON.stringify(name)}: field id ${clash.id} has that name`);
+  }
+  return { ...schema, schemaId: newSchemaId, fields: schema.fields.map((f) => (renames.has(f.id) ? { ...f, name: renames.get(f.id)! } : f)) };
+}
+
 export function schemaToJson(schema: Schema): Record<string, unknown> {
   return {
     type: 'struct',

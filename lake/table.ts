@@ -6,7 +6,7 @@ import type { FileIO } from './s3-file-io.js';
 import { EntryStatus, readManifest, writeManifest, type DataFile, type ManifestEntry } from './manifest.js';
 import { readManifestList, summarizePartitions, writeManifestList, type ManifestFile } from './manifest-list.js';
 import { partitionKey, partitionType, type PartitionFieldType } from './partitioning.js';
-import { addOptionalColumn, nameMapping, type FieldDef } from './schema.js';
+import { addOptionalColumn, nameMapping, renameColumns, type FieldDef } from './schema.js';
 import { buildSummary, newSnapshotId, type Operation, type Snapshot } from './snapshot.js';
 import {
   currentSchema, currentSnapshot, defaultSpec, metadataToJson, NAME_MAPPING_PROPERTY, nextMetadataFileName, specById,
@@ -30,7 +30,8 @@ export type TableChange =
   | { type: 'append'; files: readonly DataFile[]; summary?: Record<string, string> }
   | { type: 'overwritePartitions'; files: readonly DataFile[]; summary?: Record<string, string> }
   | { type: 'rewrite'; remove: readonly DataFile[] | readonly string[]; add: readonly DataFile[]; summary?: Record<string, string> }
-  | { type: 'addColumn'; field: FieldDef };
+  | { type: 'addColumn'; field: FieldDef }
+  | { type: 'renameColumns'; renames: ReadonlyMap<number, string> };
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -176,15 +177,15 @@ export async function applyChange(io: FileIO, t: LoadedTable, change: TableChang
   const now = Date.now();
   let metadata: TableMetadata;
   let snapshot: Snapshot | undefined;
-  if (change.type === 'addColumn') {
+  if (change.type === 'addColumn' || change.type === 'renameColumns') {
     const schema = currentSchema(base);
     const newSchemaId = Math.max(...base.schemas.map((s) => s.schemaId)) + 1;
-    const evolved = addOptionalColumn(schema, change.field, base.lastColumnId, newSchemaId);
+    const evolved = change.type === 'addColumn' ? addOptionalColumn(schema, change.field, base.lastColumnId, newSchemaId) : renameColumns(schema, change.renames, newSchemaId);
     metadata = {
       ...base,
       schemas: [...base.schemas, evolved],
       currentSchemaId: newSchemaId,
-      lastColumnId: base.lastColumnId + 1,
+      lastColumnId: Math.max(base.lastColumnId, ...evolved.fields.map((f) => f.id)),
       properties: { ...base.properties, [NAME_MAPPING_PROPERTY]: nameMapping(evolved) },
     };
   } else {
@@ -201,7 +202,7 @@ export async function applyChange(io: FileIO, t: LoadedTable, change: TableChang
   return { metadata, metadataLocation: location, ...(snapshot ? { snapshot } : {}) };
 }
 
-async function newSnapshot(io: FileIO, t: LoadedTable, change: Exclude<TableChange, { type: 'addColumn' }>, now: number): Promise<{ metadata: TableMetadata; snapshot: Snapshot }> {
+async function newSnapshot(io: FileIO, t: LoadedTable, change: Exclude<TableChange, { type: 'addColumn' | 'renameColumns' }>, now: number): Promise<{ metadata: TableMetadata; snapshot: Snapshot }> {
   const base = t.metadata;
   const schema = currentSchema(base);
   const spec = defaultSpec(base);

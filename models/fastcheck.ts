@@ -9,6 +9,8 @@ type Check = (v: unknown) => boolean;
 /** Why a value failed, in the terms validateTelemetry reports (same order of checks as zod). */
 export type Problem =
   | { problem: 'type'; expected: string }
+  /** A number JSON.parse made ±Infinity (beyond the 64-bit float range, e.g. 1e400). */
+  | { problem: 'overflow' }
   | { problem: 'range'; min: number; max: number }
   | { problem: 'format'; format: string }
   | { problem: 'enum'; values: unknown[] };
@@ -123,7 +125,7 @@ function explainNode(node: JsonSchemaNode): Explain {
       const integer = node.type === 'integer';
       const min = node.minimum ?? -Infinity;
       const max = node.maximum ?? Infinity;
-      return (v) => (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) ? { problem: 'type', expected: integer ? 'int' : 'number' } : { problem: 'range', min, max });
+      return (v) => (typeof v === 'number' && !Number.isFinite(v) ? { problem: 'overflow' } : typeof v !== 'number' || (integer && !Number.isInteger(v)) ? { problem: 'type', expected: integer ? 'int' : 'number' } : { problem: 'range', min, max });
     }
     default:
       return () => ({ problem: 'type', expected: node.type ?? 'value' });

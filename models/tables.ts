@@ -32,6 +32,31 @@ export interface TableDef {
   readonly doc: string;
 }
 
+/**
+ * Column names the Iceberg spec reserves for metadata columns (and Spark's, Trino's and
+ * pyiceberg's readers add): a table column of one of these names makes readers refuse or
+ * shadow it. Every table floe defines is checked against them (checkTableDef).
+ */
+export const ICEBERG_RESERVED_COLUMNS: ReadonlySet<string> = new Set([
+  '_file', '_pos', '_deleted', '_spec_id', '_partition', '_row_id', '_last_updated_sequence_number',
+  '_change_type', '_change_ordinal', '_commit_snapshot_id', 'file_path', 'pos', 'row',
+]);
+
+/** Throws naming the table and column when a definition uses a reserved name, a name twice or an id twice. */
+export function checkTableDef(def: TableDef): TableDef {
+  const names = new Set<string>();
+  const ids = new Set<number>();
+  for (const c of def.columns) {
+    const where = `table ${def.namespace}.${def.name}, column ${JSON.stringify(c.name)} (field id ${c.id})`;
+    if (ICEBERG_RESERVED_COLUMNS.has(c.name)) throw new Error(`${where}: the name is reserved by Iceberg for a metadata column; choose another`);
+    if (names.has(c.name)) throw new Error(`${where}: the name is used twice`);
+    if (ids.has(c.id)) throw new Error(`${where}: the field id is used twice`);
+    names.add(c.name);
+    ids.add(c.id);
+  }
+  return def;
+}
+
 /** Ids of contract fields in RAW. Append only. */
 export const CONTRACT_FIELD_IDS = {
   // v1
@@ -65,7 +90,7 @@ export const CONTRACT_FIELD_IDS = {
 } as const satisfies Record<keyof TelemetryEvent, number>;
 
 /** Ingestion metadata columns of RAW. Ids 900+ keep them apart from contract fields. */
-export const RAW_META_FIELD_IDS = { _topic: 900, _partition: 901, _offset: 902, _ingested_at: 903 } as const;
+export const RAW_META_FIELD_IDS = { _kafka_topic: 900, _kafka_partition: 901, _kafka_offset: 902, _ingested_at: 903 } as const;
 
 export const DLQ_FIELD_IDS = {
   key: 1,
@@ -74,9 +99,9 @@ export const DLQ_FIELD_IDS = {
   error_path: 4,
   error_message: 5,
   error_kind: 6,
-  _topic: 7,
-  _partition: 8,
-  _offset: 9,
+  _kafka_topic: 7,
+  _kafka_partition: 8,
+  _kafka_offset: 9,
   kafka_timestamp: 10,
   _ingested_at: 11,
 } as const;
@@ -105,21 +130,21 @@ function contractColumns(): ColumnDef[] {
   });
 }
 
-export const RAW_TELEMETRY: TableDef = {
+export const RAW_TELEMETRY: TableDef = checkTableDef({
   namespace: 'raw',
   name: 'telemetry',
   doc: 'every valid telemetry message as received, typed by the contract, with its Kafka position',
   columns: [
     ...contractColumns(),
-    { id: RAW_META_FIELD_IDS._topic, name: '_topic', type: 'string', required: true, doc: 'Kafka topic' },
-    { id: RAW_META_FIELD_IDS._partition, name: '_partition', type: 'int', required: true, doc: 'Kafka partition' },
-    { id: RAW_META_FIELD_IDS._offset, name: '_offset', type: 'long', required: true, doc: 'Kafka offset' },
+    { id: RAW_META_FIELD_IDS._kafka_topic, name: '_kafka_topic', type: 'string', required: true, doc: 'Kafka topic' },
+    { id: RAW_META_FIELD_IDS._kafka_partition, name: '_kafka_partition', type: 'int', required: true, doc: 'Kafka partition' },
+    { id: RAW_META_FIELD_IDS._kafka_offset, name: '_kafka_offset', type: 'long', required: true, doc: 'Kafka offset' },
     { id: RAW_META_FIELD_IDS._ingested_at, name: '_ingested_at', type: 'timestamptz', required: true, doc: 'when ingestion wrote the row' },
   ],
   partitionSpec: [{ fieldId: 1000, sourceColumn: 'event_ts', transform: 'hour', name: 'event_ts_hour' }],
-};
+});
 
-export const RAW_TELEMETRY_DLQ: TableDef = {
+export const RAW_TELEMETRY_DLQ: TableDef = checkTableDef({
   namespace: 'raw',
   name: 'telemetry_dlq',
   doc: 'every message that failed the telemetry contract, with the reason',
@@ -130,14 +155,14 @@ export const RAW_TELEMETRY_DLQ: TableDef = {
     { id: DLQ_FIELD_IDS.error_path, name: 'error_path', type: 'string', required: true, doc: 'where the message failed: $ or $.field' },
     { id: DLQ_FIELD_IDS.error_message, name: 'error_message', type: 'string', required: true },
     { id: DLQ_FIELD_IDS.error_kind, name: 'error_kind', type: 'string', required: true, doc: 'one of REJECT_KINDS' },
-    { id: DLQ_FIELD_IDS._topic, name: '_topic', type: 'string', required: true },
-    { id: DLQ_FIELD_IDS._partition, name: '_partition', type: 'int', required: true },
-    { id: DLQ_FIELD_IDS._offset, name: '_offset', type: 'long', required: true },
+    { id: DLQ_FIELD_IDS._kafka_topic, name: '_kafka_topic', type: 'string', required: true },
+    { id: DLQ_FIELD_IDS._kafka_partition, name: '_kafka_partition', type: 'int', required: true },
+    { id: DLQ_FIELD_IDS._kafka_offset, name: '_kafka_offset', type: 'long', required: true },
     { id: DLQ_FIELD_IDS.kafka_timestamp, name: 'kafka_timestamp', type: 'timestamptz', required: false, doc: 'Kafka message timestamp' },
     { id: DLQ_FIELD_IDS._ingested_at, name: '_ingested_at', type: 'timestamptz', required: true },
   ],
   partitionSpec: [{ fieldId: 1000, sourceColumn: '_ingested_at', transform: 'day', name: '_ingested_at_day' }],
-};
+});
 
 /** Where a message came from, as ingestion knows it. Timestamps are epoch microseconds. */
 export interface KafkaPosition {
@@ -172,9 +197,9 @@ export function toRawRow(event: TelemetryEvent, at: KafkaPosition): RawTelemetry
     else if (c.type === 'long') row[c.name] = BigInt(v as number);
     else row[c.name] = v as string | number;
   }
-  row._topic = at.topic;
-  row._partition = at.partition;
-  row._offset = at.offset;
+  row._kafka_topic = at.topic;
+  row._kafka_partition = at.partition;
+  row._kafka_offset = at.offset;
   row._ingested_at = at.ingestedAtMicros;
   return row;
 }
@@ -198,9 +223,9 @@ export function toDlqRow(message: KafkaMessageBytes, rejection: Rejection, at: K
     error_path: rejection.errorPath,
     error_message: rejection.errorMessage,
     error_kind: rejection.kind,
-    _topic: at.topic,
-    _partition: at.partition,
-    _offset: at.offset,
+    _kafka_topic: at.topic,
+    _kafka_partition: at.partition,
+    _kafka_offset: at.offset,
     kafka_timestamp: message.timestampMs === undefined ? null : BigInt(message.timestampMs) * 1000n,
     _ingested_at: at.ingestedAtMicros,
   };

@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { compileObjectCheck } from './fastcheck.js';
-import { SENSORS, SENSOR_NAMES, DEVICE_TYPES, DEVICE_STATUSES, anomalousReadings, type SensorName } from './sensors.js';
+import { SENSORS, SENSOR_NAMES, DEVICE_TYPES, DEVICE_STATUSES, type SensorName } from './sensors.js';
 
 /** Messages larger than this are rejected unparsed (a healthy event is ~500 bytes). */
 export const MAX_EVENT_BYTES = 16 * 1024;
@@ -68,7 +68,10 @@ export const REJECT_KINDS = [
   'invalid_format',
   'invalid_value',
   'out_of_physical_range',
+  'number_out_of_range',
+  'unrepresentable_string',
   'unknown_device',
+  'unprocessable',
 ] as const;
 export type RejectKind = (typeof REJECT_KINDS)[number];
 
@@ -109,8 +112,18 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/**
+ * A value as a reason quotes it, at most 60 characters. A value JSON.stringify cannot write (an
+ * array nested thousands of levels deep overflows its stack) is named, not quoted: wording a
+ * reason never throws.
+ */
 function describe(v: unknown): string {
-  const s = JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    return Array.isArray(v) ? 'an array nested too deeply to quote' : 'an object nested too deeply to quote';
+  }
   if (s === undefined) return String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
@@ -129,6 +142,14 @@ function fastCheck(): ReturnType<typeof compileObjectCheck> {
  * dropped (a newer producer may send fields this version does not know yet).
  */
 export function validateTelemetry(bytes: Uint8Array | null | undefined, registry: DeviceLookup): Validation {
+  try {
+    return validateBytes(bytes, registry);
+  } catch (err) {
+    return unprocessable(err);
+  }
+}
+
+function validateBytes(bytes: Uint8Array | null | undefined, registry: DeviceLookup): Validation {
   if (!bytes || bytes.length === 0) return reject('empty', '$', 'message value is empty');
   if (bytes.length > MAX_EVENT_BYTES) {
     return reject('oversized', '$', `message value is ${bytes.length} bytes, limit is ${MAX_EVENT_BYTES}`);
@@ -151,6 +172,43 @@ export function notUtf8(bytes: Uint8Array): Rejection {
 /** The rejection of a value JSON.parse refused with `err`. */
 export function malformedJson(err: unknown): Rejection {
   return reject('malformed_json', '$', `message value is not JSON: ${(err as Error).message}`);
+}
+
+/**
+ * The rejection of a message that made validation itself fail (throw, overflow its stack): no
+ * message may stop ingestion, so it goes to the DLQ with what went wrong.
+ */
+export function unprocessable(err: unknown): Rejection {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return reject('unprocessable', '$', `validating this message failed (${what}); it is kept here unchanged`);
+}
+
+/**
+ * The rejection of an accepted event holding a string that UTF-8, and so an Iceberg string,
+ * cannot hold unchanged (a lone UTF-16 surrogate from a `\ud800` escape), or undefined. Writing
+ * it would silently store U+FFFD instead.
+ */
+export function unrepresentableString(event: Readonly<Record<string, unknown>>, keys: readonly string[] = Object.keys(event)): Rejection | undefined {
+  for (const k of keys) {
+    const v = event[k];
+    if (typeof v !== 'string' || (v as string & { isWellFormed(): boolean }).isWellFormed()) continue;
+    const at = loneSurrogateAt(v);
+    const unit = v.charCodeAt(at).toString(16).toUpperCase();
+    return reject('unrepresentable_string', `$.${k}`, `$.${k} holds a lone UTF-16 surrogate (U+${unit} at index ${at}), which a UTF-8 string (Iceberg's string type) cannot hold unchanged`);
+  }
+  return undefined;
+}
+
+/** Index of the first UTF-16 surrogate of `s` that is not half of a pair (s is not well formed). */
+function loneSurrogateAt(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = s.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    else return i;
+  }
+  return -1;
 }
 
 /** The rejection of a contract-valid event whose device is not registered. */
@@ -181,6 +239,8 @@ export function validateParsedTelemetry(parsed: unknown, registry: DeviceLookup)
     if (!result.success) return zodRejection(result.error.issues[0]!, parsed, result.error.issues.length);
     event = result.data;
   }
+  const lone = unrepresentableString(event);
+  if (lone) return lone;
   if (!registry.has(event.device_id)) return unknownDevice(event.device_id);
   return { ok: true, event };
 }
@@ -191,8 +251,17 @@ export function validateParsedTelemetry(parsed: unknown, registry: DeviceLookup)
  * addon reports for a message it read whole. undefined when that value does not fail.
  */
 export function contractFieldRejection(index: number, value: unknown): Rejection | undefined {
-  const why = fastCheck().explainField(index, value);
-  return why ? rejectionFromProblem(why) : undefined;
+  try {
+    const why = fastCheck().explainField(index, value);
+    return why ? rejectionFromProblem(why) : undefined;
+  } catch (err) {
+    return unprocessable(err);
+  }
+}
+
+/** The rejection of a number JSON could write but a 64-bit float cannot hold (JSON.parse made it ±Infinity). */
+function numberOutOfRange(path: string, value: number): Rejection {
+  return reject('number_out_of_range', path, `${path} is a number beyond the 64-bit float range (magnitude over 1.8e308; it reads as ${value})`);
 }
 
 function rejectionFromProblem(why: ReturnType<ReturnType<typeof compileObjectCheck>['explain']>): Rejection {
@@ -200,6 +269,8 @@ function rejectionFromProblem(why: ReturnType<ReturnType<typeof compileObjectChe
   const field = why.path.length ? path : 'message';
   if (why.missing) return reject('missing_field', path, `required field ${path} is missing`);
   switch (why.problem) {
+    case 'overflow':
+      return numberOutOfRange(path, why.value as number);
     case 'type':
       return reject('wrong_type', path, `${field} must be ${why.expected}, got ${describe(why.value)}`);
     case 'range': {
@@ -230,6 +301,7 @@ export function zodRejection(issue: z.core.$ZodIssue, parsed: unknown, count = 1
   if (value === undefined && issue.path.length > 0) {
     return reject('missing_field', path, `required field ${path} is missing${more}`);
   }
+  if (typeof value === 'number' && !Number.isFinite(value)) return numberOutOfRange(path, value);
   switch (issue.code) {
     case 'invalid_type':
       return reject('wrong_type', path, `${field} must be ${issue.expected}, got ${describe(value)}${more}`);
@@ -263,11 +335,6 @@ export function validateParsedWithZod(parsed: unknown, registry: DeviceLookup): 
   if (!result.success) return zodRejection(result.error.issues[0]!, parsed, result.error.issues.length);
   if (!registry.has(result.data.device_id)) return reject('unknown_device', '$.device_id', `device_id ${describe(result.data.device_id)} is not in the device registry`);
   return { ok: true, event: result.data };
-}
-
-/** Readings outside their normal operating range: anomalies to flag, never to reject. */
-export function eventAnomalies(event: TelemetryEvent): SensorName[] {
-  return anomalousReadings(event as Partial<Record<SensorName, number | undefined>>);
 }
 
 /** JSON Schema (draft 2020-12) of a contract version, for producers in other languages. */

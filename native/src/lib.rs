@@ -9,6 +9,7 @@
 //! Arrow buffers and Iceberg metrics lake/column-batch.ts builds.
 #![deny(clippy::all)]
 
+mod codec;
 mod columns;
 mod contract;
 mod json;
@@ -123,7 +124,7 @@ fn uuid128(id: &[u8]) -> Option<u128> {
     Some(bits)
 }
 
-fn err(msg: impl Into<String>) -> Error {
+pub(crate) fn err(msg: impl Into<String>) -> Error {
     Error::new(Status::InvalidArg, msg.into())
 }
 
@@ -208,9 +209,9 @@ impl RawSpec {
                 _ => return Err(err(format!("RAW column {name}: type {t} is not built natively"))),
             };
             let src = match name {
-                "_topic" => Src::Topic,
-                "_partition" => Src::Partition,
-                "_offset" => Src::Offset,
+                "_kafka_topic" => Src::Topic,
+                "_kafka_partition" => Src::Partition,
+                "_kafka_offset" => Src::Offset,
                 "_ingested_at" => Src::IngestedAt,
                 _ => Src::Field(prop(name).ok_or_else(|| err(format!("RAW column {name} is not a contract field")))?),
             };

@@ -64,7 +64,7 @@ describe('ingest end to end: Kafka -> ingest workflow -> RAW + DLQ -> Trino, ver
   it('RAW and DLQ are queryable in Trino, with late events in their event hour', async () => {
     const valid = h.produced.flat().filter((m) => !m.defect).length;
     const defects = h.produced.flat().length - valid;
-    const raw = await trinoQuery(h.config, `SELECT count(*), count(DISTINCT date_trunc('hour', event_ts)) FROM ${h.namespace}.telemetry WHERE _topic = '${h.topic}'`);
+    const raw = await trinoQuery(h.config, `SELECT count(*), count(DISTINCT date_trunc('hour', event_ts)) FROM ${h.namespace}.telemetry WHERE _kafka_topic = '${h.topic}'`);
     expect(Number(raw.rows[0]![0])).toBe(valid);
     expect(Number(raw.rows[0]![1])).toBeGreaterThan(5);
     const dlq = await trinoQuery(h.config, `SELECT error_kind, count(*) FROM ${h.namespace}.telemetry_dlq GROUP BY error_kind ORDER BY 1`);

@@ -40,7 +40,7 @@ describe('ingest reconciles with the floe produce manifest', () => {
     expect(ids.length).toBe(m.expected.raw);
     expect(createHash('sha256').update(ids.join('\n')).digest('hex')).toBe(m.expected.rawEventIdsSha256);
 
-    const byKindPath = await trinoQuery(h.config, `SELECT error_kind || ' ' || error_path, count(*) FROM ${h.namespace}.telemetry_dlq WHERE _topic = '${h.topic}' GROUP BY 1`);
+    const byKindPath = await trinoQuery(h.config, `SELECT error_kind || ' ' || error_path, count(*) FROM ${h.namespace}.telemetry_dlq WHERE _kafka_topic = '${h.topic}' GROUP BY 1`);
     expect(Object.fromEntries(byKindPath.rows.map((row) => [String(row[0]), Number(row[1])]))).toEqual(
       Object.fromEntries(Object.entries(m.expected.dlqByKindAndPath).filter(([, n]) => n > 0)),
     );

@@ -144,18 +144,18 @@ describe('runBatch', () => {
       dataFileName(r.batchId, '2026-01-01T10rest', 0),
       dataFileName(r.batchId, '2026-01-01T11rest', 0),
     ]);
-    expect(c.raw[1]!.rows.map((x) => `${x._partition}@${x._offset}`)).toEqual(['0@0', '1@0']);
+    expect(c.raw[1]!.rows.map((x) => `${x._kafka_partition}@${x._kafka_offset}`)).toEqual(['0@0', '1@0']);
     expect(r.dataFiles).toBe(4); // 3 RAW + one DLQ file for every partition's rejects
     expect(c.dlq.map((f) => f.name)).toEqual([dataFileName(r.batchId, 'dlq', 0)]);
     const dlq = lake.rows('dlq');
-    expect(dlq.map((d) => [d._partition, d._offset, d.error_kind])).toEqual([
+    expect(dlq.map((d) => [d._kafka_partition, d._kafka_offset, d.error_kind])).toEqual([
       [0, 2n, 'malformed_json'],
       [1, 1n, 'unknown_device'],
       [1, 2n, 'out_of_physical_range'],
     ]);
     expect(Buffer.from(dlq[0]!.value as Uint8Array).toString()).toBe('not json');
     expect(dlq[0]!.headers).toBe('{"source":"unit"}');
-    const offsets = lake.rows('raw').map((x) => `${x._partition}@${x._offset}`).sort();
+    const offsets = lake.rows('raw').map((x) => `${x._kafka_partition}@${x._kafka_offset}`).sort();
     expect(offsets).toEqual(['0@0', '0@1', '0@3', '1@0']);
   });
 
@@ -309,7 +309,7 @@ describe('helpers', () => {
 describe('runBatch fast path', () => {
   /** A value as the lake stores it (Date -> epoch µs, long numbers -> bigint). */
   const stored = (rows: Record<string, unknown>[]) =>
-    rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? BigInt(v.getTime()) * 1000n : typeof v === 'number' && (k === '_offset' || k === 'sequence_number') ? BigInt(v) : v])));
+    rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? BigInt(v.getTime()) * 1000n : typeof v === 'number' && (k === '_kafka_offset' || k === 'sequence_number') ? BigInt(v) : v])));
 
   it('writes the same files, rows (in the same order) and rejects as the validator-only path', async () => {
     const evs = (p: number) => [
@@ -335,7 +335,7 @@ describe('runBatch fast path', () => {
     expect(fastLake.rows('dlq')).toEqual(slowLake.rows('dlq'));
     // One file per hour, rows in (partition, offset) order.
     const tenOClock = fastLake.commits[0]!.raw.filter((f) => f.name.includes('20260101T10'));
-    expect(tenOClock.map((f) => f.rows.map((r) => `${r._partition}@${r._offset}`))).toEqual([['0@0', '0@6', '1@0', '1@6', '2@0', '2@6']]);
+    expect(tenOClock.map((f) => f.rows.map((r) => `${r._kafka_partition}@${r._kafka_offset}`))).toEqual([['0@0', '0@6', '1@0', '1@6', '2@0', '2@6']]);
   });
 });
 
@@ -345,7 +345,7 @@ class ChunkedReader extends FakeReader {
   constructor(parts: Map<number, KafkaMessage[]>, readonly chunkSize: number) {
     super(parts);
   }
-  async streamRanges(_topic: string, ranges: OffsetRange[], onChunk: (ms: KafkaMessage[]) => void | Promise<void>) {
+  async streamRanges(_kafka_topic: string, ranges: OffsetRange[], onChunk: (ms: KafkaMessage[]) => void | Promise<void>) {
     const next = new Map(ranges.map((r) => [r.partition, r.from]));
     let total = 0;
     // Newest partition first, to differ from the ranges' order.
@@ -405,7 +405,7 @@ describe('runBatch over a streamed (pipelined) read', () => {
     // of hour 11 -> 4, 4. Same for partition 1. The rests of hour 10 (3 + 3) exceed fileRows
     // together: two files, partition 0's then partition 1's.
     const files = byName(streamed);
-    expect(files.map((f) => [f.name.split('-').slice(2).join('-'), f.rows.length, Number(f.rows[0]!._partition)])).toEqual([
+    expect(files.map((f) => [f.name.split('-').slice(2).join('-'), f.rows.length, Number(f.rows[0]!._kafka_partition)])).toEqual([
       ['20260101T10p0-000.parquet', 4, 0], ['20260101T10p0-001.parquet', 4, 0],
       ['20260101T10p1-000.parquet', 4, 1], ['20260101T10p1-001.parquet', 4, 1],
       ['20260101T10rest-000.parquet', 3, 0], ['20260101T10rest-001.parquet', 3, 1],
@@ -413,12 +413,12 @@ describe('runBatch over a streamed (pipelined) read', () => {
       ['20260101T11p1-000.parquet', 4, 1], ['20260101T11p1-001.parquet', 4, 1],
     ]);
     for (const f of files) {
-      const offs = f.rows.map((r) => Number(r._offset));
+      const offs = f.rows.map((r) => Number(r._kafka_offset));
       expect(offs).toEqual([...offs].sort((x, y) => x - y));
     }
     expect(b.dataFiles).toBe(11); // 10 RAW + one DLQ file
     expect(Math.max(...uploadsAtChunk)).toBeGreaterThan(0);
-    const offsets = streamed.commits[0]!.raw[0]!.rows.map((r) => [Number(r._partition), Number(r._offset)]);
+    const offsets = streamed.commits[0]!.raw[0]!.rows.map((r) => [Number(r._kafka_partition), Number(r._kafka_offset)]);
     expect(offsets).toEqual([...offsets].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!));
   });
 

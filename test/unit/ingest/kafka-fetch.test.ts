@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFetchResponse, decodeRecordBatches, encodeFetchRequest, messagesOf, type PartitionFetch } from '../../../ingest/kafka-fetch.js';
+import { batchUnchanged, decodeFetchResponse, decodeRecordBatches, encodeFetchRequest, messagesOf, RecordBatchCorrupt, type PartitionFetch } from '../../../ingest/kafka-fetch.js';
+import { crc32c } from '../../../ingest/kafka-codecs.js';
 import { RecordBatchBuilder, type BatchCodec } from '../../../simulator/record-batch.js';
 
 /** A RecordBatch as a broker returns it: base offset set, optionally transactional or a control batch. */
@@ -13,6 +14,7 @@ function batch(base: number, codec: BatchCodec, records: { key: string | null; v
   if (opts.control) attributes |= 0x20;
   out.writeInt16BE(attributes, 21);
   if (opts.producerId !== undefined) out.writeBigInt64BE(opts.producerId, 43);
+  out.writeUInt32BE(crc32c(out, 21, out.length), 17);
   return out;
 }
 
@@ -35,6 +37,24 @@ describe('Kafka fetch decoding', () => {
       expect(m.timestamp).toBe(1_700_000_000_000);
       expect(Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, String(v)]))).toEqual(vals[i]!.headers ?? {});
     });
+  });
+
+  it('fails a batch whose bytes changed after it was written (CRC-32C), naming partition and offset', () => {
+    const b = batch(500, 'none', [{ key: 'k', value: '{"device_type":"environmental_sensor"}' }]);
+    const at = b.indexOf('environmental');
+    b[at + 2] = 0x77; // 'v' -> 'w': one bit
+    expect(() => decodeRecordBatches(b, fresh(2), [])).toThrow(RecordBatchCorrupt);
+    expect(() => decodeRecordBatches(b, fresh(2), [])).toThrow(/partition 2: the record batch at offset 500 fails its CRC-32C check/);
+  });
+
+  it.each(['none', 'lz4'] as BatchCodec[])('notices %s batch memory that changed while it was read (batchUnchanged)', (codec) => {
+    const pf = fresh();
+    decodeRecordBatches(batch(0, codec, [{ key: 'k', value: '{"device_type":"environmental_sensor"}' }]), pf, []);
+    const ref = pf.batches[0]!;
+    expect(() => batchUnchanged(ref)).not.toThrow();
+    const at = ref.src.indexOf('environmental', ref.at);
+    ref.src[at + 2]! |= 1;
+    expect(() => batchUnchanged(ref)).toThrow(/memory of the record batch at offset 0 changed while it was read/);
   });
 
   it('skips control batches and the records of aborted transactions, and moves past them', () => {

@@ -165,7 +165,7 @@ describe('native ingestion addon', () => {
     ['raw UTF-8 text', enc(base({ zone: 'Zürich ☃ 🏢', building_id: '東京' })), 'direct'],
     ['64 UTF-16 units with astral characters', enc(base({ zone: `${'🏢'.repeat(31)}ab` })), 'direct'],
     ['65 UTF-16 units with astral characters', enc(base({ zone: `${'🏢'.repeat(32)}a` })), 'rejected'],
-    ['a lone surrogate escape (valid JSON; U+FFFD in the file)', withRaw('zone', '"a\\ud800b"'), 'fallback'],
+    ['a lone surrogate escape (valid JSON, but no UTF-8 string holds it)', withRaw('zone', '"a\\ud800b"'), 'rejected'],
     ['a byte order mark (TextDecoder drops it)', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), enc(base())]), 'fallback'],
     ['unknown fields of every JSON kind', enc(base({ x: { a: [1, -2.5e-3, true, false, null, 'y', {}], b: [] }, __proto__x: 1 })), 'direct'],
     ['unknown fields nested deeper than the addon reads', enc(JSON.stringify(base()).replace('}', `,"deep":${'['.repeat(100)}${']'.repeat(100)}}`)), 'fallback'],
@@ -243,11 +243,11 @@ describe('native ingestion addon', () => {
     expect(n.consume(all, spans, offsets, 5, 0, 4, stop)).toBe(4);
     expect([...stop]).toEqual([2, Date.UTC(2026, 0, 1, 10) / 3_600_000]);
     const sealed = columnBatchRows(asBatch(n.take(5, stop[1]!)));
-    expect(sealed.map((r) => r._offset)).toEqual([0n, 2n, 3n]);
+    expect(sealed.map((r) => r._kafka_offset)).toEqual([0n, 2n, 3n]);
     expect(n.consume(all, spans, offsets, 7, 0, 2, stop)).toBe(2);
     expect(stop[0]).toBe(0);
     const rest = n.rest([7, 5]);
-    expect(rest.map((r) => [r.hour, columnBatchRows(asBatch(r.batch)).map((x) => `${x._partition}@${x._offset}`)])).toEqual([
+    expect(rest.map((r) => [r.hour, columnBatchRows(asBatch(r.batch)).map((x) => `${x._kafka_partition}@${x._kafka_offset}`)])).toEqual([
       [Date.UTC(2026, 0, 1, 10) / 3_600_000, ['7@0']],
       [Date.UTC(2026, 0, 1, 11) / 3_600_000, ['7@1', '5@1']],
     ]);

@@ -188,6 +188,41 @@ describe.runIf(nativeAddon().addon)('native ingestion over encoded record batche
     n.close();
   });
 
+  it('no message stops a batch: a hostile corpus lands whole in RAW or the DLQ, each reject with its kind, on every path', async () => {
+    const gen = new TelemetryGenerator({ scenario: 'valid', devices: 3, buildings: 1, count: 5, seed: 'hostile', startMs: Date.UTC(2025, 0, 1, 9, 50), stepMs: 500 });
+    const registry = new Set(gen.fleet.devices.map((d) => d.record.device_id));
+    const good = gen.next()!.value!.toString('utf8');
+    const withField = (k: string, raw: string) => `${good.slice(0, -1)},"${k}":${raw}}`;
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const corpus: [string, string | Buffer | null, string | null][] = [
+      ['an array 5000 deep', deep(5000), 'wrong_type'],
+      ['a reading 5000 arrays deep', withField('temperature', deep(5000)), 'wrong_type'],
+      ['an object 2500 deep', '{"a":'.repeat(2500) + '1' + '}'.repeat(2500), 'missing_field'],
+      ['an unknown field 5000 arrays deep (dropped, the event kept)', withField('extra', deep(5000)), null],
+      ['a lone high surrogate', good.replace(/"zone":"[^"]*"/, '"zone":"a\\ud800b"'), 'unrepresentable_string'],
+      ['a lone low surrogate', good.replace(/"building_id":"[^"]*"/, '"building_id":"\\udfff"'), 'unrepresentable_string'],
+      ['a reading of 1e400', withField('temperature', '1e400'), 'number_out_of_range'],
+      ['a reading of -1e999', withField('humidity', '-1e999'), 'number_out_of_range'],
+      ['a byte order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good)]), null],
+      ['a null value', null, 'empty'],
+      ['16 KB of brackets', '['.repeat(16_000), 'malformed_json'],
+      ['the good event', good, null],
+    ];
+    const records: Rec[] = corpus.map(([, v]) => ({ key: null, value: v === null ? null : Buffer.from(v) }));
+    const reader = new RecordsReader(new Map([[0, encodePartition(records, 1)]]));
+    const ranges = [{ partition: 0, from: 0, to: records.length }];
+    const input = { topic: 'iot', batchId: batchIdOf('iot', ranges), ranges, ingestedAt: INGESTED_MS };
+    const messages = new Map([[0, await reader.readRanges('iot', ranges)]]);
+    for (const [r, native] of [[reader, 'on'], [new FakeReader(messages), 'on'], [new FakeReader(messages), 'off']] as const) {
+      const lake = new CaptureLake();
+      const res = await runBatch({ reader: r, lake, registry, validate: validateTelemetry, fileRows: 150, native }, input);
+      expect(res.outcome).toBe('committed');
+      const dlq = (lake.dlq.flat() as { _kafka_offset: bigint; error_kind: string }[]).map((d) => [Number(d._kafka_offset), d.error_kind]);
+      expect(dlq).toEqual(corpus.flatMap(([, , kind], i) => (kind ? [[i, kind]] : [])));
+      expect(res.rows).toBe(corpus.filter(([, , kind]) => kind === null).length);
+    }
+  });
+
   it('names the partition and batch of a malformed record, and where it is', () => {
     const b = new RecordBatchBuilder('none', 256);
     b.append(null, '{"a":1}');

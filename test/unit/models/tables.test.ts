@@ -1,8 +1,19 @@
 import { describe, it, expect } from 'vitest';
-import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow, toDlqRow, isoToMicros, CONTRACT_FIELD_IDS } from '../../../models/tables.js';
+import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow, toDlqRow, isoToMicros, CONTRACT_FIELD_IDS, checkTableDef, ICEBERG_RESERVED_COLUMNS } from '../../../models/tables.js';
 import { contractJsonSchema, validateTelemetry, type Rejection } from '../../../models/telemetry.js';
 
 describe('RAW and DLQ table definitions', () => {
+  it('avoid the column names Iceberg reserves for metadata columns', () => {
+    for (const def of [RAW_TELEMETRY, RAW_TELEMETRY_DLQ]) {
+      expect(def.columns.filter((c) => ICEBERG_RESERVED_COLUMNS.has(c.name))).toEqual([]);
+      expect(checkTableDef(def)).toBe(def);
+    }
+    const clash = { ...RAW_TELEMETRY, columns: [...RAW_TELEMETRY.columns, { id: 999, name: '_partition', type: 'int' as const, required: false }] };
+    expect(() => checkTableDef(clash)).toThrow('table raw.telemetry, column "_partition" (field id 999): the name is reserved by Iceberg for a metadata column');
+    const twice = { ...RAW_TELEMETRY, columns: [...RAW_TELEMETRY.columns, { id: 1, name: 'again', type: 'int' as const, required: false }] };
+    expect(() => checkTableDef(twice)).toThrow('column "again" (field id 1): the field id is used twice');
+  });
+
   // The id assignment, written out. If this fails, a field id moved: that silently breaks every
   // existing Parquet file (Iceberg matches columns by id). Append new fields instead.
   it('keeps RAW field ids stable', () => {
@@ -33,9 +44,9 @@ describe('RAW and DLQ table definitions', () => {
       '24 signal_strength int',
       '25 sequence_number long',
       '26 gateway_id string',
-      '900 _topic string required',
-      '901 _partition int required',
-      '902 _offset long required',
+      '900 _kafka_topic string required',
+      '901 _kafka_partition int required',
+      '902 _kafka_offset long required',
       '903 _ingested_at timestamptz required',
     ]);
   });
@@ -48,9 +59,9 @@ describe('RAW and DLQ table definitions', () => {
       '4 error_path string',
       '5 error_message string',
       '6 error_kind string',
-      '7 _topic string',
-      '8 _partition int',
-      '9 _offset long',
+      '7 _kafka_topic string',
+      '8 _kafka_partition int',
+      '9 _kafka_offset long',
       '10 kafka_timestamp timestamptz',
       '11 _ingested_at timestamptz',
     ]);
@@ -89,7 +100,7 @@ describe('rows', () => {
     expect(row.power_kw).toBe(5.5);
     expect(row.temperature).toBeNull();
     expect(row.sequence_number).toBe(7n);
-    expect(row._offset).toBe(41n);
+    expect(row._kafka_offset).toBe(41n);
     expect(Object.keys(row)).toEqual(RAW_TELEMETRY.columns.map((c) => c.name));
   });
 

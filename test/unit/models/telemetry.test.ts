@@ -88,6 +88,12 @@ describe('validateTelemetry rejects', () => {
     ['battery below 0', enc({ ...base, battery_level: -3 }), 'out_of_physical_range', '$.battery_level'],
     ['floor out of range', enc({ ...base, floor: 999 }), 'out_of_physical_range', '$.floor'],
     ['unregistered device', enc({ ...base, device_id: 'ghost-1234' }), 'unknown_device', '$.device_id'],
+    ['a number beyond the double range', enc(JSON.stringify(base).replace('"floor":3', '"floor":1e400')), 'number_out_of_range', '$.floor'],
+    ['a reading beyond the double range', enc(JSON.stringify({ ...base, temperature: 1 }).replace('"temperature":1', '"temperature":-1e999')), 'number_out_of_range', '$.temperature'],
+    ['a lone high surrogate escape', enc(JSON.stringify(base).replace('"north"', '"a\\ud800b"')), 'unrepresentable_string', '$.zone'],
+    ['a lone low surrogate escape', enc(JSON.stringify(base).replace('"bldg-001"', '"\\udc00"')), 'unrepresentable_string', '$.building_id'],
+    ['an array nested 5000 deep', enc('['.repeat(5000) + ']'.repeat(5000)), 'wrong_type', '$'],
+    ['a reading nested 5000 arrays deep', enc(JSON.stringify(base).slice(0, -1) + ',"temperature":' + '['.repeat(5000) + ']'.repeat(5000) + '}'), 'wrong_type', '$.temperature'],
   ];
   it.each(cases)('%s', (_name, bytes, kind, path) => {
     const r = rejected(validateTelemetry(bytes, registry));
@@ -96,8 +102,27 @@ describe('validateTelemetry rejects', () => {
     expect(r.errorMessage.length).toBeGreaterThan(10);
   });
 
+  it('keeps a surrogate pair and a lone surrogate in an unknown field (dropped anyway)', () => {
+    const pair = validateTelemetry(enc(JSON.stringify(base).replace('"north"', '"a\\ud83d\\ude00b"')), registry);
+    expect(pair.ok && pair.event.zone).toBe('a\u{1F600}b');
+    expect(validateTelemetry(enc(JSON.stringify({ ...base, note: 'x' }).replace('"x"', '"\\ud800"')), registry).ok).toBe(true);
+  });
+
+  it('words a reason without quoting what cannot be quoted', () => {
+    const r = rejected(validateTelemetry(enc('['.repeat(5000) + ']'.repeat(5000)), registry));
+    expect(r.errorMessage).toBe('message must be object, got an array nested too deeply to quote');
+  });
+
+  it('turns a validator that throws into an unprocessable rejection, never a throw', () => {
+    const throwing = { has: (): boolean => { throw new RangeError('Maximum call stack size exceeded'); } };
+    const r = rejected(validateTelemetry(enc(base), throwing));
+    expect(r).toMatchObject({ kind: 'unprocessable', errorPath: '$' });
+    expect(r.errorMessage).toContain('RangeError: Maximum call stack size exceeded');
+  });
+
   it('covers every reject kind in the tables above', () => {
-    const seen = new Set(cases.map((c) => c[2]));
+    // unprocessable needs a validator that throws: the test above.
+    const seen = new Set([...cases.map((c) => c[2]), 'unprocessable']);
     expect(REJECT_KINDS.filter((k) => !seen.has(k))).toEqual([]);
   });
 
