@@ -3,7 +3,7 @@
 // workflow raised, and the Pipeline page updates while a batch is ingested. Takes the README's
 // screenshots (docs/screenshots/).
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,7 @@ describe('dashboard in headless Chromium (real stack)', () => {
   });
 
   it('every page loads, alerts show, the pipeline page updates while a batch is ingested, no console errors', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
     h = new AlertsHarness('dash', RULES);
     await h.setup();
     worker = h.spawnWorker();
