@@ -87,9 +87,10 @@ export function createAlertActivities(deps: AlertActivityDeps) {
         if (r.events > 0) deps.fault?.('after-commit', `seq ${r.seq}`);
         return r;
       } catch (err) {
-        if (err instanceof RulesError || err instanceof RawPositionError) {
-          throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
-        }
+        // Invalid rules are retried: the error shows on the pending activity in the Temporal UI,
+        // and evaluation resumes on its own once the file is fixed (it is read on every step).
+        if (err instanceof RulesError) throw ApplicationFailure.create({ type: err.name, message: err.message });
+        if (err instanceof RawPositionError) throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
         throw err;
       }
     },

@@ -17,7 +17,7 @@ const { evaluateAlerts } = proxyActivities<AlertActivities>({
   // A worker that dies mid-evaluation is noticed after this long (it heartbeats every poll and
   // after each RAW snapshot), and the step retried elsewhere: it commits exactly once.
   heartbeatTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['RulesError', 'RawPositionLost'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['RawPositionLost'] },
 });
 
 const { publishAlerts } = proxyActivities<AlertActivities>({
