@@ -2,7 +2,7 @@
 // -> gold.alerts, the alerts topic and a webhook, with a worker killed between the excursion and
 // its recovery and a webhook that fails its first calls.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLake, lakeConfigFrom } from '../../../lake/index.js';
@@ -133,4 +133,31 @@ describe('threshold alerts (real stack)', () => {
       await f.close();
     }
   }, 300_000);
+
+  it('invalid rules show on the pending evaluation, naming the field; fixing the file resumes it', async () => {
+    const f = new AlertsHarness('alrules', { version: 1, rules: [{ ...RULES.rules[0], clear: 31 }] });
+    try {
+      await f.setup();
+      workers.push(f.spawnWorker());
+      await f.startAlerts();
+      const client = await f.ingest.getClient();
+      const failure = await eventually('the evaluation failing on the rules', async () => {
+        const d = await client.workflow.getHandle(f.workflowId).describe();
+        const msg = d.raw.pendingActivities?.[0]?.lastFailure?.message;
+        return msg ?? undefined;
+      }, 60_000);
+      expect(failure).toContain(`invalid alert rules in ${f.env.FLOE_ALERTS_RULES_FILE}`);
+      expect(failure).toContain('rules[0].clear: must be at or below threshold 30');
+      writeFileSync(f.env.FLOE_ALERTS_RULES_FILE!, JSON.stringify(RULES));
+      await send(f.ingest.topic, readings(f.ingest.devices, f.ingest.partitions, [0, 30, 60, 90], BASE, (d) => (d === 'dev-c' ? 39 : 25)));
+      await f.ingestAll();
+      const messages = await eventually('the open event after the fix', async () => {
+        const m = await f.published();
+        return m.length >= 1 ? m : undefined;
+      }, 90_000);
+      expect(messages.map((m) => (JSON.parse(m.value!.toString()) as AlertMessage).device.device_id)).toEqual(['dev-c']);
+    } finally {
+      await f.close();
+    }
+  }, 240_000);
 });
