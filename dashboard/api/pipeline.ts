@@ -77,16 +77,19 @@ async function recentRuns(ctx: DashboardContext, topic: string, rawTable: string
 }
 
 async function dqResults(ctx: DashboardContext): Promise<PipelineView['dq']> {
+  // Failures first, then the newest (transform's dq.check_results has passed and checked_at);
+  // a table with other columns is still shown, failures first when it has `passed`.
+  let res;
   try {
-    const res = await trinoQuery(ctx.config, 'SELECT * FROM dq.check_results LIMIT 200');
-    const columns = res.columns.map((c) => c.name);
-    const passed = columns.indexOf('passed');
-    const rows = passed < 0 ? res.rows : [...res.rows].sort((a, b) => Number(a[passed] === true) - Number(b[passed] === true));
-    return { available: true, columns, rows: rows.slice(0, 50) };
+    res = await trinoQuery(ctx.config, 'SELECT * FROM dq.check_results ORDER BY passed, checked_at DESC LIMIT 50');
   } catch (e) {
     if (isMissingTable(e)) return { available: false, columns: [], rows: [] };
-    throw e;
+    res = await trinoQuery(ctx.config, 'SELECT * FROM dq.check_results LIMIT 200');
   }
+  const columns = res.columns.map((c) => c.name);
+  const passed = columns.indexOf('passed');
+  const rows = passed < 0 ? res.rows : [...res.rows].sort((a, b) => Number(a[passed] === true) - Number(b[passed] === true));
+  return { available: true, columns, rows: rows.slice(0, 50) };
 }
 
 export async function pipelineView(ctx: DashboardContext): Promise<PipelineView> {
