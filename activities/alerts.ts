@@ -8,7 +8,12 @@ import { RawPositionError } from '../alerts/raw-reader.js';
 import { toMessage, type AlertMessage } from '../alerts/rows.js';
 import { RulesError, type RulesFile } from '../alerts/rules.js';
 import { AlertStore, type PublishedMark } from '../alerts/store.js';
-import type { AlertFaultHook } from '../alerts/faults.js';
+
+/** after-commit: an evaluation committed events; after-produce: events were produced to Kafka (both before the activity returns). */
+export const ALERT_FAULT_POINTS = ['after-commit', 'after-produce'] as const;
+export type AlertFaultPoint = (typeof ALERT_FAULT_POINTS)[number];
+/** Called at each fault point: the fault tests' worker exits there (test/integration/alerts/fault-worker.ts). */
+export type AlertFaultHook = (at: AlertFaultPoint, detail: string) => void;
 
 export interface AlertActivityDeps {
   lake: Lake;
@@ -22,7 +27,7 @@ export interface AlertActivityDeps {
   /** From the configuration (it may carry a token): never part of workflow history. */
   webhookUrl?: string;
   pollMs: number;
-  /** Fault tests only (alerts/faults.ts). */
+  /** Fault tests only. */
   fault?: AlertFaultHook;
 }
 

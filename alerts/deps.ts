@@ -1,13 +1,11 @@
 // Real clients for the alert activities, from the configuration.
 import type { FloeConfig } from '../deploy/config.js';
 import { createLake, lakeConfigFrom } from '../lake/index.js';
-import type { AlertActivityDeps } from '../activities/alerts.js';
+import type { AlertActivityDeps, AlertFaultHook } from '../activities/alerts.js';
 import { createKafkaAlertPublisher } from './publish.js';
 import { loadRules } from './rules.js';
-import { alertFaultHookFromEnv } from './faults.js';
 
-export function createAlertDeps(config: FloeConfig): AlertActivityDeps & { close(): Promise<void> } {
-  const fault = alertFaultHookFromEnv();
+export function createAlertDeps(config: FloeConfig, opts: { fault?: AlertFaultHook } = {}): AlertActivityDeps & { close(): Promise<void> } {
   const publisher = createKafkaAlertPublisher({ brokers: config.kafka.brokers, topic: config.alerts.topic, clientId: `floe-alerts-${config.env}` });
   return {
     lake: createLake(lakeConfigFrom(config)),
@@ -18,7 +16,7 @@ export function createAlertDeps(config: FloeConfig): AlertActivityDeps & { close
     publisher,
     ...(config.alerts.webhookUrl ? { webhookUrl: config.alerts.webhookUrl } : {}),
     pollMs: config.alerts.pollMs,
-    ...(fault ? { fault } : {}),
+    ...(opts.fault ? { fault: opts.fault } : {}),
     close: () => publisher.close(),
   };
 }

@@ -3,8 +3,8 @@
 // and rejected ones to the DLQ, and commit both tables in ONE Nessie commit whose RAW snapshot
 // summary carries the new Kafka positions. A repeated call for a batch already committed changes
 // nothing and reports it.
-import type { OffsetRange, Positions } from '../workflows/ingest/plan.js';
-import { advance, rangesKey } from '../workflows/ingest/plan.js';
+import type { OffsetRange, Positions } from '../models/offsets.js';
+import { advance, rangesKey } from '../models/offsets.js';
 import type { KafkaMessage, RangeReader, RecordRun } from './kafka.js';
 import { batchUnchanged, FetchedMessage, recordAt } from './kafka-fetch.js';
 import type { BatchTimings, IngestBatchInput, IngestBatchResult } from './types.js';

@@ -5,10 +5,10 @@ import { NativeConnection, Worker, Runtime, makeTelemetryFilterString, DefaultLo
 import { loadConfig, type FloeConfig } from '../deploy/config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
-import { createIngestActivities } from '../activities/ingest.js';
+import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities/ingest.js';
 import { createIngestDeps } from './deps.js';
-import { faultHookFromEnv } from '../ingest/faults.js';
-import { createAlertActivities } from '../activities/alerts.js';
+import type { FaultHook } from '../ingest/batch.js';
+import { createAlertActivities, type AlertFaultHook } from '../activities/alerts.js';
 import { createAlertDeps } from '../alerts/deps.js';
 
 export interface RunWorkerOptions {
@@ -16,6 +16,10 @@ export interface RunWorkerOptions {
   /** Stop after this signal resolves (tests); otherwise on SIGINT/SIGTERM. */
   until?: Promise<void>;
   logLevel?: LogLevel;
+  /** Called at each batch's fault points: the fault tests' worker exits there (test/integration/ingest/fault-worker.ts). */
+  fault?: FaultHook;
+  /** Called at the alert activities' fault points (test/integration/alerts/fault-worker.ts). */
+  alertFault?: AlertFaultHook;
 }
 
 let runtimeInstalled = false;
@@ -42,8 +46,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   if (added.length > 0) process.stderr.write(JSON.stringify({ level: 'INFO', msg: 'registered search attributes', names: added }) + '\n');
   const bundle = await loadWorkflowBundle(config.cacheDir);
   const deps = await createIngestDeps(config);
-  const alertDeps = createAlertDeps(config);
-  const activities = { ...createIngestActivities({ ...deps, fault: faultHookFromEnv() }), ...createAlertActivities(alertDeps) };
+  const alertDeps = createAlertDeps(config, opts.alertFault ? { fault: opts.alertFault } : {});
+  const activities = { ...createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) }), ...createAlertActivities(alertDeps) };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -51,6 +55,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     workflowBundle: { code: bundle.code },
     activities,
     maxConcurrentActivityTaskExecutions: 4,
+    // Heartbeats go out at most this long apart (the SDK's default waits up to 80% of the timeout).
+    maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,
     // On SIGTERM running batches get this long to finish, then they are cancelled (a batch
     // stops at its next fetch round, before its commit, or while waiting for the batch before
     // it); a batch stopped before its commit is retried elsewhere and commits exactly once.

@@ -106,7 +106,7 @@ describe('threshold alerts (real stack)', () => {
       const markers = mkdtempSync(join(tmpdir(), 'floe-alert-fault-'));
       const afterCommit = join(markers, 'after-commit');
       const afterProduce = join(markers, 'after-produce');
-      const w1 = f.ingest.spawnWorker({ ...f.env, FLOE_ALERTS_FAULT: 'after-commit', FLOE_ALERTS_FAULT_MARKER: afterCommit });
+      const w1 = f.spawnWorker({ FLOE_ALERTS_FAULT: 'after-commit', FLOE_ALERTS_FAULT_MARKER: afterCommit });
       workers.push(w1);
       await f.startAlerts();
       const excursion = (d: string, s: number): number => (d === 'dev-b' && s >= 60 ? 40 : 25);
@@ -114,7 +114,7 @@ describe('threshold alerts (real stack)', () => {
       await f.ingest.startIngest();
       expect(await w1.exited).toBe(86);
       expect(existsSync(afterCommit)).toBe(true);
-      const w2 = f.ingest.spawnWorker({ ...f.env, FLOE_ALERTS_FAULT: 'after-produce', FLOE_ALERTS_FAULT_MARKER: afterProduce });
+      const w2 = f.spawnWorker({ FLOE_ALERTS_FAULT: 'after-produce', FLOE_ALERTS_FAULT_MARKER: afterProduce });
       workers.push(w2);
       expect(await w2.exited).toBe(86);
       expect(existsSync(afterProduce)).toBe(true);

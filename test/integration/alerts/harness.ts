@@ -1,9 +1,12 @@
 // An alerts environment of its own for one test file, on top of an ingest harness: its own
 // alerts namespace, alerts topic, rules file and webhook receiver on the shared stack.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WORKER_NODE_FLAGS } from '../../../deploy/stack/worker.js';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
@@ -12,6 +15,8 @@ import { IngestHarness } from '../ingest/harness.js';
 import { createTopic, type Outgoing } from '../ingest/helpers.js';
 import { alertsWorkflowId, type AlertsWorkflowInput } from '../../../workflows/alerts/alerts.js';
 import type { AlertMessage } from '../../../alerts/rows.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** A webhook receiver that answers 503 to its first `failFirst` calls, then 200. */
 export class WebhookReceiver {
@@ -72,8 +77,20 @@ export class AlertsHarness {
     await createTopic(this.alertsTopic, 2, this.config.kafka.brokers);
   }
 
-  spawnWorker(): ReturnType<IngestHarness['spawnWorker']> {
-    return this.ingest.spawnWorker(this.env);
+  /** The floe worker with the alerts fault hook (fault-worker.ts) as a child process; extraEnv sets FLOE_ALERTS_FAULT. */
+  spawnWorker(extraEnv: Record<string, string> = {}): ChildProcess & { exited: Promise<number | null>; output: { log: string } } {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', join(root, 'test', 'integration', 'alerts', 'fault-worker.ts')], {
+      cwd: root,
+      env: { ...process.env, ...this.ingest.env, ...this.env, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const output = { log: '' };
+    child.stderr!.on('data', (d: Buffer) => {
+      output.log = (output.log + d.toString()).slice(-20_000);
+      if (process.env.FLOE_TEST_VERBOSE) process.stderr.write(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return Object.assign(child, { exited, output });
   }
 
   get rawTable(): string {

@@ -18,7 +18,7 @@ import { RAW_TELEMETRY } from '../../../models/tables.js';
 import { contractJsonSchema, validateTelemetry, type DeviceLookup } from '../../../models/telemetry.js';
 import { TelemetryGenerator } from '../../../simulator/generator.js';
 import { Prng } from '../../../simulator/prng.js';
-import { batchIdOf } from '../../../workflows/ingest/plan.js';
+import { batchIdOf } from '../../../models/offsets.js';
 
 const INGESTED_MS = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const SCHEMA = schemaOfTable(RAW_TELEMETRY);

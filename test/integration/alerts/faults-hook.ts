@@ -1,13 +1,9 @@
-// Fault injection for the alerts fault tests: FLOE_ALERTS_FAULT=<point> makes the worker process
-// exit abruptly (as a kill would) right after that point; FLOE_ALERTS_FAULT_MARKER names a file
-// created just before, and while it exists the fault does not fire again (as ingest/faults.ts).
-// Never set in normal operation.
+// Fault injection for the alerts fault tests, in the worker that fault-worker.ts runs (the
+// production worker has no such hook): FLOE_ALERTS_FAULT=<point> makes the worker process exit
+// abruptly (as a kill would) right after that point; FLOE_ALERTS_FAULT_MARKER names a file
+// created just before, and while it exists the fault does not fire again.
 import { existsSync, writeFileSync } from 'node:fs';
-
-/** after-commit: an evaluation committed events, before the activity returns; after-produce: events produced to Kafka, likewise. */
-export const ALERT_FAULT_POINTS = ['after-commit', 'after-produce'] as const;
-export type AlertFaultPoint = (typeof ALERT_FAULT_POINTS)[number];
-export type AlertFaultHook = (at: AlertFaultPoint, detail: string) => void;
+import { ALERT_FAULT_POINTS, type AlertFaultHook } from '../../../activities/alerts.js';
 
 export function alertFaultHookFromEnv(env: NodeJS.ProcessEnv = process.env): AlertFaultHook | undefined {
   const point = env.FLOE_ALERTS_FAULT;
