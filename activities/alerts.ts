@@ -107,7 +107,11 @@ export function createAlertActivities(deps: AlertActivityDeps) {
         // The table must hold every seq it committed: a gap is corruption, not a transient state.
         throw ApplicationFailure.create({ type: 'AlertEventsMissing', nonRetryable: true, message: `alerts of ${input.rawTable}: expected ${expected} events after seq ${input.mark.seq}, found ${events.length}` });
       }
-      const r = await deps.publisher.publish(events, input.mark);
+      const info = inActivity()?.info;
+      // This attempt's deadline, conservatively: start-to-close counted from when the attempt was
+      // scheduled (it started no earlier). Past it Temporal retries elsewhere (alerts/publish.ts).
+      const deadlineMs = info ? info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs : undefined;
+      const r = await deps.publisher.publish(events, input.mark, deadlineMs === undefined ? {} : { deadlineMs });
       if (r.produced > 0) deps.fault?.('after-produce', `seq ${r.mark.seq}`);
       return { ...r, webhookMessages: deps.webhookUrl ? events.map(toMessage) : [] };
     },

@@ -13,15 +13,32 @@ const { Kafka, logLevel } = kafkajs;
 
 export const EVENT_ID_HEADER = 'floe-event-id';
 
+/**
+ * The longest a produce call can take: kafkajs's request timeout times its attempts, plus backoff.
+ * A publish attempt produces only while at least this long remains before its deadline, so an
+ * attempt that Temporal gave up on (and retries elsewhere) can never still be producing when the
+ * retry reads the topic: the retry would otherwise miss those events and produce them again.
+ */
+export const PRODUCE_BOUND_MS = 12_000;
+const REQUEST_TIMEOUT_MS = 3_000;
+
+export class PublishDeadlineError extends Error {
+  override name = 'PublishDeadline';
+}
+
 export interface AlertPublisher {
-  /** Produces the events that are not in the topic yet; returns the mark after them. */
-  publish(events: readonly StoredAlertEvent[], mark: PublishedMark): Promise<{ mark: PublishedMark; produced: number; alreadyThere: number }>;
+  /**
+   * Produces the events that are not in the topic yet; returns the mark after them. With
+   * `deadlineMs`, refuses to start producing later than PRODUCE_BOUND_MS before it.
+   */
+  publish(events: readonly StoredAlertEvent[], mark: PublishedMark, opts?: { deadlineMs?: number }): Promise<{ mark: PublishedMark; produced: number; alreadyThere: number }>;
   close(): Promise<void>;
 }
 
 export function createKafkaAlertPublisher(opts: { brokers: string[]; topic: string; clientId?: string }): AlertPublisher {
   const reader: RangeReader = createKafkaRangeReader({ brokers: opts.brokers, clientId: opts.clientId ?? 'floe-alerts', fetchClient: 'kafkajs' });
-  const kafka = new Kafka({ clientId: opts.clientId ?? 'floe-alerts', brokers: opts.brokers, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 } });
+  // 3 attempts of at most 3 s each, with at most 1 s between them: within PRODUCE_BOUND_MS.
+  const kafka = new Kafka({ clientId: opts.clientId ?? 'floe-alerts', brokers: opts.brokers, logLevel: logLevel.NOTHING, requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 } });
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
 
@@ -37,7 +54,7 @@ export function createKafkaAlertPublisher(opts: { brokers: string[]; topic: stri
   }
 
   return {
-    async publish(events, mark) {
+    async publish(events, mark, publishOpts = {}) {
       const watermarks = await reader.watermarks(opts.topic);
       const ranges = watermarks
         .map((w) => ({ partition: w.partition, from: Math.min(w.high, Math.max(w.low, mark.scanFrom[w.partition] ?? w.low)), to: w.high }))
@@ -52,6 +69,9 @@ export function createKafkaAlertPublisher(opts: { brokers: string[]; topic: stri
       const missing = events.filter((e) => !present.has(e.eventId));
       if (missing.length) {
         const p = await connected();
+        if (publishOpts.deadlineMs !== undefined && Date.now() > publishOpts.deadlineMs - PRODUCE_BOUND_MS) {
+          throw new PublishDeadlineError(`not producing ${missing.length} alert events: less than ${PRODUCE_BOUND_MS} ms left before this attempt's deadline (the next attempt publishes them)`);
+        }
         await p.send({
           topic: opts.topic,
           acks: -1,

@@ -22,8 +22,9 @@ const { evaluateAlerts } = proxyActivities<AlertActivities>({
 
 const { publishAlerts } = proxyActivities<AlertActivities>({
   // Short: publishing a few hundred small events takes well under a second, and a worker that
-  // died mid-publish is only noticed when this runs out.
-  startToCloseTimeout: '20s',
+  // died mid-publish is only noticed when this runs out. An attempt produces only while at least
+  // PRODUCE_BOUND_MS (12 s) of it remain, so none is still producing when the next one starts.
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: ['AlertEventsMissing'] },
 });
 

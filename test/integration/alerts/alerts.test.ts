@@ -6,11 +6,13 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLake, lakeConfigFrom } from '../../../lake/index.js';
+import { loadConfig } from '../../../deploy/config.js';
 import { AlertStore } from '../../../alerts/store.js';
 import { listAlerts } from '../../../alerts/list.js';
 import { streamOf } from '../../../activities/alerts.js';
-import type { AlertMessage } from '../../../alerts/rows.js';
-import { send } from '../ingest/helpers.js';
+import type { AlertMessage, StoredAlertEvent } from '../../../alerts/rows.js';
+import { createTopic, send, uniqueName } from '../ingest/helpers.js';
+import { createKafkaAlertPublisher, PRODUCE_BOUND_MS, PublishDeadlineError } from '../../../alerts/publish.js';
 import { AlertsHarness, WebhookReceiver, eventually, readings } from './harness.js';
 
 const RULES = {
@@ -160,4 +162,26 @@ describe('threshold alerts (real stack)', () => {
       await f.close();
     }
   }, 240_000);
+
+  it('the publisher skips events already in the topic, and will not start producing close to its deadline', async () => {
+    const topic = `floe_t_${uniqueName('alpub').toLowerCase()}`;
+    await createTopic(topic, 2);
+    const publisher = createKafkaAlertPublisher({ brokers: loadConfig().kafka.brokers, topic });
+    try {
+      const ev = (seq: number): StoredAlertEvent => ({
+        eventId: `00000000-0000-5000-8000-00000000000${seq}`, alertId: `r/dev-${seq}/1/x`, kind: 'open', ruleId: 'r', reading: 'temperature', direction: 'above', severity: 'info',
+        threshold: 1, clear: 0, deviceId: `dev-${seq}`, deviceType: 'environmental_sensor', buildingId: 'b', floor: null, zone: null, value: 2, eventTs: 1n, triggerEventId: 't', peak: 2,
+        breachSince: 1n, openedAt: 1n, closedAt: null, seq: BigInt(seq), rawSnapshotId: 1n, stream: 's', evaluatedAt: 1_000_000n,
+      });
+      const mark = { seq: 0, scanFrom: {} };
+      await expect(publisher.publish([ev(1)], mark, { deadlineMs: Date.now() + PRODUCE_BOUND_MS - 1000 })).rejects.toBeInstanceOf(PublishDeadlineError);
+      const first = await publisher.publish([ev(1), ev(2)], mark, { deadlineMs: Date.now() + 60_000 });
+      expect(first).toMatchObject({ produced: 2, alreadyThere: 0, mark: { seq: 2 } });
+      // A retry from the same mark (the first attempt's result was lost) produces nothing again.
+      expect(await publisher.publish([ev(1), ev(2)], mark)).toMatchObject({ produced: 0, alreadyThere: 2 });
+      expect(await publisher.publish([ev(3)], first.mark)).toMatchObject({ produced: 1, alreadyThere: 0, mark: { seq: 3 } });
+    } finally {
+      await publisher.close();
+    }
+  }, 60_000);
 });
