@@ -49,6 +49,7 @@ export function registerDemo(program: Command): void {
         'produce', '--scenario', 'mixed', '--count', opts.count, '--devices', opts.devices, '--buildings', '8',
         '--start', `${day}T00:00:00Z`, '--span', '24h', '--seed', opts.seed, '--manifest', manifest, '--quiet',
       ]);
+      step('start the threshold-alerts run: it evaluates each RAW batch as it is committed (deploy/alerts.json)', ['run', 'alerts']);
       step('ingest Kafka into RAW and the dead-letter table, exactly once (Temporal workflow)', ['run', 'ingest', '--wait']);
       step('verify: RAW rows + DLQ rows = Kafka messages in every committed range', ['verify', 'ingest']);
       const raw = `${c.trino.catalog}.${c.ingest.rawNamespace}`;
@@ -63,6 +64,7 @@ export function registerDemo(program: Command): void {
       process.stdout.write(
         `\nDone. Watch the runs in the Temporal UI: ${c.temporal.uiUrl}/namespaces/${c.temporal.namespace}/workflows\n` +
           `Query more with: npx floe query "SELECT count(*) FROM ${raw}.telemetry"\nManifest of what was produced: ${manifest}\n` +
+          'Alerts raised by the anomalies: npx floe alerts (open ones: --open); the web dashboard: npx floe dashboard\n' +
           'The stack and the worker keep running; stop them with: npx floe stack down\n',
       );
     });
