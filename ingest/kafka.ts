@@ -11,7 +11,7 @@
 import kafkajs, { type Admin } from 'kafkajs';
 import { Consumer } from '@platformatic/kafka';
 import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from '@platformatic/wasm-utils';
-import type { OffsetRange, PartitionWatermark } from '../workflows/ingest/plan.js';
+import type { OffsetRange, PartitionWatermark } from '../models/offsets.js';
 import { BrokerConnection } from './kafka-connection.js';
 import { batchMessages, decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, KafkaFetchError, type PartitionFetch, type RecordBatchRef } from './kafka-fetch.js';
 

@@ -1,6 +1,6 @@
 // Payloads between the ingest workflow and its activities. They stay small (ranges, counts,
 // snapshot ids, never rows): Temporal rejects payloads over 2 MB and history holds every one.
-import type { OffsetRange, PartitionWatermark, Positions } from '../workflows/ingest/plan.js';
+import type { OffsetRange, PartitionWatermark, Positions } from '../models/offsets.js';
 
 export interface ReadIngestStateInput {
   topic: string;
@@ -77,4 +77,3 @@ export interface IngestTotals {
   bytes: number;
 }
 
-export const emptyTotals = (): IngestTotals => ({ batches: 0, messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0 });

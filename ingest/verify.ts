@@ -2,14 +2,14 @@
 // messages Kafka holds there: each offset once, in exactly one of the two tables. This reads the
 // offsets back from the tables' live Parquet files (not through Trino, so it works on any
 // branch) and compares them with the offsets Kafka returns for the same ranges.
-import { tableFromIPC } from 'apache-arrow';
-import * as pw from 'parquet-wasm/node';
 import { fromBytes, type DataFile } from '../lake/index.js';
-import { RAW_META_FIELD_IDS, DLQ_FIELD_IDS } from '../models/tables.js';
-import type { OffsetRange } from '../workflows/ingest/plan.js';
+import { RAW_META_FIELD_IDS, DLQ_FIELD_IDS, RAW_TELEMETRY, RAW_TELEMETRY_DLQ } from '../models/tables.js';
+import { readColumnsById } from './parquet-columns.js';
+import type { OffsetRange } from '../models/offsets.js';
 import { positionsFromSummary } from './batch.js';
 import type { RangeReader } from './kafka.js';
 import type { RealIngestLake } from './lakeAdapter.js';
+import { compareContent, readStoredRows, type ContentReport } from './verify-content.js';
 
 export interface LakeOffset {
   partition: number;
@@ -26,6 +26,17 @@ export interface OffsetProblem {
   count?: number;
 }
 
+/** How far RAW is behind Kafka in one partition. */
+export interface PartitionLag {
+  partition: number;
+  /** Next offset to ingest as committed in RAW (the low watermark when nothing is). */
+  committed: number;
+  /** Kafka's high watermark. */
+  high: number;
+  /** Messages in Kafka not committed yet. */
+  lag: number;
+}
+
 export interface VerifyReport {
   topic: string;
   ranges: OffsetRange[];
@@ -34,6 +45,11 @@ export interface VerifyReport {
   dlqRows: number;
   missing: OffsetProblem[];
   extra: OffsetProblem[];
+  /** Per partition, when the report was asked for it (verifyIngest always does). */
+  lag?: PartitionLag[];
+  /** Set with `content`: every stored row compared with Kafka's bytes. */
+  content?: ContentReport;
+  /** No missing or extra offsets, no content problem, and (when required) no lag. */
   ok: boolean;
 }
 
@@ -81,6 +97,11 @@ function boundOf(file: DataFile, fieldId: number, which: 'lower' | 'upper', type
   return Number(fromBytes(type, b) as number | bigint);
 }
 
+/** The data files whose column bounds allow rows of the ranges. */
+export function filesMayHold(files: readonly DataFile[], ranges: OffsetRange[], ids: { partition: number; offset: number }): DataFile[] {
+  return files.filter((f) => fileMayHold(f, ranges, ids));
+}
+
 /** A data file can hold rows of the ranges unless its column bounds say otherwise. */
 function fileMayHold(file: DataFile, ranges: OffsetRange[], ids: { partition: number; offset: number }): boolean {
   const pLo = boundOf(file, ids.partition, 'lower', 'int');
@@ -104,15 +125,16 @@ export async function readLakeOffsets(lake: RealIngestLake, topic: string, range
     ['raw', lake.rawTable, { partition: RAW_META_FIELD_IDS._kafka_partition, offset: RAW_META_FIELD_IDS._kafka_offset }],
     ['dlq', lake.dlqTable, { partition: DLQ_FIELD_IDS._kafka_partition, offset: DLQ_FIELD_IDS._kafka_offset }],
   ] as const) {
-    const files = (await lake.lake.liveDataFiles(name, { ref: at })).filter((f) => fileMayHold(f, ranges, ids));
-    const columns = ['_kafka_topic', '_kafka_partition', '_kafka_offset', ...(withEventIds && table === 'raw' ? ['event_id'] : [])];
+    const files = filesMayHold(await lake.lake.liveDataFiles(name, { ref: at }), ranges, ids);
+    const def = table === 'raw' ? RAW_TELEMETRY : RAW_TELEMETRY_DLQ;
+    const names = ['_kafka_topic', '_kafka_partition', '_kafka_offset', ...(withEventIds && table === 'raw' ? ['event_id'] : [])];
+    const columns = def.columns.filter((c) => names.includes(c.name));
     for (const f of files) {
-      const bytes = await lake.lake.io.read(f.filePath);
-      const t = tableFromIPC(pw.readParquet(new Uint8Array(bytes), { columns }).intoIPCStream());
-      const topics = t.getChild('_kafka_topic')!;
-      const parts = t.getChild('_kafka_partition')!;
-      const offsets = t.getChild('_kafka_offset')!;
-      const ids = t.getChild('event_id');
+      const t = readColumnsById(new Uint8Array(await lake.lake.io.read(f.filePath)), columns);
+      const topics = t.get('_kafka_topic')!;
+      const parts = t.get('_kafka_partition')!;
+      const offsets = t.get('_kafka_offset')!;
+      const ids = t.get('event_id');
       for (let i = 0; i < t.numRows; i++) {
         if (topics.get(i) !== topic) continue;
         const eventId = ids?.get(i) as string | null | undefined;
@@ -128,12 +150,20 @@ export interface VerifyOptions {
   /** Span by Kafka message time: [from, to). Default: everything committed and still in Kafka. */
   fromMs?: number;
   toMs?: number;
+  /** Compare every stored row with Kafka's bytes for its offset (verify-content.ts). */
+  content?: boolean;
+  /** Fail unless every partition is caught up (no message in Kafka left to ingest). */
+  caughtUp?: boolean;
 }
 
-/** The committed ranges of a span: [max(low, offset at from), min(committed, offset at to)). */
-export async function committedRanges(reader: RangeReader, lake: RealIngestLake, opts: VerifyOptions): Promise<OffsetRange[]> {
+/** The committed ranges of a span, [max(low, offset at from), min(committed, offset at to)), and each partition's lag. */
+export async function committedRanges(reader: RangeReader, lake: RealIngestLake, opts: VerifyOptions): Promise<{ ranges: OffsetRange[]; lag: PartitionLag[] }> {
   const [state, marks] = await Promise.all([lake.readCommitted(), reader.watermarks(opts.topic)]);
   const committed = positionsFromSummary(opts.topic, state.summary);
+  const lag = marks.map((w) => {
+    const at = Math.max(committed[w.partition] ?? w.low, w.low);
+    return { partition: w.partition, committed: at, high: w.high, lag: Math.max(0, w.high - at) };
+  });
   const fromOffsets = opts.fromMs !== undefined ? await reader.offsetsForTime(opts.topic, opts.fromMs) : undefined;
   const toOffsets = opts.toMs !== undefined ? await reader.offsetsForTime(opts.topic, opts.toMs) : undefined;
   const ranges: OffsetRange[] = [];
@@ -144,12 +174,21 @@ export async function committedRanges(reader: RangeReader, lake: RealIngestLake,
     const to = Math.min(c, toOffsets?.[w.partition] ?? c);
     if (to > from) ranges.push({ partition: w.partition, from, to });
   }
-  return ranges;
+  return { ranges, lag };
 }
 
 export async function verifyIngest(reader: RangeReader, lake: RealIngestLake, opts: VerifyOptions): Promise<VerifyReport> {
-  const ranges = await committedRanges(reader, lake, opts);
-  if (ranges.length === 0) return compareOffsets(opts.topic, [], [], []);
-  const [messages, rows] = await Promise.all([reader.readRanges(opts.topic, ranges), readLakeOffsets(lake, opts.topic, ranges)]);
-  return compareOffsets(opts.topic, ranges, messages, rows);
+  const { ranges, lag } = await committedRanges(reader, lake, opts);
+  let report = compareOffsets(opts.topic, [], [], []);
+  if (ranges.length > 0) {
+    const [messages, rows, stored] = await Promise.all([
+      reader.readRanges(opts.topic, ranges),
+      readLakeOffsets(lake, opts.topic, ranges),
+      opts.content ? readStoredRows(lake, opts.topic, ranges) : undefined,
+    ]);
+    report = compareOffsets(opts.topic, ranges, messages, rows);
+    if (stored) report.content = compareContent(opts.topic, messages, stored);
+  } else if (opts.content) report.content = { checked: 0, problems: [] };
+  const behind = opts.caughtUp === true && lag.some((l) => l.lag > 0);
+  return { ...report, lag, ok: report.ok && !behind && (report.content?.problems.length ?? 0) === 0 };
 }

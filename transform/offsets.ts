@@ -4,7 +4,7 @@
 // included); the Kafka side streams the ranges and counts, keeping no messages.
 import { fromBytes, type DataFile } from '../lake/index.js';
 import type { RangeReader } from '../ingest/kafka.js';
-import type { OffsetRange } from '../workflows/ingest/plan.js';
+import type { OffsetRange } from '../models/offsets.js';
 import { dlqTable, rawTable, type TransformDeps } from './context.js';
 import type { DuckSession } from './duck.js';
 import { downloadFiles } from './files.js';

@@ -5,16 +5,18 @@ import { NativeConnection, Worker, Runtime, makeTelemetryFilterString, DefaultLo
 import { loadConfig, type FloeConfig } from '../deploy/config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
-import { createIngestActivities } from '../activities/ingest.js';
+import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities/ingest.js';
 import { createIngestDeps, createTransformDeps } from './deps.js';
 import { createTransformActivities } from '../activities/transform.js';
-import { faultHookFromEnv } from '../ingest/faults.js';
+import type { FaultHook } from '../ingest/batch.js';
 
 export interface RunWorkerOptions {
   config?: FloeConfig;
   /** Stop after this signal resolves (tests); otherwise on SIGINT/SIGTERM. */
   until?: Promise<void>;
   logLevel?: LogLevel;
+  /** Called at each batch's fault points: the fault tests' worker exits there (test/integration/ingest/fault-worker.ts). */
+  fault?: FaultHook;
 }
 
 let runtimeInstalled = false;
@@ -42,7 +44,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const bundle = await loadWorkflowBundle(config.cacheDir);
   const deps = await createIngestDeps(config);
   const transformDeps = createTransformDeps(config);
-  const activities = { ...createIngestActivities({ ...deps, fault: faultHookFromEnv() }), ...createTransformActivities(transformDeps) };
+  const activities = { ...createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) }), ...createTransformActivities(transformDeps) };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -50,6 +52,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     workflowBundle: { code: bundle.code },
     activities,
     maxConcurrentActivityTaskExecutions: 4,
+    // Heartbeats go out at most this long apart (the SDK's default waits up to 80% of the timeout).
+    maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,
     // On SIGTERM running batches get this long to finish, then they are cancelled (a batch
     // stops at its next fetch round, before its commit, or while waiting for the batch before
     // it); a batch stopped before its commit is retried elsewhere and commits exactly once.

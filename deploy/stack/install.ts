@@ -105,6 +105,18 @@ export async function installWheel(cacheDir: string, name: string, version: stri
   });
 }
 
+/**
+ * PyPI packages with their dependencies, binary wheels only, installed into a folder of their
+ * own (pip --target: no virtual environment, nothing in the machine's Python). Run them with
+ * PYTHONPATH set to the returned folder.
+ */
+export async function installPythonPackages(cacheDir: string, name: string, requirements: readonly string[]): Promise<string> {
+  const dir = join(cacheDir, 'python', name);
+  return installOnce(dir, `${requirements.join(' ')} (PyPI)`, async (tmp) => {
+    await exec(name, 'python3', ['-m', 'pip', 'install', '--only-binary=:all:', '--disable-pip-version-check', '--no-cache-dir', '-q', '--target', tmp, ...requirements]);
+  });
+}
+
 function* walk(dir: string): Generator<string> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);

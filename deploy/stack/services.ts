@@ -242,11 +242,20 @@ const nessie: Service = {
         `-Dnessie.catalog.service.s3.default-options.endpoint=${c.s3.endpoint}`,
         '-Dnessie.catalog.service.s3.default-options.path-style-access=true',
         `-Dnessie.catalog.service.s3.default-options.region=${c.s3.region}`,
+        // The Iceberg REST endpoint (/iceberg) signs clients' S3 requests with these: the key pair
+        // is a Quarkus secret (nessie.s3.key.name / .secret) whose values come from the process
+        // environment below (a name with dots only, so its environment variables map back to it).
+        '-Dnessie.catalog.service.s3.default-options.access-key=urn:nessie-secret:quarkus:nessie.s3.key',
         '-Dquarkus.otel.sdk.disabled=true',
         '-Dquarkus.log.level=WARN',
         '-Dquarkus.log.category."io.quarkus".level=INFO',
         '-jar', jar,
       ],
+      // Credentials from the configuration (environment or profile file), never on the command line.
+      env: {
+        NESSIE_S3_KEY_NAME: c.s3.accessKeyId,
+        NESSIE_S3_KEY_SECRET: c.s3.secretAccessKey,
+      },
     };
   },
   async probe(c) {

@@ -15,13 +15,21 @@ import {
 } from '@temporalio/workflow';
 import type { createIngestActivities } from '../../activities/ingest.js';
 import type { IngestBatchResult, IngestTotals } from '../../ingest/types.js';
-import { advance, lag, planBatch, startPositions, type BatchPlan, type Positions } from './plan.js';
+import { lag, planBatch, startPositions, type BatchPlan } from './plan.js';
+import { advance, type Positions } from '../../models/offsets.js';
 import { FloeEnv, FloeLag, FloeLayer, FloeRejects, FloeRows, FloeTopic } from './searchAttributes.js';
 
 type IngestActivities = ReturnType<typeof createIngestActivities>;
 
+/**
+ * A worker killed while running an activity is noticed after this long without a heartbeat (the
+ * activities heartbeat every 2 s, whatever they wait on), and the activity retried elsewhere.
+ */
+const HEARTBEAT_TIMEOUT = '15s';
+
 const { readIngestState } = proxyActivities<IngestActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
@@ -51,12 +59,14 @@ export interface IngestWorkflowInput {
   /** Continue-as-new when history has this many events (default 4000). */
   maxHistoryEvents?: number;
   /**
-   * Batches in flight at once (default 1). With 2, the next batch reads and validates while the
-   * previous one encodes, uploads and commits; commits stay in order (each batch waits for the
-   * one before it, see IngestBatchInput.after).
+   * Batches in flight at once: FLOE_INGEST_PIPELINE_DEPTH (default 2), which workers/client.ts
+   * always passes. With 2, the next batch reads and validates while the previous one encodes,
+   * uploads and commits; commits stay in order (each batch waits for the one before it, see
+   * IngestBatchInput.after). Absent only in the input of runs started before the setting
+   * existed, which ran one batch at a time: 1 then, so their histories replay unchanged.
    */
   pipelineDepth?: number;
-  /** Heartbeat timeout of the batch activity (default '60s'). */
+  /** Heartbeat timeout of the batch activity (default 15 s). */
   heartbeatTimeout?: string;
   /** Carried over by continue-as-new. */
   carried?: { totals: IngestTotals; generation: number };
@@ -94,7 +104,7 @@ export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResul
   const maxHistory = input.maxHistoryEvents ?? 4000;
   const totals: IngestTotals = input.carried?.totals ?? { batches: 0, messages: 0, rows: 0, rejects: 0, duplicates: 0, bytes: 0 };
   const generation = input.carried?.generation ?? 0;
-  const ingestBatch = batchActivity(input.heartbeatTimeout ?? '60s');
+  const ingestBatch = batchActivity(input.heartbeatTimeout ?? HEARTBEAT_TIMEOUT);
   const depth = Math.max(1, Math.min(4, Math.floor(input.pipelineDepth ?? 1)));
   const progress: IngestProgress = { topic, env, generation, positions: {}, targets: {}, lag: 0, totals };
   setHandler(ingestProgressQuery, () => progress);

@@ -1,24 +1,7 @@
 // Offset-range planning for ingestion micro-batches. Pure and deterministic: the workflow calls
-// it, so every planned range is recorded in workflow history and can be audited. It lives under
-// workflows/ so the workflow lint rules (no Node built-ins, no I/O) keep it pure; activities and
-// `floe verify` import it too.
-
-/** A half-open Kafka offset range `[from, to)` of one partition. */
-export interface OffsetRange {
-  partition: number;
-  from: number;
-  to: number;
-}
-
-/** Low and high watermark of one partition: offsets `[low, high)` are readable. */
-export interface PartitionWatermark {
-  partition: number;
-  low: number;
-  high: number;
-}
-
-/** Positions: partition -> next offset to consume. */
-export type Positions = Record<number, number>;
+// it, so every planned range is recorded in workflow history and can be audited. The ranges and
+// positions it plans are models/offsets.ts's, which ingestion and `floe verify` share.
+import { advance, batchIdOf, type OffsetRange, type PartitionWatermark, type Positions } from '../../models/offsets.js';
 
 export interface BatchLimits {
   /** Most messages one batch may cover. */
@@ -142,13 +125,6 @@ export function planBatch(topic: string, positions: Positions, targets: Position
   return { batchId: batchIdOf(topic, ranges), topic, ranges, records };
 }
 
-/** Applies a batch's ranges to positions (returns a new object). */
-export function advance(positions: Positions, ranges: OffsetRange[]): Positions {
-  const next: Positions = { ...positions };
-  for (const r of ranges) next[r.partition] = r.to;
-  return next;
-}
-
 /** Every batch from positions up to targets, in order. */
 export function planBatches(topic: string, positions: Positions, targets: Positions, limits: BatchLimits): BatchPlan[] {
   const out: BatchPlan[] = [];
@@ -161,27 +137,3 @@ export function planBatches(topic: string, positions: Positions, targets: Positi
   }
 }
 
-/** Canonical text of ranges, e.g. `0:100-200,2:5-9`. */
-export function rangesKey(ranges: OffsetRange[]): string {
-  return [...ranges]
-    .sort((a, b) => a.partition - b.partition)
-    .map((r) => `${r.partition}:${r.from}-${r.to}`)
-    .join(',');
-}
-
-/** 64-bit FNV-1a of a string, as 16 hex digits (no crypto: this runs inside workflows). */
-export function fnv1a64(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
-  const mask = 0xffffffffffffffffn;
-  for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * prime) & mask;
-  }
-  return h.toString(16).padStart(16, '0');
-}
-
-/** Deterministic batch id from topic and ranges. */
-export function batchIdOf(topic: string, ranges: OffsetRange[]): string {
-  return `b-${fnv1a64(`${topic}|${rangesKey(ranges)}`)}`;
-}

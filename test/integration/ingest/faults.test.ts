@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAULT_POINTS } from '../../../ingest/faults.js';
+import { FAULT_POINTS } from './faults-hook.js';
 import type { FileIO } from '../../../lake/s3-file-io.js';
 import type { IngestLake } from '../../../ingest/batch.js';
 import { IngestHarness, expectExactlyOnce } from './harness.js';
@@ -116,4 +116,73 @@ describe('ingest faults (real stack)', () => {
     expect(history.filter((s) => s.summary['floe.ingest.batch-id']).length).toBe(3);
     await expectExactlyOnce(h);
   }, 180_000);
+
+  it('a worker killed (SIGKILL) mid-batch is noticed within the 15 s heartbeat timeout, and the batch retried elsewhere once', async () => {
+    const h = new IngestHarness('sigkill');
+    harnesses.push(h);
+    await h.setup();
+    await h.produce({ count: 6000, defectEvery: 11 });
+    const client = await h.getClient();
+    const handle = client.workflow.getHandle(h.workflowId);
+    // Small batches spread over many files and commits: a batch is surely in flight when killed.
+    await h.startIngest({ maxRecords: 1500 });
+    const first = h.spawnWorker();
+    const pendingBatch = async () => (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'ingestBatch');
+    const deadline = Date.now() + 60_000;
+    while (!(await pendingBatch())?.lastStartedTime && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const running = await pendingBatch();
+    expect(running?.lastStartedTime).toBeTruthy();
+    const killedAt = Date.now();
+    first.kill('SIGKILL');
+    await first.exited;
+    const second = h.spawnWorker();
+    try {
+      // The killed attempt times out after the heartbeat timeout; the next attempt starts on the new worker.
+      let retried: number | undefined;
+      while (retried === undefined && Date.now() - killedAt < 90_000) {
+        const a = await pendingBatch();
+        if (!a || (a.attempt ?? 1) > (running!.attempt ?? 1)) retried = Date.now();
+        else await new Promise((r) => setTimeout(r, 200));
+      }
+      const recoverySeconds = ((retried ?? Date.now()) - killedAt) / 1000;
+      process.stderr.write(`floe test: batch retried ${recoverySeconds.toFixed(1)} s after its worker was killed\n`);
+      expect(recoverySeconds).toBeLessThan(40);
+      expect((await h.result()).lag).toBe(0);
+    } finally {
+      second.kill('SIGTERM');
+      await second.exited;
+    }
+    await expectExactlyOnce(h);
+  }, 240_000);
+
+  it('a crash loop: workers killed (SIGKILL) every few seconds, batches retried many times, contents unchanged', async () => {
+    const h = new IngestHarness('crashloop');
+    harnesses.push(h);
+    await h.setup();
+    await h.produce({ count: 12_000, defectEvery: 7, duplicateEvery: 31 });
+    await h.startIngest({ maxRecords: 800, heartbeatTimeout: '3s' });
+    const handle = (await h.getClient()).workflow.getHandle(h.workflowId);
+    let kills = 0;
+    let retried = 0;
+    for (let i = 0; i < 8; i++) {
+      const w = h.spawnWorker();
+      // Killed at a different point of its work each time: 1.5 to 5 s after it started.
+      await new Promise((r) => setTimeout(r, 1500 + ((i * 1237) % 3500)));
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      retried = Math.max(retried, ...pending.map((a) => a.attempt ?? 1));
+      w.kill('SIGKILL');
+      await w.exited;
+      kills++;
+    }
+    const w = h.spawnWorker();
+    try {
+      expect((await h.result()).lag).toBe(0);
+    } finally {
+      w.kill('SIGTERM');
+      await w.exited;
+    }
+    expect(kills).toBe(8);
+    process.stderr.write(`floe test: crash loop of ${kills} kills; highest batch attempt seen ${retried}\n`);
+    await expectExactlyOnce(h);
+  }, 300_000);
 });

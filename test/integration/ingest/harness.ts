@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
-import { createIngestActivities } from '../../../activities/ingest.js';
+import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../../../activities/ingest.js';
 import { createIngestDeps, type IngestDepsOptions } from '../../../workers/deps.js';
 import { loadWorkflowBundle } from '../../../workers/bundle.js';
 import { connectClient, ingestInput } from '../../../workers/client.js';
@@ -80,6 +80,7 @@ export class IngestHarness {
       taskQueue: this.taskQueue,
       workflowBundle: { code: bundle.code },
       activities: createIngestActivities(deps),
+      maxHeartbeatThrottleInterval: WORKER_HEARTBEAT_THROTTLE,
     });
     const running = worker.run();
     return {
@@ -92,9 +93,9 @@ export class IngestHarness {
     };
   }
 
-  /** `floe worker` as a child process, with extra environment (fault injection). */
+  /** The floe worker as a child process, with the fault hook that extra environment can set (faults-hook.ts). */
   spawnWorker(extraEnv: Record<string, string> = {}): ChildProcess & { exited: Promise<number | null>; output: { log: string } } {
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, join(root, 'bin', 'floe.js'), 'worker'], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', join(root, 'test', 'integration', 'ingest', 'fault-worker.ts')], {
       cwd: root,
       env: { ...process.env, ...this.env, ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -137,11 +138,12 @@ export class IngestHarness {
   }
 
   /** RAW + DLQ against what was produced: by offset and by event id. */
-  async reconcile(): Promise<{ verifyOk: boolean; missing: string[]; extra: string[]; wrongTable: string[]; rawEventIds: string[]; expectedEventIds: string[] }> {
+  async reconcile(): Promise<{ verifyOk: boolean; missing: string[]; extra: string[]; wrongTable: string[]; rawEventIds: string[]; expectedEventIds: string[]; contentProblems: string[] }> {
     const reader = createKafkaRangeReader({ brokers: this.config.kafka.brokers });
     try {
       const lake = await this.lake();
-      const report = await verifyIngest(reader, lake, { topic: this.topic });
+      // Contents too (every stored row against Kafka's bytes), and nothing left behind.
+      const report = await verifyIngest(reader, lake, { topic: this.topic, content: true, caughtUp: true });
       const expected = this.expected();
       const all = [...expected.keys()].map((k) => k.split(':').map(Number) as [number, number]);
       const maxByP = new Map<number, number>();
@@ -165,6 +167,7 @@ export class IngestHarness {
         wrongTable,
         rawEventIds: rows.filter((r) => r.table === 'raw').map((r) => r.eventId!).sort(),
         expectedEventIds: [...expected.values()].filter((m) => !m.defect).map((m) => m.eventId!).sort(),
+        contentProblems: (report.content?.problems ?? []).map((p) => `${p.partition}@${p.offset} ${p.table}.${p.column}: ${p.stored} != ${p.expected}`),
       };
     } finally {
       await reader.close();
@@ -198,5 +201,6 @@ export async function expectExactlyOnce(h: IngestHarness): Promise<void> {
   expect(rec.extra).toEqual([]);
   expect(rec.wrongTable).toEqual([]);
   expect(rec.rawEventIds).toEqual(rec.expectedEventIds);
+  expect(rec.contentProblems).toEqual([]);
   expect(rec.verifyOk).toBe(true);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaRangeReader, type FetchClient, type KafkaMessage, type RangeReader } from '../../../ingest/kafka.js';
-import type { OffsetRange } from '../../../workflows/ingest/plan.js';
+import type { OffsetRange } from '../../../models/offsets.js';
 import { config, createTopic, kafka, send, uniqueName } from './helpers.js';
 
 describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka range reader via %s (real Kafka)', (fetchClient) => {

@@ -18,8 +18,8 @@ import {
 import { columnBatchRows } from '../../../lake/column-batch.js';
 import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
 import { validateTelemetry } from '../../../models/telemetry.js';
-import type { OffsetRange } from '../../../workflows/ingest/plan.js';
-import { batchIdOf } from '../../../workflows/ingest/plan.js';
+import type { OffsetRange } from '../../../models/offsets.js';
+import { batchIdOf } from '../../../models/offsets.js';
 
 const TOPIC = 'unit-telemetry';
 

@@ -1,7 +1,7 @@
 // An in-memory Kafka topic for unit tests of the batch activity: partition -> messages at
 // consecutive offsets from 0, read back by range.
 import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
-import type { OffsetRange } from '../../../workflows/ingest/plan.js';
+import type { OffsetRange } from '../../../models/offsets.js';
 
 export class FakeReader implements RangeReader {
   /** readRanges calls so far. */

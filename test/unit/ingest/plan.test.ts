@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  advance,
-  batchIdOf,
-  lag,
-  planBatch,
-  planBatches,
-  recordBudget,
-  startPositions,
-  type BatchLimits,
-} from '../../../workflows/ingest/plan.js';
+import { lag, planBatch, planBatches, recordBudget, startPositions, type BatchLimits } from '../../../workflows/ingest/plan.js';
+import { advance, batchIdOf } from '../../../models/offsets.js';
 
 const limits = (maxRecords: number, maxBytes = 1 << 30, avgMessageBytes = 100): BatchLimits => ({ maxRecords, maxBytes, avgMessageBytes });
 

@@ -13,8 +13,8 @@ import { decodeRecordBatches, messagesOf, type PartitionFetch } from '../../../i
 import { MAX_EVENT_BYTES, validateTelemetry, type DeviceLookup } from '../../../models/telemetry.js';
 import { TelemetryGenerator } from '../../../simulator/generator.js';
 import { RecordBatchBuilder, type BatchCodec } from '../../../simulator/record-batch.js';
-import type { OffsetRange } from '../../../workflows/ingest/plan.js';
-import { batchIdOf } from '../../../workflows/ingest/plan.js';
+import type { OffsetRange } from '../../../models/offsets.js';
+import { batchIdOf } from '../../../models/offsets.js';
 
 const INGESTED_MS = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const T0 = 1_735_725_000_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareOffsets } from '../../../ingest/verify.js';
-import { faultHookFromEnv } from '../../../ingest/faults.js';
+import { faultHookFromEnv } from '../../integration/ingest/faults-hook.js';
 
 const kafka = (p: number, from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ partition: p, offset: from + i }));
 

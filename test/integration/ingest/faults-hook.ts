@@ -1,9 +1,10 @@
-// Fault injection for the fault tests: FLOE_INGEST_FAULT=<point> makes the worker process exit
-// abruptly (as a kill would) when a batch reaches that point. FLOE_INGEST_FAULT_MARKER names a
-// file created just before exiting; while it exists the fault does not fire again, so a restarted
-// worker with the same environment gets past the point. Never set in normal operation.
+// Fault injection for the fault tests, in the worker that test/integration/ingest/fault-worker.ts
+// runs (the production worker has no such hook): FLOE_INGEST_FAULT=<point> makes the worker
+// process exit abruptly (as a kill would) when a batch reaches that point.
+// FLOE_INGEST_FAULT_MARKER names a file created just before exiting; while it exists the fault
+// does not fire again, so a restarted worker with the same environment gets past the point.
 import { existsSync, writeFileSync } from 'node:fs';
-import type { FaultHook, FaultPoint } from './batch.js';
+import type { FaultHook, FaultPoint } from '../../../ingest/batch.js';
 
 export const FAULT_POINTS: readonly FaultPoint[] = ['before-upload', 'after-upload', 'after-commit'];
 
