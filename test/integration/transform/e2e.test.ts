@@ -9,6 +9,7 @@ import { listRunBranches } from '../../../transform/branches.js';
 import { lateDays } from '../../../transform/late.js';
 import { spawn } from 'node:child_process';
 import { useTransformHarness } from './harness.js';
+import { runPython } from '../foreign/python.js';
 
 /** `floe <args>` as a child process with the harness's environment. */
 function floe(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -91,6 +92,17 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
       }
     }
   });
+
+  it("pyiceberg (not floe's reader) reads SILVER through Nessie's Iceberg REST catalog, every row", async () => {
+    const rest = `${h.config.nessie.uri.replace(/\/api\/v2\/?$/, '')}/iceberg/${h.config.nessie.branch}`;
+    const env = { FLOE_S3_ACCESS_KEY_ID: h.config.s3.accessKeyId, FLOE_S3_SECRET_ACCESS_KEY: h.config.s3.secretAccessKey, FLOE_S3_REGION: h.config.s3.region };
+    const out = JSON.parse(await runPython(h.config.cacheDir, 'pyiceberg_read.py', [rest, h.config.s3.endpoint, h.table('silver', 'telemetry'), h.topic], { env })) as { columns: string[]; rows: number; topics: string[] };
+    const silver = loadModels().find((m) => m.name === 'silver.telemetry')!;
+    expect(out.columns).toEqual(silver.columns.map((c) => c.name));
+    const [n] = await q(`SELECT count(*) FROM ${h.table('silver', 'telemetry')}`);
+    expect(out.rows).toBe(Number(n![0]));
+    expect(out.topics).toEqual([h.topic]);
+  }, 600_000);
 
   it('an unforced run of a published day with no new RAW is up to date; a forced one replaces the day (idempotent)', async () => {
     const idle = await h.transform();
