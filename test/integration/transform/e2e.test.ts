@@ -157,6 +157,23 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     expect((JSON.parse(failed.stdout) as { severity: string }[]).filter((r) => r.severity === 'block')).toEqual([]);
   });
 
+  it('two days transformed at once both publish (a merge that conflicts starts over from a fresh fork)', async () => {
+    const next = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+    const [dayA, dayB] = [next(h.day, 1), next(h.day, 2)];
+    h.produce({ count: 600, devices: DEVICES, start: `${dayA}T00:00:00Z`, span: '48h', seed: 11, scenario: 'valid' });
+    await h.ingest();
+    const [a, b] = await Promise.all([h.transform({ day: dayA }), h.transform({ day: dayB })]);
+    for (const out of [a, b]) {
+      if (!out.ok) throw new Error(out.message);
+      expect(out.result.outcome).toBe('published');
+    }
+    process.stderr.write(`concurrent transforms: forks ${a.ok && a.result.attempts}, ${b.ok && b.result.attempts}\n`);
+    const days = await q(`SELECT CAST(day AS varchar), count(*) FROM ${h.table('gold', 'device_health_summary')} GROUP BY 1 ORDER BY 1`);
+    expect(days.map((r) => r[0])).toEqual([h.day, dayA, dayB]);
+    const [silverDays] = await q(`SELECT count(DISTINCT CAST(event_ts AS date)) FROM ${h.table('silver', 'telemetry')}`);
+    expect(Number(silverDays![0])).toBe(3);
+  });
+
   it('a failing blocking check keeps the branch, records the results there, and leaves main unchanged', async () => {
     // Break the central invariant on purpose: RAW holds one of its data files twice.
     const rawIdent = h.table('raw', 'telemetry');
