@@ -4,12 +4,13 @@ import type { FloeConfig } from '../deploy/config.js';
 import { connectClient } from './client.js';
 import { transformProgressQuery, transformWorkflowId, type TransformInput, type TransformProgress, type TransformResult } from '../workflows/transform/transform.js';
 import { FloeEnv, FloeLayer, FloePartition } from '../workflows/ingest/searchAttributes.js';
+import { FloeDay, FloePipeline } from '../workflows/searchAttributes.js';
 
 export async function startTransform(config: FloeConfig, input: TransformInput, opts: { client?: Client; taskQueue?: string } = {}): Promise<{ handle: WorkflowHandle; runId: string; client: Client }> {
   const client = opts.client ?? (await connectClient(config));
   const handle = await client.workflow.start('transform', {
     workflowId: transformWorkflowId(input.env, input.day),
-    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+    taskQueue: opts.taskQueue ?? config.workers.transformTaskQueue,
     args: [input],
     // One run of a day at a time: a second start joins the running one.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -17,6 +18,8 @@ export async function startTransform(config: FloeConfig, input: TransformInput, 
       { key: FloeEnv, value: input.env },
       { key: FloeLayer, value: 'silver+gold' },
       { key: FloePartition, value: input.day },
+      { key: FloeDay, value: input.day },
+      { key: FloePipeline, value: 'transform' },
     ],
   });
   return { handle, runId: handle.firstExecutionRunId, client };

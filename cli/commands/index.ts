@@ -8,7 +8,11 @@ import { registerWorker } from './worker.js';
 import { registerVerify } from './verify.js';
 import { registerProduce } from './produce.js';
 import { registerContracts } from './contracts.js';
+import { registerSchedules } from './schedules.js';
+import { registerBackfill } from './backfill.js';
+import { registerHistory } from './history.js';
+import { registerStatus } from './status.js';
 import { registerTransform } from './transform.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerTransform, registerWorker, registerVerify, registerProduce, registerContracts, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerTransform, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerHistory, registerStatus, registerConfig];

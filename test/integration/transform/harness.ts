@@ -50,6 +50,8 @@ export class TransformHarness {
       FLOE_REGISTRY_TOPIC: this.registryTopic,
       FLOE_TELEMETRY_TOPIC: this.topic,
       FLOE_TASK_QUEUE: this.taskQueue,
+      // One worker serves both here; the CLI starts transforms on the transform queue.
+      FLOE_TRANSFORM_TASK_QUEUE: this.taskQueue,
       FLOE_TRANSFORM_MEMORY_LIMIT: '512MB',
     };
     this.config = loadConfig({ ...process.env, ...this.env });
