@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { FloeConfig } from '../deploy/config.js';
 import { createContext, type DashboardContext } from './api/context.js';
 import { PAGES } from './pages.js';
+import { docsRoute } from '../docs/serve.js';
 
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), 'web');
 const require = createRequire(import.meta.url);
@@ -65,8 +66,9 @@ async function handle(ctx: DashboardContext, req: IncomingMessage, res: ServerRe
 
 export async function startDashboard(config: FloeConfig, opts: { port?: number; host?: string } = {}): Promise<DashboardServer> {
   const ctx = createContext(config);
+  const docs = docsRoute(config);
   const server = createServer((req, res) => {
-    handle(ctx, req, res).catch((e: unknown) => {
+    (docs.matches(req) ? docs.serve(req, res) : handle(ctx, req, res)).catch((e: unknown) => {
       if (!res.headersSent) json(res, 500, { error: e instanceof Error ? e.message : String(e) });
     });
   });

@@ -4,6 +4,7 @@
 // the day through {{day}}: a DATE literal, or the latest transformed day when none is given.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FloeConfig } from '../deploy/config.js';
+import { parseDay } from '../transform/day.js';
 
 export const QUERIES_DIR = new URL('../models/queries/', import.meta.url);
 
@@ -57,11 +58,10 @@ export function savedQuery(name: string): SavedQuery {
   return q;
 }
 
-/** The SQL to send to Trino: namespaces from the configuration, the day (YYYY-MM-DD) or the latest transformed one. */
+/** The SQL to send to Trino: namespaces from the configuration, the day (YYYY-MM-DD; a bad one is a DayError) or the latest transformed one. */
 export function renderSavedQuery(q: SavedQuery, config: FloeConfig, day?: string): string {
   const t = config.transform;
-  if (day !== undefined && (!/^\d{4}-\d\d-\d\d$/.test(day) || Number.isNaN(Date.parse(day)))) throw new Error(`--day: expected a date YYYY-MM-DD, got ${JSON.stringify(day)}`);
-  const dayExpr = day ? `DATE '${day}'` : `(SELECT max(day) FROM ${t.goldNamespace}.daily_device_metrics)`;
+  const dayExpr = day !== undefined ? `DATE '${parseDay(day).iso}'` : `(SELECT max(day) FROM ${t.goldNamespace}.daily_device_metrics)`;
   const body = q.sql
     .split('\n')
     .filter((l) => !l.startsWith('--'))

@@ -26,6 +26,7 @@ async function statementOf(sql: string | undefined, opts: QueryOpts): Promise<st
   }
   if (sql !== undefined) throw new UsageError('give either a SQL statement or --saved NAME, not both');
   const { savedQueries, savedQuery, renderSavedQuery, UnknownSavedQueryError } = await import('../../docs/queries.js');
+  const { DayError } = await import('../../transform/day.js');
   if (opts.saved === true) {
     printTable(['name', 'title', 'description'], savedQueries().map((q) => [q.name, q.title, q.description]));
     return undefined;
@@ -33,7 +34,8 @@ async function statementOf(sql: string | undefined, opts: QueryOpts): Promise<st
   try {
     return renderSavedQuery(savedQuery(opts.saved), loadConfig(), opts.day);
   } catch (e) {
-    if (e instanceof UnknownSavedQueryError || (e instanceof Error && e.message.startsWith('--day'))) throw new UsageError(e.message);
+    if (e instanceof UnknownSavedQueryError) throw new UsageError(e.message);
+    if (e instanceof DayError) throw new UsageError(`--day: ${e.message}`);
     throw e;
   }
 }
