@@ -1,12 +1,12 @@
 // The lineage graph as inline SVG: a layered layout, one column per depth (topics, RAW, SILVER,
-// GOLD, ...), nodes in declaration order within a column, edges as curves from an input's right
+// GOLD, ...), nodes ordered by their inputs' rows within a column, edges as curves from an input's right
 // edge to its reader's left edge. Each edge carries data-from/data-to, each node data-node, so
 // the page states its lineage in a form tests (and people) can read back.
 import { depths, type LineageGraph } from './graph.js';
 
-const NODE_W = 240;
+const NODE_W = 230;
 const NODE_H = 34;
-const COL_GAP = 90;
+const COL_GAP = 70;
 const ROW_GAP = 14;
 const PAD = 12;
 
@@ -19,6 +19,18 @@ export function lineageSvg(g: LineageGraph, href: (id: string) => string | undef
   const depth = depths(g);
   const columns: string[][] = [];
   for (const n of g.nodes) (columns[depth.get(n.id)!] ??= []).push(n.id);
+  // Fewer crossings: each column after the first ordered by the mean row of its nodes' inputs.
+  const rowOf = new Map<string, number>();
+  columns.forEach((ids, col) => {
+    if (col > 0) {
+      const mean = (id: string): number => {
+        const rows = g.edges.filter((e) => e.to === id).map((e) => rowOf.get(e.from) ?? 0);
+        return rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length);
+      };
+      ids.sort((a, b) => mean(a) - mean(b));
+    }
+    ids.forEach((id, row) => rowOf.set(id, row));
+  });
   const pos = new Map<string, { x: number; y: number }>();
   columns.forEach((ids, col) => ids.forEach((id, row) => pos.set(id, { x: PAD + col * (NODE_W + COL_GAP), y: PAD + row * (NODE_H + ROW_GAP) })));
   const width = PAD * 2 + columns.length * NODE_W + (columns.length - 1) * COL_GAP;

@@ -24,7 +24,10 @@ describe('floe command line', () => {
     [['no-such-command'], /unknown command 'no-such-command'/],
     [['stack', 'up', 'postgres'], /unknown service "postgres"; services are: s3, temporal, kafka, nessie, trino/],
     [['stack', 'logs', 'kafka', '--lines', 'many'], /--lines must be a positive integer, got "many"/],
-    [['query'], /missing required argument 'sql'/],
+    [['query'], /missing the SQL statement \(or --saved NAME\)/],
+    [['query', '--saved', 'nope'], /no saved query named "nope"; saved queries: anomaly_summary, building_temperature_heatmap, device_health, device_status, energy_trends, maintenance_alerts/],
+    [['query', '--saved', 'device_health', '--day', '2025-02-30'], /--day: day "2025-02-30" is not a calendar date/],
+    [['query', 'SELECT 1', '--saved', 'device_health'], /either a SQL statement or --saved NAME, not both/],
   ])('rejects %j with a usage message and exit code 2', (args, message) => {
     const r = floe(...args);
     expect(r.status).toBe(2);
