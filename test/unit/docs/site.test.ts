@@ -45,9 +45,9 @@ describe('floe docs build', () => {
   });
 
   it('every column (type, field id, doc) and partitioning is on its table page', () => {
-    const defs = [RAW_TELEMETRY, RAW_TELEMETRY_DLQ, alertEventsTable('gold'), alertStateTable('gold')];
     const byId = new Map(site.tables.map((t) => [t.id, t]));
-    for (const [id, def] of [['raw.telemetry', defs[0]], ['raw.telemetry_dlq', defs[1]], ['alerts.alerts', defs[2]], ['alerts.alert_state', defs[3]]] as const) {
+    const defs = [['raw.telemetry', RAW_TELEMETRY], ['raw.telemetry_dlq', RAW_TELEMETRY_DLQ], ['alerts.alerts', alertEventsTable('gold')], ['alerts.alert_state', alertStateTable('gold')]] as const;
+    for (const [id, def] of defs) {
       const html = read(site, `tables/${id}.html`);
       for (const c of def.columns) expect(html).toContain(`<tr class="column" data-column="${c.name}"><td><code>${c.name}</code></td><td>${c.type}</td><td>${c.id}</td>`);
       expect(html).toContain(`<code>${byId.get(id)!.partitioning}</code>`);
