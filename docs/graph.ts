@@ -3,7 +3,8 @@
 // theirs here, once: ingestion writes RAW and DLQ from the telemetry topic, the alerts workflow
 // evaluates RAW batches into the alert tables. Kafka topics are the graph's sources.
 import type { FloeConfig } from '../deploy/config.js';
-import { modelCatalog, type ModelLineage } from '../models/catalog.js';
+import { modelByName, modelCatalog, type ModelLineage } from '../models/catalog.js';
+import type { CheckDef } from '../transform/model.js';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, type TableDef } from '../models/tables.js';
 import { alertEventsTable, alertStateTable } from '../alerts/tables.js';
 
@@ -20,6 +21,8 @@ export interface DocCheck {
   kind: string;
   severity: string;
   doc?: string;
+  /** What the check asserts, from its declaration. */
+  rule: string;
 }
 
 export interface DocTable {
@@ -34,6 +37,8 @@ export interface DocTable {
   columns: DocColumn[];
   checks: DocCheck[];
   inputs: string[];
+  /** The model's SQL (empty for tables written by code). */
+  sql: string;
   /** Inputs that are the table's own previous state (`previous.<table>`): not edges. */
   readsPrevious: boolean;
 }
@@ -65,8 +70,26 @@ function fromTableDef(def: TableDef, id: string, layer: DocTable['layer'], writt
     columns: def.columns.map((c) => ({ id: c.id, name: c.name, type: c.type, required: c.required, doc: c.doc ?? '' })),
     checks: [],
     inputs,
+    sql: '',
     readsPrevious: false,
   };
+}
+
+function ruleOf(c: CheckDef): string {
+  switch (c.kind) {
+    case 'not_null':
+      return `${c.columns.join(', ')} not null`;
+    case 'unique':
+      return `(${c.columns.join(', ')}) unique`;
+    case 'accepted_range':
+      return `${c.min ?? '-inf'} <= ${c.column} <= ${c.max ?? '+inf'}`;
+    case 'relationship':
+      return `${c.column} exists in ${c.to}.${c.field}`;
+    case 'expression':
+      return `${c.sql}  passes when observed ${c.op} ${c.threshold}`;
+    case 'builtin':
+      return `${c.builtin}, threshold ${c.threshold}`;
+  }
 }
 
 function fromModel(m: ModelLineage, config: FloeConfig): DocTable {
@@ -81,8 +104,9 @@ function fromModel(m: ModelLineage, config: FloeConfig): DocTable {
     writtenBy: m.layer === 'dq' ? 'the transform runner (checks), beside the models' : `SQL model models/${m.layer}/${table}.sql, by the transform workflow`,
     partitioning: m.partitionBy ?? 'unpartitioned',
     columns: m.columns,
-    checks: m.checks,
+    checks: modelByName(m.name).checks.map((c) => ({ name: c.name, kind: c.kind, severity: c.severity, ...(c.doc ? { doc: c.doc } : {}), rule: ruleOf(c) })),
     inputs: m.inputs.filter((i) => !i.startsWith('previous.')),
+    sql: modelByName(m.name).sqlText,
     readsPrevious: m.inputs.some((i) => i.startsWith('previous.')),
   };
 }

@@ -38,9 +38,9 @@ function checksSection(t: DocTable, results: CheckResults): string {
   const rows = t.checks.map((c) => {
     const r = results.available ? results.byCheck.get(resultKey(t.id, c.name)) : undefined;
     const latest = !results.available ? '<td colspan="3" class="muted">unavailable</td>' : r ? `<td class="${r.passed ? 'pass' : 'fail'}">${r.passed ? 'passed' : 'FAILED'}</td><td>${h(String(r.observed))} (${h(r.threshold)})</td><td>${h(r.day)}</td>` : '<td colspan="3" class="muted">not run yet</td>';
-    return `<tr class="check" data-check="${h(c.name)}"><td><code>${h(c.name)}</code></td><td>${h(c.kind)}</td><td>${h(c.severity)}</td><td>${h(c.doc ?? '')}</td>${latest}</tr>`;
+    return `<tr class="check" data-check="${h(c.name)}"><td><code>${h(c.name)}</code></td><td>${h(c.kind)}</td><td>${h(c.severity)}</td><td><code>${h(c.rule)}</code>${c.doc ? `<br>${h(c.doc)}` : ''}</td>${latest}</tr>`;
   });
-  return `${note}<table><thead><tr><th>check</th><th>kind</th><th>severity</th><th>doc</th><th>latest</th><th>observed (pass when)</th><th>day</th></tr></thead><tbody>
+  return `${note}<table><thead><tr><th>check</th><th>kind</th><th>severity</th><th>asserts</th><th>latest</th><th>observed (pass when)</th><th>day</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>`;
 }
@@ -62,7 +62,7 @@ function tablePage(t: DocTable, all: readonly DocTable[], results: CheckResults)
 ${cols.join('\n')}
 </tbody></table>
 <h2>Checks</h2>
-${checksSection(t, results)}`,
+${checksSection(t, results)}${t.sql ? `\n<h2>SQL</h2>\n<pre>${h(t.sql)}</pre>` : ''}`,
   );
 }
 
