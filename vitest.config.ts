@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Workers spawned by tests serve no /metrics unless a test asks for it (the port is shared).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', FLOE_METRICS_PORT: '0' },
     testTimeout: 120_000,
     hookTimeout: 600_000,
     projects: [

@@ -9,4 +9,5 @@ export const suites: Record<string, Suite> = {
   ingest: async () => (await import('./ingest.js')).default(),
   lake: async () => (await import('./lake.js')).default(),
   simulator: async () => (await import('./simulator.js')).default(),
+  transform: async () => (await import('./transform.js')).default(),
 };

@@ -16,6 +16,8 @@ export const PROFILES_DIR = join(here, 'profiles');
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const url = z.string().url();
+/** A duration as Temporal and people write it: 90s, 15m, 1h, 3d. */
+const duration = z.string().regex(/^[1-9]\d*(s|m|h|d)$/, 'must be a duration like 90s, 15m, 1h or 3d');
 
 /** Every key floe reads, with its env var name, default and validation. */
 const keys = {
@@ -69,6 +71,27 @@ const keys = {
   FLOE_INGEST_NATIVE: z.enum(['auto', 'on', 'off']).default('auto'),
   FLOE_RAW_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('raw'),
 
+  // Operations (schedules/, workers/): cadence per environment, task queues, limits, metrics.
+  FLOE_INGEST_TASK_QUEUE: z.string().min(1).optional(),
+  FLOE_TRANSFORM_TASK_QUEUE: z.string().min(1).optional(),
+  FLOE_INGEST_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(64).default(4),
+  FLOE_TRANSFORM_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(64).default(2),
+  FLOE_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
+  FLOE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  FLOE_SCHEDULE_ID_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be lowercase letters, digits and dashes').default('floe'),
+  FLOE_SCHEDULE_INGEST_EVERY: duration.default('1h'),
+  FLOE_SCHEDULE_TRANSFORM_LATENESS: duration.default('2h'),
+  FLOE_SCHEDULE_TRANSFORM_CATCHUP: duration.default('3d'),
+
+  FLOE_SILVER_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('silver'),
+  FLOE_GOLD_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
+  FLOE_DQ_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('dq'),
+  FLOE_ENERGY_TARIFF_PER_KWH: z.coerce.number().nonnegative().default(0.25),
+  FLOE_LOW_POWER_FACTOR: z.coerce.number().min(0).max(1).default(0.85),
+  FLOE_TRANSFORM_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?[MG]B$/, 'must look like 1GB or 512MB').default('1GB'),
+  FLOE_TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  FLOE_TRANSFORM_ROWS_PER_FILE: positiveInt.default(5_000_000),
+
   FLOE_ALERTS_TOPIC: z.string().min(1).default('iot-alerts'),
   FLOE_ALERTS_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
   FLOE_ALERTS_RULES_FILE: z.string().min(1).default(join(here, 'alerts.json')),
@@ -120,6 +143,9 @@ export interface FloeConfig {
   nessie: { uri: string; port: number; managementPort: number; branch: string };
   trino: { url: string; port: number; user: string; catalog: string; heap: string };
   ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic' | 'kafkajs'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
+  workers: { ingestTaskQueue: string; transformTaskQueue: string; ingestMaxActivities: number; transformMaxActivities: number; maxWorkflowTasks: number; metricsPort: number };
+  schedules: { idPrefix: string; ingestEvery: string; transformLateness: string; transformCatchup: string };
+  transform: { silverNamespace: string; goldNamespace: string; dqNamespace: string; tariffPerKwh: number; lowPowerFactor: number; memoryLimit: string; threads: number; rowsPerFile: number };
   /** Threshold alerts: rules file, output topic and table namespace, optional webhook (may hold a token: masked). */
   alerts: { topic: string; namespace: string; rulesFile: string; webhookUrl?: string; pollMs: number };
 }
@@ -238,6 +264,31 @@ function fromRaw(c: RawConfig): FloeConfig {
       rulesFile: resolve(c.FLOE_ALERTS_RULES_FILE),
       ...(c.FLOE_ALERTS_WEBHOOK_URL ? { webhookUrl: c.FLOE_ALERTS_WEBHOOK_URL } : {}),
       pollMs: c.FLOE_ALERTS_POLL_MS,
+    },
+    workers: {
+      // Ingestion keeps the queue it always had; transforms get their own so either scales alone.
+      ingestTaskQueue: c.FLOE_INGEST_TASK_QUEUE ?? c.FLOE_TASK_QUEUE,
+      transformTaskQueue: c.FLOE_TRANSFORM_TASK_QUEUE ?? `${c.FLOE_TASK_QUEUE}-transform`,
+      ingestMaxActivities: c.FLOE_INGEST_MAX_CONCURRENT_ACTIVITIES,
+      transformMaxActivities: c.FLOE_TRANSFORM_MAX_CONCURRENT_ACTIVITIES,
+      maxWorkflowTasks: c.FLOE_MAX_CONCURRENT_WORKFLOW_TASKS,
+      metricsPort: c.FLOE_METRICS_PORT,
+    },
+    schedules: {
+      idPrefix: c.FLOE_SCHEDULE_ID_PREFIX,
+      ingestEvery: c.FLOE_SCHEDULE_INGEST_EVERY,
+      transformLateness: c.FLOE_SCHEDULE_TRANSFORM_LATENESS,
+      transformCatchup: c.FLOE_SCHEDULE_TRANSFORM_CATCHUP,
+    },
+    transform: {
+      silverNamespace: c.FLOE_SILVER_NAMESPACE,
+      goldNamespace: c.FLOE_GOLD_NAMESPACE,
+      dqNamespace: c.FLOE_DQ_NAMESPACE,
+      tariffPerKwh: c.FLOE_ENERGY_TARIFF_PER_KWH,
+      lowPowerFactor: c.FLOE_LOW_POWER_FACTOR,
+      memoryLimit: c.FLOE_TRANSFORM_MEMORY_LIMIT,
+      threads: c.FLOE_TRANSFORM_THREADS,
+      rowsPerFile: c.FLOE_TRANSFORM_ROWS_PER_FILE,
     },
   };
 }

@@ -9,6 +9,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOWS_PATH = join(root, 'workflows', 'index.ts');
+/** Workflow interceptors in the bundle: the pipeline's transform metrics (workers/metrics.ts). */
+export const WORKFLOW_INTERCEPTORS = [join(root, 'workflows', 'metricsInterceptor.ts')];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -36,7 +38,7 @@ export interface WorkflowBundle {
 export async function loadWorkflowBundle(cacheDir: string): Promise<WorkflowBundle> {
   const path = join(cacheDir, 'workflow-bundles', `floe-workflows-${bundleKey()}.js`);
   if (existsSync(path)) return { code: readFileSync(path, 'utf8'), path, cached: true };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTORS, logger: quietLogger });
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, code);

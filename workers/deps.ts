@@ -6,6 +6,11 @@ import { createIngestLake, type IngestLakeOptions } from '../ingest/lakeAdapter.
 import type { IngestLake } from '../ingest/batch.js';
 import { validateTelemetry } from '../models/telemetry.js';
 import type { IngestActivityDeps } from '../activities/ingest.js';
+import { createLake, lakeConfigFrom } from '../lake/index.js';
+import { loadModels } from '../models/catalog.js';
+import { transformSettings, type TransformDeps } from '../transform/context.js';
+
+type TransformActivityDeps = Omit<TransformDeps, 'heartbeat' | 'log'>;
 
 export interface IngestDeps extends IngestActivityDeps {
   close(): Promise<void>;
@@ -33,6 +38,24 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
     async close() {
       await reader.close();
       await real.close();
+    },
+  };
+}
+
+export interface TransformWorkerDeps extends TransformActivityDeps {
+  close(): Promise<void>;
+}
+
+/** Real clients for the transform activities. Model declarations are validated here, at worker start. */
+export function createTransformDeps(config: FloeConfig): TransformWorkerDeps {
+  loadModels();
+  const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: `floe-transform-${config.env}`, fetchClient: config.ingest.fetchClient });
+  return {
+    lake: createLake(lakeConfigFrom(config)),
+    reader,
+    settings: transformSettings(config),
+    async close() {
+      await reader.close();
     },
   };
 }

@@ -3,7 +3,7 @@
 import type { Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
-import { floeSearchAttributes } from '../workflows/ingest/searchAttributes.js';
+import { floeSearchAttributes } from '../workflows/searchAttributes.js';
 
 // @temporalio/proto is CommonJS: take the namespace from its default export under Node ESM.
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;

@@ -8,8 +8,13 @@ import { registerWorker } from './worker.js';
 import { registerVerify } from './verify.js';
 import { registerProduce } from './produce.js';
 import { registerContracts } from './contracts.js';
+import { registerSchedules } from './schedules.js';
+import { registerBackfill } from './backfill.js';
+import { registerHistory } from './history.js';
+import { registerStatus } from './status.js';
+import { registerTransform } from './transform.js';
 import { registerAlerts } from './alerts.js';
 import { registerDashboard } from './dashboard.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerWorker, registerVerify, registerProduce, registerContracts, registerAlerts, registerDashboard, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerTransform, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerHistory, registerStatus, registerAlerts, registerDashboard, registerConfig];

@@ -19,6 +19,11 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Int' | 'Text' | 'Dat
   FloeRejects: 'Int',
   FloeLayer: 'Keyword',
   FloePartition: 'Keyword',
+  FloeDay: 'Keyword',
+  FloePipeline: 'Keyword',
+  FloeDqStatus: 'Keyword',
+  FloeNessieBranch: 'Keyword',
+  FloeCodeVersion: 'Keyword',
 };
 
 export interface Launch {

@@ -9,8 +9,8 @@ const compose = parse(readFileSync(new URL('../../../deploy/docker-compose.yml',
 };
 
 describe('deploy/docker-compose.yml', () => {
-  it('offers every service of the local stack', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...SERVICE_NAMES].sort());
+  it('offers every service of the local stack, and Prometheus and Grafana for the workers\' metrics', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([...SERVICE_NAMES, 'prometheus', 'grafana'].sort());
   });
 
   it('pins the same versions as the local stack', () => {

@@ -1,0 +1,103 @@
+// A corner of the shared stack for one operations test file: its own task queue, schedule id
+// prefix and a random span of days in the past (transform workflow ids are per env and day, so
+// days no other test uses), plus the fixture worker as a child process that can be killed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
+import { connectClient } from '../../../workers/client.js';
+import { addDays } from '../../../workflows/backfill/days.js';
+import { fixtureBundle, type DayPlan } from './fixtures/worker.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export class OpsHarness {
+  readonly id: string;
+  readonly queue: string;
+  readonly dir: string;
+  readonly config: FloeConfig;
+  readonly env: Record<string, string>;
+  /** First of 60 days of the 1990s that this file has to itself. */
+  readonly firstDay: string;
+  private client?: Client;
+  private bundlePath?: string;
+  readonly workers: (ChildProcess & { exited: Promise<number | null> })[] = [];
+
+  constructor(name: string) {
+    this.id = `${name}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    this.queue = `floe-test-${this.id}`;
+    this.dir = mkdtempSync(join(tmpdir(), 'floe-ops-'));
+    this.env = { FLOE_TASK_QUEUE: this.queue, FLOE_TRANSFORM_TASK_QUEUE: this.queue, FLOE_INGEST_TASK_QUEUE: this.queue, FLOE_SCHEDULE_ID_PREFIX: `floe-test-${this.id}`.toLowerCase().slice(0, 40) };
+    this.config = loadConfig({ ...process.env, ...this.env });
+    this.firstDay = addDays('1990-01-01', Math.floor(Math.random() * 3600));
+  }
+
+  day(i: number): string {
+    return addDays(this.firstDay, i);
+  }
+
+  async getClient(): Promise<Client> {
+    this.client ??= await connectClient(this.config);
+    return this.client;
+  }
+
+  plan(days: Record<string, Partial<DayPlan>>): void {
+    writeFileSync(join(this.dir, 'plan.json'), JSON.stringify(days));
+  }
+
+  /** Days the fixture transform finished, one line per finish (a day twice means it ran twice). */
+  ran(): string[] {
+    const f = join(this.dir, 'ran.txt');
+    return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  async spawnWorker(extraEnv: Record<string, string> = {}): Promise<ChildProcess & { exited: Promise<number | null> }> {
+    if (!this.bundlePath) {
+      this.bundlePath = join(this.dir, 'bundle.js');
+      writeFileSync(this.bundlePath, await fixtureBundle());
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'worker.ts')], {
+      env: { ...process.env, ...this.env, FLOE_TEST_QUEUE: this.queue, FLOE_TEST_PLAN: join(this.dir, 'plan.json'), FLOE_TEST_RAN: join(this.dir, 'ran.txt'), FLOE_TEST_BUNDLE: this.bundlePath, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      let log = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        log += d.toString();
+        if (process.env.FLOE_TEST_VERBOSE) process.stderr.write(d);
+        if (log.includes('fixture worker running')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`fixture worker exited ${code}: ${log.slice(-2000)}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const w = Object.assign(child, { exited });
+    this.workers.push(w);
+    await ready;
+    return w;
+  }
+
+  /** Runs of a workflow id (every execution that ever had it), from visibility, once it settles. */
+  async runsOf(workflowId: string): Promise<{ status: string }[]> {
+    const client = await this.getClient();
+    const out: { status: string }[] = [];
+    for await (const w of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) out.push({ status: w.status.name });
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await this.client?.connection.close();
+  }
+}
+
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,0 +1,138 @@
+// A transform environment of its own for one test file: unique topics, namespaces for every
+// layer, task queue and day on the shared stack; data made by `floe produce` (the simulator),
+// ingested by the ingest workflow, transformed by the transform workflow, all in one worker.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
+import { createIngestActivities } from '../../../activities/ingest.js';
+import { createTransformActivities } from '../../../activities/transform.js';
+import { createIngestDeps, createTransformDeps } from '../../../workers/deps.js';
+import { loadWorkflowBundle } from '../../../workers/bundle.js';
+import { connectClient, ingestInput } from '../../../workers/client.js';
+import { startTransform, waitTransform, type TransformOutcome } from '../../../workers/transformClient.js';
+import { ingestWorkflowId, type IngestRunResult } from '../../../workflows/ingest/ingest.js';
+import { createLake, lakeConfigFrom, type Lake } from '../../../lake/index.js';
+import { transformSettings, type TransformSettings } from '../../../transform/context.js';
+import { createTopic, uniqueName } from '../ingest/helpers.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export class TransformHarness {
+  readonly topic: string;
+  readonly registryTopic: string;
+  readonly ns: string;
+  readonly taskQueue: string;
+  readonly env: Record<string, string>;
+  readonly config: FloeConfig;
+  readonly settings: TransformSettings;
+  readonly lake: Lake;
+  /** A day of its own (the transform workflow id is per env and day). */
+  readonly day: string;
+  private client?: Client;
+  private stopWorker?: () => Promise<void>;
+
+  constructor(name: string) {
+    const id = uniqueName(name).toLowerCase();
+    this.topic = `floe_t_${id}`;
+    this.registryTopic = `floe_r_${id}`;
+    this.ns = `t_${id}`;
+    this.taskQueue = `floe-test-${id}`;
+    this.env = {
+      FLOE_RAW_NAMESPACE: this.ns,
+      FLOE_SILVER_NAMESPACE: `${this.ns}_silver`,
+      FLOE_GOLD_NAMESPACE: `${this.ns}_gold`,
+      FLOE_DQ_NAMESPACE: `${this.ns}_dq`,
+      FLOE_REGISTRY_TOPIC: this.registryTopic,
+      FLOE_TELEMETRY_TOPIC: this.topic,
+      FLOE_TASK_QUEUE: this.taskQueue,
+      FLOE_TRANSFORM_MEMORY_LIMIT: '512MB',
+    };
+    this.config = loadConfig({ ...process.env, ...this.env });
+    this.settings = transformSettings(this.config);
+    this.lake = createLake(lakeConfigFrom(this.config));
+    // A day in 2025-2026 (after every simulated install) from the run's random name: its workflow id is its own.
+    const n = parseInt(id.slice(-6), 16) % 600;
+    this.day = new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+  }
+
+  async setup(): Promise<void> {
+    await createTopic(this.topic, 3, this.config.kafka.brokers);
+    await createTopic(this.registryTopic, 1, this.config.kafka.brokers);
+    const bundle = await loadWorkflowBundle(this.config.cacheDir);
+    const ingestDeps = await createIngestDeps(this.config);
+    const transformDeps = createTransformDeps(this.config);
+    const connection = await NativeConnection.connect({ address: this.config.temporal.address });
+    const worker = await Worker.create({
+      connection,
+      namespace: this.config.temporal.namespace,
+      taskQueue: this.taskQueue,
+      workflowBundle: { code: bundle.code },
+      activities: { ...createIngestActivities(ingestDeps), ...createTransformActivities(transformDeps) },
+    });
+    const running = worker.run();
+    this.stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await ingestDeps.close();
+      await transformDeps.close();
+      await connection.close();
+    };
+  }
+
+  /** `floe produce` into the harness's topics (the simulator publishes the registry too). */
+  produce(args: { count: number; devices?: number; buildings?: number; start?: string; span?: string; seed?: number; scenario?: string }): void {
+    const argv = [
+      join(root, 'bin', 'floe.js'), 'produce', '--topic', this.topic, '--scenario', args.scenario ?? 'mixed', '--devices', String(args.devices ?? 12), '--buildings', String(args.buildings ?? 2),
+      '--count', String(args.count), '--start', args.start ?? `${this.day}T00:00:00Z`, '--span', args.span ?? '24h', '--seed', String(args.seed ?? 7),
+    ];
+    const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, ...this.env }, timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`floe produce exited ${r.status}: ${r.stderr}`);
+  }
+
+  async getClient(): Promise<Client> {
+    this.client ??= await connectClient(this.config);
+    return this.client;
+  }
+
+  /** Runs the ingest workflow until caught up. */
+  async ingest(): Promise<IngestRunResult> {
+    const client = await this.getClient();
+    const handle = await client.workflow.start('ingest', {
+      workflowId: ingestWorkflowId(this.topic, this.config.env),
+      taskQueue: this.taskQueue,
+      args: [ingestInput(this.config, { topic: this.topic, maxRecords: 2000 })],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return (await handle.result()) as IngestRunResult;
+  }
+
+  async transform(opts: { force?: boolean; day?: string } = {}): Promise<TransformOutcome> {
+    const client = await this.getClient();
+    const { handle, runId } = await startTransform(this.config, { env: this.config.env, day: opts.day ?? this.day, ...(opts.force ? { force: true } : {}) }, { client, taskQueue: this.taskQueue });
+    return waitTransform(client, handle.workflowId, runId);
+  }
+
+  table(layer: 'raw' | 'silver' | 'gold' | 'dq', name: string): string {
+    return `${this.settings.namespaces[layer]}.${name}`;
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker?.();
+    await this.client?.connection.close();
+  }
+}
+
+export function useTransformHarness(name: string): TransformHarness {
+  const h = new TransformHarness(name);
+  beforeAll(async () => {
+    await h.setup();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  return h;
+}

@@ -1,0 +1,45 @@
+// Runs a model inside a DuckDB session: its SQL (templated) over the relations its inputs name,
+// into a table named after the model (`silver_telemetry`, `gold_dim_devices`, …) with exactly
+// the declared columns, cast to the declared types, so later models and checks read it.
+import { DUCK_TYPES, quoteIdent, type DuckSession } from './duck.js';
+import { ModelError, relationOf, type Model } from './model.js';
+import { renderSql, type TemplateVars } from './templates.js';
+
+/**
+ * Runs the model into a table (returns its row count), or, with `view`, defines a view that runs
+ * the model when read (returns undefined): for a model read once, by the writer, whose result
+ * would otherwise be materialised only to be sorted and written.
+ */
+export async function runModel(duck: DuckSession, model: Model, vars: TemplateVars, opts: { view?: boolean } = {}): Promise<number | undefined> {
+  if (!model.sqlText) throw new ModelError(`model ${model.name} has no SQL: its table is written by code`);
+  const sql = renderSql(model.name, model.sqlText, vars);
+  let produced: { name: string }[];
+  try {
+    produced = await duck.describe(`(${sql})`);
+  } catch (e) {
+    throw new ModelError(`model ${model.name}: SQL does not run: ${(e as Error).message}`, { cause: e });
+  }
+  const names = new Set(produced.map((c) => c.name));
+  const missing = model.columns.filter((c) => !names.has(c.name)).map((c) => c.name);
+  const declared = new Set(model.columns.map((c) => c.name));
+  const extra = [...names].filter((n) => !declared.has(n));
+  if (missing.length || extra.length) {
+    throw new ModelError(`model ${model.name}: SQL output does not match the declared columns${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; undeclared: ${extra.join(', ')}` : ''}`);
+  }
+  const select = model.columns.map((c) => `CAST(${quoteIdent(c.name)} AS ${DUCK_TYPES[c.type]}) AS ${quoteIdent(c.name)}`).join(', ');
+  const table = relationOf(model.name);
+  await duck.run(`CREATE OR REPLACE ${opts.view ? 'VIEW' : 'TABLE'} ${quoteIdent(table)} AS SELECT ${select} FROM (${sql})`);
+  if (opts.view) return undefined;
+  const { n } = await duck.one(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
+  return Number(n);
+}
+
+/** Rows a model leaves out on purpose, by reason (its `drops`, counted over its inputs). */
+export async function countDrops(duck: DuckSession, model: Model, vars: TemplateVars): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const d of model.drops ?? []) {
+    const row = await duck.one(renderSql(model.name, d.sql, vars));
+    out[d.reason] = Number(Object.values(row)[0]);
+  }
+  return out;
+}
