@@ -91,7 +91,6 @@ const keys = {
   FLOE_TRANSFORM_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?[MG]B$/, 'must look like 1GB or 512MB').default('1GB'),
   FLOE_TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   FLOE_TRANSFORM_ROWS_PER_FILE: positiveInt.default(5_000_000),
-
   FLOE_ALERTS_TOPIC: z.string().min(1).default('iot-alerts'),
   FLOE_ALERTS_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
   FLOE_ALERTS_RULES_FILE: z.string().min(1).default(join(here, 'alerts.json')),
@@ -258,13 +257,6 @@ function fromRaw(c: RawConfig): FloeConfig {
       pipelineDepth: c.FLOE_INGEST_PIPELINE_DEPTH,
       native: c.FLOE_INGEST_NATIVE,
     },
-    alerts: {
-      topic: c.FLOE_ALERTS_TOPIC,
-      namespace: c.FLOE_ALERTS_NAMESPACE,
-      rulesFile: resolve(c.FLOE_ALERTS_RULES_FILE),
-      ...(c.FLOE_ALERTS_WEBHOOK_URL ? { webhookUrl: c.FLOE_ALERTS_WEBHOOK_URL } : {}),
-      pollMs: c.FLOE_ALERTS_POLL_MS,
-    },
     workers: {
       // Ingestion keeps the queue it always had; transforms get their own so either scales alone.
       ingestTaskQueue: c.FLOE_INGEST_TASK_QUEUE ?? c.FLOE_TASK_QUEUE,
@@ -289,6 +281,13 @@ function fromRaw(c: RawConfig): FloeConfig {
       memoryLimit: c.FLOE_TRANSFORM_MEMORY_LIMIT,
       threads: c.FLOE_TRANSFORM_THREADS,
       rowsPerFile: c.FLOE_TRANSFORM_ROWS_PER_FILE,
+    },
+    alerts: {
+      topic: c.FLOE_ALERTS_TOPIC,
+      namespace: c.FLOE_ALERTS_NAMESPACE,
+      rulesFile: resolve(c.FLOE_ALERTS_RULES_FILE),
+      ...(c.FLOE_ALERTS_WEBHOOK_URL ? { webhookUrl: c.FLOE_ALERTS_WEBHOOK_URL } : {}),
+      pollMs: c.FLOE_ALERTS_POLL_MS,
     },
   };
 }

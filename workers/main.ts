@@ -9,13 +9,16 @@ import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities
 import { createIngestDeps, createTransformDeps } from './deps.js';
 import { createTransformActivities } from '../activities/transform.js';
 import type { FaultHook } from '../ingest/batch.js';
-import { createAlertActivities, type AlertFaultHook } from '../activities/alerts.js';
-import { createAlertDeps } from '../alerts/deps.js';
 import { createOpsActivities } from '../activities/ops.js';
 import { codeVersion } from './codeVersion.js';
 import { instrumentIngestActivities, pipelineMetrics, portFree } from './metrics.js';
+import { createAlertActivities, type AlertFaultHook } from '../activities/alerts.js';
+import { createAlertDeps } from '../alerts/deps.js';
 
-/** The task queues a worker can serve: ingestion, and transforms with the operations workflows. */
+/**
+ * The task queues a worker can serve: ingestion (with the alerts run, which follows RAW's
+ * commits), and transforms with the operations workflows.
+ */
 export const WORKER_QUEUES = ['ingest', 'transform'] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
 
