@@ -48,7 +48,7 @@ export async function startIngest(
   const workflowId = ingestWorkflowId(input.topic, input.env);
   const handle = await c.workflow.start('ingest', {
     workflowId,
-    taskQueue: config.temporal.taskQueue,
+    taskQueue: config.workers.ingestTaskQueue,
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [
