@@ -56,13 +56,13 @@ export function createTransformActivities(base: Omit<TransformDeps, 'heartbeat' 
       });
     },
     async buildSilverDay(input: StepInput): Promise<SilverResult> {
-      return translated(() => buildSilver(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId }));
+      return translated(() => buildSilver(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
     },
     async buildGoldDay(input: StepInput): Promise<GoldResult> {
-      return translated(() => buildGold(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId }));
+      return translated(() => buildGold(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
     },
     async runDayChecks(input: StepInput): Promise<ChecksResult> {
-      return translated(() => runChecks(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId }));
+      return translated(() => runChecks(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
     },
     async publishTransform(input: { branch: string; runId: string }): Promise<{ mainHash: string }> {
       return translated(() => publishRun(deps(), input));

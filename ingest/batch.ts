@@ -14,7 +14,7 @@ import { fastRowColumnsMatchRaw, parseTelemetry, type FastRawRow, type ParsedTel
 import { ColumnBatchBuilder, type ColumnBatch } from '../lake/index.js';
 import { borrowingBatch } from '../lake/parquet-writer.js';
 import { DlqBatch, returnRawBatch, schemaOfTable, Spares, takeRawBatch, type RawBatch } from './rawColumns.js';
-import { eventJson, openRawIngest, sealedColumnBatch, type NativeMode, type RawIngest, type SealedBatch } from './native.js';
+import { DETAIL, eventJson, openRawIngest, RUN_EVENT, sealedColumnBatch, STOP, type NativeMode, type RawIngest, type SealedBatch } from './native.js';
 
 export type { DlqRow } from '../models/tables.js';
 const DLQ_SCHEMA = schemaOfTable(RAW_TELEMETRY_DLQ);
@@ -142,10 +142,10 @@ let detailed = 0;
 function rejectionOfDetail(m: KafkaMessage, d: Float64Array, at: number, registry: DeviceLookup, validate: BatchDeps['validate']): Rejection {
   const bytes = m.value!;
   const [code, field, kind, x, y] = [d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!];
-  const value = kind === 0 ? undefined : kind === 1 ? null : kind === 2 ? x : bytes.toString('utf8', x, y);
+  const value = kind === DETAIL.absent ? undefined : kind === DETAIL.null ? null : kind === DETAIL.number ? x : bytes.toString('utf8', x, y);
   let v: Rejection | undefined;
-  if (code === 1) v = contractFieldRejection(field, value);
-  else if (code === 2 && typeof value === 'string' && !registry.has(value)) v = unknownDevice(value);
+  if (code === DETAIL.property) v = contractFieldRejection(field, value);
+  else if (code === DETAIL.unregistered && typeof value === 'string' && !registry.has(value)) v = unknownDevice(value);
   if (!v) throw new NativeDisagreement(m, `its detail [${code}, ${field}, ${kind}] is not a reason the contract gives`);
   if (++detailed % DETAIL_CHECK_EVERY === 0) {
     const whole = parseTelemetry(bytes, registry) ?? validate(bytes, registry);
@@ -377,7 +377,7 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       return;
     }
     nat!.appendEvent(eventJson('e' in v ? v.e : v.event), m.partition, m.offset, stop);
-    if ((stop[0] as number) === 2) sealNative(m.partition, stop[1]!);
+    if (stop[0] === STOP.full) sealNative(m.partition, stop[1]!);
   };
   let spans = new Int32Array(2048);
   let offsets = new Float64Array(1024);
@@ -430,8 +430,8 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       const data = buf ? new Uint8Array(buf) : EMPTY_BYTES;
       for (let k = 0; k < count; ) {
         k = n.consume(data, spans, offsets, partition, k, count, stop);
-        if (stop[0] === 2) sealNative(partition, stop[1]!);
-        else if (stop[0] === 1) {
+        if (stop[0] === STOP.full) sealNative(partition, stop[1]!);
+        else if (stop[0] === STOP.undecided) {
           // Not accepted by the addon: the TypeScript path decides.
           decideInTypeScript(part, messages[i + k]!);
           k++;
@@ -463,8 +463,8 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
       const end = base + batch.end;
       for (let at = base + batch.at; at < end; ) {
         at = n.consumeRecords(data, at, end, batch.baseOffset, lo, hi, batch.partition, runStatus);
-        if (runStatus[0] === 2) sealNative(batch.partition, runStatus[1]!);
-        else if (runStatus[0] === 1) decideInTypeScript(part, recordAt(batch, runStatus[2]! - base));
+        if (runStatus[0] === STOP.full) sealNative(batch.partition, runStatus[1]!);
+        else if (runStatus[0] === STOP.undecided) decideInTypeScript(part, recordAt(batch, runStatus[2]! - base));
         else break;
       }
       batchUnchanged(batch);
@@ -487,20 +487,29 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
     const buffers: Uint8Array[] = [];
     const bufferOf = new Map<ArrayBufferLike, number>();
     const desc = new Float64Array(7 * runs.length);
+    /** Where each run's batch.src starts in the buffer handed to the addon. */
+    const bases = new Float64Array(runs.length);
     runs.forEach(({ batch, lo, hi }, i) => {
       const src = batch.src;
       if (!perPartition.has(batch.partition)) throw new Error(`reader returned records of partition ${batch.partition}, not in batch ${batchId}`);
-      let b = bufferOf.get(src.buffer);
-      if (b === undefined) {
-        bufferOf.set(src.buffer, (b = buffers.length));
-        buffers.push(new Uint8Array(src.buffer));
+      let b: number;
+      if (src.byteLength < Buffer.poolSize && src.buffer.byteLength > src.byteLength) {
+        // A small buffer may be a slice of Node's shared pool, which other code writes while the
+        // addon reads on another thread: the addon gets a copy of its own.
+        b = buffers.push(new Uint8Array(src)) - 1;
+        bases[i] = 0;
+      } else {
+        let known = bufferOf.get(src.buffer);
+        if (known === undefined) {
+          bufferOf.set(src.buffer, (known = buffers.length));
+          buffers.push(new Uint8Array(src.buffer));
+        }
+        b = known;
+        bases[i] = src.byteOffset;
       }
-      desc.set([b, src.byteOffset + batch.at, src.byteOffset + batch.end, batch.baseOffset, lo, hi, batch.partition], 7 * i);
+      desc.set([b, bases[i]! + batch.at, bases[i]! + batch.end, batch.baseOffset, lo, hi, batch.partition], 7 * i);
     });
-    const messageAt = (run: number, at: number): KafkaMessage => {
-      const batch = runs[run]!.batch;
-      return recordAt(batch, at - batch.src.byteOffset);
-    };
+    const messageAt = (run: number, at: number): KafkaMessage => recordAt(runs[run]!.batch, at - bases[run]!);
     for (let fromRun = 0, fromAt = -1; fromRun >= 0; ) {
       const events = await n.consumeRuns(buffers, desc, fromRun, fromAt);
       const sealed = n.takeSealed();
@@ -511,19 +520,19 @@ export async function runBatch(deps: BatchDeps, input: RunBatchOptions): Promise
         const kind = events[k]!;
         const a = events[k + 1]!;
         const b = events[k + 2]!;
-        if (kind === 3) {
+        if (kind === RUN_EVENT.rejected) {
           const m = messageAt(a, b);
           const v = parseTelemetry(m.value, deps.registry) ?? deps.validate(m.value, deps.registry);
           if (v.ok) throw new NativeDisagreement(m);
           reject(perPartition.get(m.partition)!, m, v);
-        } else if (kind === 4) {
+        } else if (kind === RUN_EVENT.rejectedWithDetail) {
           const m = messageAt(a, b);
           reject(perPartition.get(m.partition)!, m, rejectionOfDetail(m, details, nextDetail, deps.registry, deps.validate));
           nextDetail += 5;
-        } else if (kind === 2) {
+        } else if (kind === RUN_EVENT.sealed) {
           const s = sealed[nextSealed++]!;
           sealNative(s.partition, s.hour, s.batch);
-        } else if (kind === 1) {
+        } else if (kind === RUN_EVENT.undecided) {
           const m = messageAt(a, b);
           decideInTypeScript(perPartition.get(m.partition)!, m);
         } else {

@@ -15,6 +15,16 @@ import type { ColumnBuffers, EncodeResult } from '../lake/parquet-encoder.js';
 import type { Schema } from '../lake/schema.js';
 import { FAST_ROW_COLUMNS } from '../models/rawRow.js';
 
+/**
+ * The numbers the addon and this module exchange (native/src/protocol.rs names the same ones;
+ * test/unit/ingest/native.test.ts compares them with the addon's protocol()).
+ */
+export const STOP = { end: 0, undecided: 1, full: 2 } as const;
+/** consumeRuns' events, three numbers each: [kind, a, b]. */
+export const RUN_EVENT = { next: 0, undecided: 1, sealed: 2, rejected: 3, rejectedWithDetail: 4 } as const;
+/** A reject's detail: [code, property, value kind, x, y]. */
+export const DETAIL = { none: 0, property: 1, unregistered: 2, absent: 0, null: 1, number: 2, string: 3 } as const;
+
 /** One RAW file's rows, held by the addon until lake/ encodes them. */
 export interface SealedBatch {
   readonly numRows: number;
@@ -65,6 +75,8 @@ interface Addon {
   RawIngest: new (spec: RawSpec, devices: DeviceSet, topic: string, ingestedAtMs: number, fileRows: number) => RawIngest;
   /** The addon's hand-written matcher of a contract pattern, on each value (for tests). */
   fastPatternMatches(pattern: string, values: string[]): boolean[];
+  /** Its names for STOP, RUN_EVENT and DETAIL, as JSON (for the test that compares them). */
+  protocol(): string;
 }
 
 /** The addon, or why it is not there. */

@@ -3,7 +3,7 @@
 // plus the built-in ones that look outside (Kafka, RAW, DLQ, the trailing baseline on main).
 // Every result is a row appended to dq.check_results on the branch.
 import { loadModels, modelByName } from '../models/catalog.js';
-import { rawTable, tableOf, templateVars, type TransformDeps } from './context.js';
+import { attemptTag, rawTable, tableOf, templateVars, type StepInput, type TransformDeps } from './context.js';
 import { trailingDays, type Day } from './day.js';
 import { quoteIdent, withDuck, type DuckSession } from './duck.js';
 import { dayFilter, tableView } from './files.js';
@@ -146,7 +146,7 @@ async function evaluate(env: CheckEnv, model: Model, c: CheckDef): Promise<Check
   }
 }
 
-export async function runChecks(deps: TransformDeps, input: { branch: string; day: Day; runId: string }): Promise<ChecksResult> {
+export async function runChecks(deps: TransformDeps, input: StepInput): Promise<ChecksResult> {
   const { lake, settings } = deps;
   const t0 = performance.now();
   const head = await lake.reference(input.branch);
@@ -175,8 +175,11 @@ export async function runChecks(deps: TransformDeps, input: { branch: string; da
     await duck.run(`UPDATE dq_check_results SET observed = 'NaN'::DOUBLE WHERE observed IS NULL`);
     const ident = tableOf(settings, dq);
     const table = await lake.loadTable(ident, at);
-    const files = await writeModelOutput(duck, lake, table, dq, { fileStem: `${input.day.iso}-${input.runId}-checks` });
+    const files = await writeModelOutput(duck, lake, table, dq, { fileStem: `${input.day.iso}-${input.runId}-checks${attemptTag(input.attempt)}` });
     const failed = results.filter((r) => !r.passed);
+    // A retry after the append went through must not record the run's results twice.
+    const recorded = (await lake.history(ident, at)).find((x) => x.summary['floe.transform.run-id'] === input.runId);
+    if (recorded) return { results, failedBlocking: failed.filter((r) => r.severity === 'block'), snapshotId: String(recorded.snapshotId), ms: Math.round(performance.now() - t0) };
     const info = await lake.append(ident, files, {
       branch: input.branch,
       summary: { 'floe.transform.day': input.day.iso, 'floe.transform.run-id': input.runId, 'floe.dq.failed': failed.map((f) => f.check).join(',') },

@@ -72,3 +72,16 @@ export class TransformError extends Error {
 
 /** Run branches are named transform-<env>-<day>-<run id> (workflows/transform/transform.ts). */
 export const RUN_BRANCH_PREFIX = 'transform-';
+
+/** What each step of a run gets. */
+export interface StepInput {
+  branch: string;
+  day: Day;
+  runId: string;
+  /** The activity attempt: a retry writes files of its own, never over ones a commit may name. */
+  attempt?: number;
+}
+
+export function attemptTag(attempt: number | undefined): string {
+  return attempt && attempt > 1 ? `-a${attempt}` : '';
+}

@@ -1,7 +1,7 @@
 // Brings a table's live data files onto local disk for DuckDB, and exposes them as a view.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DataFile, Lake, Predicate } from '../lake/index.js';
+import { NotFoundError, type DataFile, type Lake, type Predicate } from '../lake/index.js';
 import { mapLimit } from '../lake/table.js';
 import { TransformError } from './context.js';
 import type { DuckSession } from './duck.js';
@@ -25,7 +25,9 @@ export async function downloadFiles(lake: Lake, duck: DuckSession, folder: strin
     try {
       data = await lake.io.read(f.filePath);
     } catch (e) {
-      throw new TransformError('RawFileUnreadable', `cannot read data file ${f.filePath}: ${(e as Error).message}`, { cause: e });
+      // A missing object will stay missing; any other storage error may pass, and is retried.
+      if (e instanceof NotFoundError) throw new TransformError('RawFileUnreadable', `cannot read data file ${f.filePath}: ${e.message}`, { cause: e });
+      throw new Error(`reading data file ${f.filePath} failed: ${(e as Error).message}`, { cause: e });
     }
     bytes += data.length;
     await writeFile(local, data);

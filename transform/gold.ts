@@ -5,6 +5,7 @@ import type { DataFile, TableChange } from '../lake/index.js';
 import { loadModels, modelByName } from '../models/catalog.js';
 import { tableOf, templateVars, type TransformDeps } from './context.js';
 import type { Day } from './day.js';
+import { attemptTag, type StepInput } from './context.js';
 import { quoteIdent, withDuck, type DuckSession } from './duck.js';
 import { tableView } from './files.js';
 import { relationOf } from './model.js';
@@ -44,7 +45,7 @@ async function dimensionChanged(duck: DuckSession): Promise<boolean> {
   return Number(n) > 0;
 }
 
-export async function buildGold(deps: TransformDeps, input: { branch: string; day: Day; runId: string }): Promise<GoldResult> {
+export async function buildGold(deps: TransformDeps, input: StepInput): Promise<GoldResult> {
   const { lake, settings } = deps;
   const t0 = performance.now();
   const head = await lake.reference(input.branch);
@@ -63,7 +64,7 @@ export async function buildGold(deps: TransformDeps, input: { branch: string; da
     const changes: { table: string; change: TableChange }[] = [];
     let dimChanged = false;
     for (const m of loadModels().filter((x) => x.layer === 'gold')) {
-      rows[m.name] = await runModel(duck, m, vars);
+      rows[m.name] = (await runModel(duck, m, vars)) ?? 0;
       deps.heartbeat?.({ step: 'gold', model: m.name });
       if (m.name === dim.name) {
         dimChanged = await dimensionChanged(duck);
@@ -71,7 +72,7 @@ export async function buildGold(deps: TransformDeps, input: { branch: string; da
       }
       const ident = tableOf(settings, m);
       const table = await lake.loadTable(ident, at);
-      const files: DataFile[] = await writeModelOutput(duck, lake, table, m, { fileStem: `${input.day.iso}-${input.runId}`, rowsPerFile: settings.rowsPerFile });
+      const files: DataFile[] = await writeModelOutput(duck, lake, table, m, { fileStem: `${input.day.iso}-${input.runId}${attemptTag(input.attempt)}`, rowsPerFile: settings.rowsPerFile });
       if (files.length) changes.push({ table: ident, change: { type: 'overwritePartitions', files, summary: { [SUMMARY.day]: input.day.iso, [SUMMARY.runId]: input.runId } } });
     }
     const snapshotIds: Record<string, string> = {};

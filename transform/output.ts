@@ -19,6 +19,8 @@ export interface WriteOutputOptions {
   fileStem: string;
   /** Most rows in one file (about 128 MB of telemetry at ~23 bytes a row); ranges of the first sort column split larger outputs. */
   rowsPerFile?: number;
+  /** Milliseconds spent per phase (copy, metrics, upload), added to. */
+  timings?: Record<string, number>;
 }
 
 export class OutputError extends Error {
@@ -49,8 +51,8 @@ function toValue(c: ModelColumn, v: unknown): Value | undefined {
   }
 }
 
-/** Iceberg column metrics of the rows `where` selects, computed by DuckDB. */
-async function columnMetrics(duck: DuckSession, relation: string, columns: readonly ModelColumn[], where: string): Promise<{ rows: number; metrics: ColumnMetrics[] }> {
+/** Iceberg column metrics of a written file, computed by DuckDB over the file itself. */
+async function columnMetrics(duck: DuckSession, file: string, columns: readonly ModelColumn[]): Promise<{ rows: number; metrics: ColumnMetrics[] }> {
   const parts = ['count(*) AS n'];
   columns.forEach((c, i) => {
     const q = quoteIdent(c.name);
@@ -59,7 +61,7 @@ async function columnMetrics(duck: DuckSession, relation: string, columns: reado
     const [lo, hi] = boundExpr(c, q, c.type === 'double' ? `NOT isnan(${q})` : '');
     parts.push(`${lo} AS lo${i}`, `${hi} AS hi${i}`);
   });
-  const row = await duck.one(`SELECT ${parts.join(', ')} FROM ${quoteIdent(relation)}${where ? ` WHERE ${where}` : ''}`);
+  const row = await duck.one(`SELECT ${parts.join(', ')} FROM read_parquet(${sqlString(file)})`);
   const rows = Number(row.n);
   return {
     rows,
@@ -111,6 +113,12 @@ export interface RelationOutput {
   name: string;
   columns: readonly ModelColumn[];
   sortBy: readonly string[];
+  /**
+   * Where the split into files looks up how many rows each value of the first sort column has
+   * (default: the relation). A relation that is a view over an expensive query can name its
+   * input instead, so the query runs once per file and never just to be counted.
+   */
+  rangeRelation?: string;
 }
 
 /** A file's partition tuple, from its source columns' bounds (every transform used is monotonic). */
@@ -141,17 +149,26 @@ export async function writeRelationFiles(duck: DuckSession, lake: Lake, table: L
   }
   const fieldIds = `{${columns.map((c) => `${quoteIdent(c.name)}: ${c.id}`).join(', ')}}`;
   const order = out.sortBy.map(quoteIdent).join(', ');
-  const ranges = await fileRanges(duck, out.sortBy[0], relation, opts.rowsPerFile ?? 5_000_000);
+  const ranges = await fileRanges(duck, out.sortBy[0], out.rangeRelation ?? relation, opts.rowsPerFile ?? 5_000_000);
+  const timings = opts.timings ?? {};
+  const time = async <T>(k: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[k] = (timings[k] ?? 0) + Math.round(performance.now() - t0);
+    }
+  };
   const files: DataFile[] = [];
   for (const [i, where] of ranges.entries()) {
     const local = join(duck.dir, `${relation}-${i}.parquet`);
     const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(relation)}${where ? ` WHERE ${where}` : ''}${order ? ` ORDER BY ${order}` : ''}`;
-    await duck.run(`COPY (${select}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FIELD_IDS ${fieldIds})`);
+    await time('copy', () => duck.run(`COPY (${select}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FIELD_IDS ${fieldIds})`));
     const written = await duck.rows(`SELECT name, field_id FROM parquet_schema(${sqlString(local)}) WHERE num_children IS NULL OR num_children = 0`);
     const noId = written.filter((w) => w.field_id === null).map((w) => String(w.name));
     if (noId.length) throw new OutputError(`${out.name}: written file has columns without a field id: ${noId.join(', ')}`);
     const sizes = await duck.rows(`SELECT path_in_schema AS name, sum(total_compressed_size) AS size FROM parquet_metadata(${sqlString(local)}) GROUP BY 1`);
-    const { rows, metrics } = await columnMetrics(duck, relation, columns, where);
+    const { rows, metrics } = await time('metrics', () => columnMetrics(duck, local, columns));
     if (rows === 0) continue;
     columns.forEach((c, j) => {
       if (c.required && metrics[j]!.nullCount > 0) throw new OutputError(`${out.name}: required column ${c.name} has ${metrics[j]!.nullCount} null values`);
@@ -161,7 +178,7 @@ export async function writeRelationFiles(duck: DuckSession, lake: Lake, table: L
     const columnSizes = new Map(columns.map((c) => [c.id, BigInt((sizes.find((s) => s.name === c.name)?.size as bigint | undefined) ?? 0n)]));
     const bytes = await readFile(local);
     const filePath = `${dir}/${opts.fileStem}-${i}.parquet`;
-    await lake.io.write(filePath, bytes);
+    await time('upload', () => lake.io.write(filePath, bytes));
     files.push({
       content: 0,
       filePath,

@@ -5,7 +5,12 @@ import { DUCK_TYPES, quoteIdent, type DuckSession } from './duck.js';
 import { ModelError, relationOf, type Model } from './model.js';
 import { renderSql, type TemplateVars } from './templates.js';
 
-export async function runModel(duck: DuckSession, model: Model, vars: TemplateVars): Promise<number> {
+/**
+ * Runs the model into a table (returns its row count), or, with `view`, defines a view that runs
+ * the model when read (returns undefined): for a model read once, by the writer, whose result
+ * would otherwise be materialised only to be sorted and written.
+ */
+export async function runModel(duck: DuckSession, model: Model, vars: TemplateVars, opts: { view?: boolean } = {}): Promise<number | undefined> {
   if (!model.sqlText) throw new ModelError(`model ${model.name} has no SQL: its table is written by code`);
   const sql = renderSql(model.name, model.sqlText, vars);
   let produced: { name: string }[];
@@ -23,7 +28,8 @@ export async function runModel(duck: DuckSession, model: Model, vars: TemplateVa
   }
   const select = model.columns.map((c) => `CAST(${quoteIdent(c.name)} AS ${DUCK_TYPES[c.type]}) AS ${quoteIdent(c.name)}`).join(', ');
   const table = relationOf(model.name);
-  await duck.run(`CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT ${select} FROM (${sql})`);
+  await duck.run(`CREATE OR REPLACE ${opts.view ? 'VIEW' : 'TABLE'} ${quoteIdent(table)} AS SELECT ${select} FROM (${sql})`);
+  if (opts.view) return undefined;
   const { n } = await duck.one(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
   return Number(n);
 }

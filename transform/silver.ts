@@ -3,11 +3,12 @@
 // summary records the RAW snapshot it was built from (late-data detection reads it back).
 import { modelByName } from '../models/catalog.js';
 import { rawTable, tableOf, templateVars, TransformError, type TransformDeps } from './context.js';
-import type { Day } from './day.js';
+import { attemptTag, type StepInput } from './context.js';
 import { withDuck } from './duck.js';
 import { dayFilter, tableView } from './files.js';
 import { RAW_INPUT_COLUMNS } from './inputs.js';
-import { writeModelOutput } from './output.js';
+import { writeRelationFiles } from './output.js';
+import { relationOf } from './model.js';
 import { countDrops, runModel } from './runner.js';
 
 export const SUMMARY = {
@@ -26,14 +27,14 @@ export interface SilverResult {
   dropped: Record<string, number>;
   rawSnapshotId: string;
   snapshotId: string;
-  ms: { download: number; model: number; write: number; commit: number };
+  ms: { download: number; model: number; write: number; commit: number; copy: number; metrics: number; upload: number };
 }
 
 function microsLiteral(us: bigint): string {
   return `make_timestamptz(${us}::BIGINT)`;
 }
 
-export async function buildSilver(deps: TransformDeps, input: { branch: string; day: Day; runId: string }): Promise<SilverResult> {
+export async function buildSilver(deps: TransformDeps, input: StepInput): Promise<SilverResult> {
   const { lake, settings } = deps;
   const model = modelByName('silver.telemetry');
   const ident = tableOf(settings, model);
@@ -49,11 +50,14 @@ export async function buildSilver(deps: TransformDeps, input: { branch: string; 
     deps.heartbeat?.({ step: 'silver', rawRows });
     const t1 = performance.now();
     const vars = templateVars(settings, input.day);
-    const silverRows = await runModel(duck, model, vars);
+    // A view: the dedupe runs inside the sorted COPY that writes each file, never materialised.
+    await runModel(duck, model, vars, { view: true });
     const dropped = await countDrops(duck, model, vars);
     const t2 = performance.now();
     const table = await lake.loadTable(ident, at);
-    const files = await writeModelOutput(duck, lake, table, model, { fileStem: `${input.day.iso}-${input.runId}`, rowsPerFile: settings.rowsPerFile });
+    const timings: Record<string, number> = {};
+    const files = await writeRelationFiles(duck, lake, table, { relation: relationOf(model.name), rangeRelation: 'raw_telemetry', name: `model ${model.name}`, columns: model.columns, sortBy: model.sortBy }, { fileStem: `${input.day.iso}-${input.runId}${attemptTag(input.attempt)}`, rowsPerFile: settings.rowsPerFile, timings });
+    const silverRows = files.reduce((n, f) => n + f.recordCount, 0);
     const t3 = performance.now();
     const summary: Record<string, string> = {
       [SUMMARY.day]: input.day.iso,
@@ -73,7 +77,7 @@ export async function buildSilver(deps: TransformDeps, input: { branch: string; 
       dropped,
       rawSnapshotId,
       snapshotId: String(info.snapshots.get(ident) ?? ''),
-      ms: { download: Math.round(t1 - t0), model: Math.round(t2 - t1), write: Math.round(t3 - t2), commit: Math.round(t4 - t3) },
+      ms: { download: Math.round(t1 - t0), model: Math.round(t2 - t1), write: Math.round(t3 - t2), commit: Math.round(t4 - t3), copy: timings.copy ?? 0, metrics: timings.metrics ?? 0, upload: timings.upload ?? 0 },
     };
   });
 }

@@ -248,8 +248,9 @@ const nessie: Service = {
         '-Dnessie.catalog.service.s3.default-options.path-style-access=true',
         `-Dnessie.catalog.service.s3.default-options.region=${c.s3.region}`,
         // The Iceberg REST endpoint (/iceberg) signs clients' S3 requests with these: the key pair
-        // is a Quarkus secret whose values come from the process environment below.
-        '-Dnessie.catalog.service.s3.default-options.access-key=urn:nessie-secret:quarkus:nessie.catalog.secrets.access-key',
+        // is a Quarkus secret (nessie.s3.key.name / .secret) whose values come from the process
+        // environment below (a name with dots only, so its environment variables map back to it).
+        '-Dnessie.catalog.service.s3.default-options.access-key=urn:nessie-secret:quarkus:nessie.s3.key',
         '-Dquarkus.otel.sdk.disabled=true',
         '-Dquarkus.log.level=WARN',
         '-Dquarkus.log.category."io.quarkus".level=INFO',
@@ -257,8 +258,8 @@ const nessie: Service = {
       ],
       // Credentials from the configuration (environment or profile file), never on the command line.
       env: {
-        NESSIE_CATALOG_SECRETS_ACCESS_KEY_NAME: c.s3.accessKeyId,
-        NESSIE_CATALOG_SECRETS_ACCESS_KEY_SECRET: c.s3.secretAccessKey,
+        NESSIE_S3_KEY_NAME: c.s3.accessKeyId,
+        NESSIE_S3_KEY_SECRET: c.s3.secretAccessKey,
       },
     };
   },

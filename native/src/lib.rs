@@ -14,6 +14,7 @@ mod columns;
 mod contract;
 mod json;
 mod parquet_encode;
+mod protocol;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -26,6 +27,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, JsObject, JsUnknown, TypedArrayType};
 use napi::bindgen_prelude::Task;
 use napi_derive::napi;
+use protocol::{detail, event, stop};
 
 /// FxHash (rustc's): fast for short keys such as device and event ids.
 #[derive(Default, Clone, Copy)]
@@ -475,7 +477,7 @@ impl Ingest {
                     Slot::Other => false,
                 };
                 if !ok {
-                    self.detail = detail_of(1, i, *s);
+                    self.detail = detail_of(detail::PROPERTY, i, *s);
                     return Err(Why::Rejected);
                 }
             }
@@ -484,7 +486,7 @@ impl Ingest {
                 if !self.devices_complete {
                     return Err(Why::Undecided);
                 }
-                self.detail = detail_of(2, self.spec.device_id, device);
+                self.detail = detail_of(detail::UNREGISTERED, self.spec.device_id, device);
                 return Err(Why::Rejected);
             }
         }
@@ -580,24 +582,24 @@ impl Ingest {
         for i in from as usize..to as usize {
             let (start, len) = (spans[2 * i], spans[2 * i + 1]);
             if len <= 0 || start < 0 || start as usize + len as usize > data.len() {
-                status[0] = 1;
+                status[0] = stop::UNDECIDED;
                 return Ok(i as u32);
             }
             let msg = &data[start as usize..start as usize + len as usize];
             match self.accept(msg, partition, offsets[i] as i64, Mode::Check) {
                 Err(_) => {
-                    status[0] = 1;
+                    status[0] = stop::UNDECIDED;
                     return Ok(i as u32);
                 }
                 Ok((hour, true)) => {
-                    status[0] = 2;
+                    status[0] = stop::FULL;
                     status[1] = hour as i32;
                     return Ok(i as u32 + 1);
                 }
                 Ok(_) => {}
             }
         }
-        status[0] = 0;
+        status[0] = stop::END;
         Ok(to)
     }
 
@@ -629,18 +631,18 @@ impl Ingest {
             match self.record(data, &r, partition) {
                 Verdict::Accepted(_, false) => {}
                 Verdict::Accepted(hour, true) => {
-                    status[0] = 2.0;
+                    status[0] = stop::FULL as f64;
                     status[1] = hour as f64;
                     return Ok(p as f64);
                 }
                 Verdict::Not(_) => {
-                    status[0] = 1.0;
+                    status[0] = stop::UNDECIDED as f64;
                     status[2] = r.start as f64;
                     return Ok(p as f64);
                 }
             }
         }
-        status[0] = 0.0;
+        status[0] = stop::END as f64;
         Ok(end)
     }
 
@@ -649,7 +651,7 @@ impl Ingest {
     fn record(&mut self, data: &[u8], r: &Rec, partition: i32) -> Verdict {
         self.records += 1;
         // Only a Rejected from this record's accept leaves a detail.
-        self.detail[0] = 0.0;
+        self.detail[0] = detail::NONE;
         let Some((at, len)) = r.value.filter(|&(_, len)| len > 0) else {
             // null or empty: the validator rejects it
             return Verdict::Not(Why::Rejected);
@@ -673,7 +675,7 @@ impl Ingest {
         match self.accept(json, partition, offset as i64, Mode::Trusted) {
             Err(_) => Err(err(format!("appendEvent: cannot build a RAW row from {}", String::from_utf8_lossy(&json[..json.len().min(200)])))),
             Ok((hour, full)) => {
-                status[0] = if full { 2 } else { 0 };
+                status[0] = if full { stop::FULL } else { stop::END };
                 status[1] = hour as i32;
                 Ok(())
             }
@@ -753,15 +755,15 @@ impl Ingest {
 
 /// The detail (see DETAIL_FIELDS) of a reject with `code` at property `p` holding `s`; code 0
 /// (none) for a value only the message itself shows (escaped strings, booleans, objects, arrays).
-fn detail_of(code: u8, p: usize, s: Slot) -> [f64; DETAIL_FIELDS] {
+fn detail_of(code: f64, p: usize, s: Slot) -> [f64; DETAIL_FIELDS] {
     let (kind, x, y) = match s {
-        Slot::Missing => (0.0, 0.0, 0.0),
-        Slot::Null => (1.0, 0.0, 0.0),
-        Slot::Num(v) => (2.0, v, 0.0),
-        Slot::Str(a, b) => (3.0, a as f64, b as f64),
+        Slot::Missing => (detail::ABSENT, 0.0, 0.0),
+        Slot::Null => (detail::NULL, 0.0, 0.0),
+        Slot::Num(v) => (detail::NUMBER, v, 0.0),
+        Slot::Str(a, b) => (detail::STRING, a as f64, b as f64),
         Slot::Esc(..) | Slot::Other => return [0.0; DETAIL_FIELDS],
     };
-    [code as f64, p as f64, kind, x, y]
+    [code, p as f64, kind, x, y]
 }
 
 /// One micro-batch's RAW rows (see Ingest); its state is shared with consumeRuns' pool thread.
@@ -922,7 +924,11 @@ pub struct RunsTask {
 }
 
 // SAFETY: the buffers are read on the pool thread only while the references (deleted on the
-// main thread, in finally) keep them alive; the caller leaves them unchanged meanwhile.
+// main thread, in finally) keep them alive, and nothing writes them meanwhile: ingest/batch.ts
+// hands over fetch responses that are given back for reuse only after this task resolved, and a
+// copy of any small buffer that may be a slice of Node's shared pool (which other code writes).
+// After reading, the caller checks each record batch's checksum again (batchUnchanged), so a
+// broken promise fails the batch instead of storing changed bytes.
 unsafe impl Send for RunsTask {}
 
 const RUN_FIELDS: usize = 7;
@@ -977,22 +983,22 @@ impl Task for RunsTask {
                     Verdict::Accepted(hour, true) => {
                         let b = st.take_builder(partition, hour)?;
                         st.sealed.push((partition, hour, b));
-                        out.extend_from_slice(&[2.0, partition as f64, hour as f64]);
+                        out.extend_from_slice(&[event::SEALED, partition as f64, hour as f64]);
                     }
-                    Verdict::Not(Why::Rejected) if st.detail[0] != 0.0 => {
+                    Verdict::Not(Why::Rejected) if st.detail[0] != detail::NONE => {
                         let d = st.detail;
                         st.details.extend_from_slice(&d);
-                        out.extend_from_slice(&[4.0, run as f64, r.start as f64]);
+                        out.extend_from_slice(&[event::REJECTED_WITH_DETAIL, run as f64, r.start as f64]);
                     }
-                    Verdict::Not(Why::Rejected) => out.extend_from_slice(&[3.0, run as f64, r.start as f64]),
+                    Verdict::Not(Why::Rejected) => out.extend_from_slice(&[event::REJECTED, run as f64, r.start as f64]),
                     Verdict::Not(Why::Undecided) => {
-                        out.extend_from_slice(&[1.0, run as f64, r.start as f64, 0.0, run as f64, p as f64]);
+                        out.extend_from_slice(&[event::UNDECIDED, run as f64, r.start as f64, event::NEXT, run as f64, p as f64]);
                         return Ok(out);
                     }
                 }
             }
         }
-        out.extend_from_slice(&[0.0, -1.0, 0.0]);
+        out.extend_from_slice(&[event::NEXT, -1.0, 0.0]);
         Ok(out)
     }
 

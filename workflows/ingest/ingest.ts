@@ -59,9 +59,11 @@ export interface IngestWorkflowInput {
   /** Continue-as-new when history has this many events (default 4000). */
   maxHistoryEvents?: number;
   /**
-   * Batches in flight at once (default 1). With 2, the next batch reads and validates while the
-   * previous one encodes, uploads and commits; commits stay in order (each batch waits for the
-   * one before it, see IngestBatchInput.after).
+   * Batches in flight at once: FLOE_INGEST_PIPELINE_DEPTH (default 2), which workers/client.ts
+   * always passes. With 2, the next batch reads and validates while the previous one encodes,
+   * uploads and commits; commits stay in order (each batch waits for the one before it, see
+   * IngestBatchInput.after). Absent only in the input of runs started before the setting
+   * existed, which ran one batch at a time: 1 then, so their histories replay unchanged.
    */
   pipelineDepth?: number;
   /** Heartbeat timeout of the batch activity (default 15 s). */

@@ -154,4 +154,35 @@ describe('ingest faults (real stack)', () => {
     }
     await expectExactlyOnce(h);
   }, 240_000);
+
+  it('a crash loop: workers killed (SIGKILL) every few seconds, batches retried many times, contents unchanged', async () => {
+    const h = new IngestHarness('crashloop');
+    harnesses.push(h);
+    await h.setup();
+    await h.produce({ count: 12_000, defectEvery: 7, duplicateEvery: 31 });
+    await h.startIngest({ maxRecords: 800, heartbeatTimeout: '3s' });
+    const handle = (await h.getClient()).workflow.getHandle(h.workflowId);
+    let kills = 0;
+    let retried = 0;
+    for (let i = 0; i < 8; i++) {
+      const w = h.spawnWorker();
+      // Killed at a different point of its work each time: 1.5 to 5 s after it started.
+      await new Promise((r) => setTimeout(r, 1500 + ((i * 1237) % 3500)));
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      retried = Math.max(retried, ...pending.map((a) => a.attempt ?? 1));
+      w.kill('SIGKILL');
+      await w.exited;
+      kills++;
+    }
+    const w = h.spawnWorker();
+    try {
+      expect((await h.result()).lag).toBe(0);
+    } finally {
+      w.kill('SIGTERM');
+      await w.exited;
+    }
+    expect(kills).toBe(8);
+    process.stderr.write(`floe test: crash loop of ${kills} kills; highest batch attempt seen ${retried}\n`);
+    await expectExactlyOnce(h);
+  }, 300_000);
 });

@@ -7,7 +7,20 @@ import { loadModels } from '../../../models/catalog.js';
 import { tableOf } from '../../../transform/context.js';
 import { listRunBranches } from '../../../transform/branches.js';
 import { lateDays } from '../../../transform/late.js';
+import { spawn } from 'node:child_process';
 import { useTransformHarness } from './harness.js';
+
+/** `floe <args>` as a child process with the harness's environment. */
+function floe(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/floe.js', ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const DEVICES = 12;
 
@@ -110,6 +123,28 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     expect(await lateDays(h.lake, h.settings, { days: [h.day] })).toEqual([]);
   });
 
+  it('floe run transform --wait prints progress and a summary; bad days exit 2 and write nothing', async () => {
+    const run = await floe(h.env, 'run', 'transform', '--day', h.day, '--force', '--wait');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`"workflowId":"floe-transform-${h.config.env}-${h.day}"`);
+    expect(run.stdout).toContain('/namespaces/');
+    expect(run.stderr).toMatch(new RegExp(`published ${h.day}: RAW \\d+ -> SILVER \\d+ rows`));
+    const tables = loadModels().map((m) => tableOf(h.settings, m));
+    const before = await Promise.all(tables.map(async (t) => (await h.lake.loadTable(t)).metadataLocation));
+    for (const [day, message] of [['2099-01-01', 'is in the future'], ['2025-02-30', 'is not a calendar date'], ['2019-06-01', 'no RAW data for that day']] as const) {
+      const bad = await floe(h.env, 'run', 'transform', '--day', day);
+      expect(bad.code, day).toBe(2);
+      expect(bad.stderr).toContain(message);
+    }
+    // Nothing was written for them: none of this harness's tables moved (main itself is shared).
+    expect(await Promise.all(tables.map(async (t) => (await h.lake.loadTable(t)).metadataLocation))).toEqual(before);
+    const results = await floe(h.env, 'dq', 'results', '--day', h.day);
+    expect(results.code).toBe(0);
+    expect(results.stdout).toMatch(/PASS\s+block\s+silver.telemetry\s+raw_dlq_equals_kafka/);
+    const failed = await floe(h.env, 'dq', 'results', '--day', h.day, '--failed', '--json');
+    expect((JSON.parse(failed.stdout) as { severity: string }[]).filter((r) => r.severity === 'block')).toEqual([]);
+  });
+
   it('a failing blocking check keeps the branch, records the results there, and leaves main unchanged', async () => {
     // Break the central invariant on purpose: RAW holds one of its data files twice.
     const rawIdent = h.table('raw', 'telemetry');
@@ -133,6 +168,35 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     const onBranch = await h.lake.liveDataFiles(h.table('dq', 'check_results'), { ref: result.branch });
     const onMain = await h.lake.liveDataFiles(h.table('dq', 'check_results'));
     expect(onBranch.length).toBe(onMain.length + 1);
-    await h.lake.deleteBranch(result.branch);
+
+    // People find the branch, see what it holds and why it failed, then drop it.
+    const list = await floe(h.env, 'branches', 'list');
+    expect(list.stdout).toContain(result.branch);
+    const show = await floe(h.env, 'branches', 'show', result.branch);
+    const shown = JSON.parse(show.stdout) as { tables: { table: string; differsFromMain: boolean }[] };
+    expect(shown.tables.find((t) => t.table === h.table('dq', 'check_results'))?.differsFromMain).toBe(true);
+    const why = await floe(h.env, 'dq', 'results', '--branch', result.branch, '--day', h.day, '--failed');
+    expect(why.stdout).toMatch(new RegExp(`FAIL\\s+block\\s+silver.telemetry\\s+raw_dlq_equals_kafka\\s+observed\\s+${victim.recordCount}`));
+    const drop = await floe(h.env, 'branches', 'drop', result.branch);
+    expect(drop.code).toBe(0);
+    expect((await listRunBranches(h.lake)).map((b) => b.name)).not.toContain(result.branch);
+    const notOurs = await floe(h.env, 'branches', 'drop', 'main');
+    expect(notOurs.code).toBe(2);
+    expect(notOurs.stderr).toContain('is not a transform run branch');
+  });
+
+  it('a RAW file that cannot be read fails the run naming the file, main unchanged', async () => {
+    const rawIdent = h.table('raw', 'telemetry');
+    const [file] = await h.lake.liveDataFiles(rawIdent, { filter: [{ column: 'event_ts', op: '>=', value: `${h.day}T00:00:00Z` }, { column: 'event_ts', op: '<', value: `${h.day}T23:59:59Z` }] });
+    const missing = { ...file!, filePath: file!.filePath.replace(/\.parquet$/, '-gone.parquet') };
+    await h.lake.append(rawIdent, [missing], { message: 'test: a RAW data file whose object is gone' });
+    const tables = loadModels().map((m) => tableOf(h.settings, m));
+    const before = await Promise.all(tables.map(async (t) => (await h.lake.loadTable(t)).metadataLocation));
+    const out = await h.transform({ force: true });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.message).toContain(`cannot read data file ${missing.filePath}`);
+    expect(await Promise.all(tables.map(async (t) => (await h.lake.loadTable(t)).metadataLocation))).toEqual(before);
+    for (const b of await listRunBranches(h.lake)) if (b.name.startsWith(`transform-${h.config.env}-${h.day}-`)) await h.lake.deleteBranch(b.name);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { FakeReader } from './fake-reader.js';
 import { CaptureLake, parquet } from './capture-lake.js';
-import { eventJson, nativeAddon, openRawIngest, sealedColumnBatch, type RawIngest, type SealedBatch } from '../../../ingest/native.js';
+import { DETAIL, eventJson, nativeAddon, openRawIngest, RUN_EVENT, sealedColumnBatch, STOP, type RawIngest, type SealedBatch } from '../../../ingest/native.js';
 import { RawBatch, schemaOfTable } from '../../../ingest/rawColumns.js';
 import { runBatch } from '../../../ingest/batch.js';
 import type { KafkaMessage } from '../../../ingest/kafka.js';
@@ -115,6 +115,10 @@ const reg = new Set(['dev-1', 'dev.2:x-y_z']);
 const withRaw = (field: string, raw: string): Buffer => enc(JSON.stringify(base({ [field]: '__RAW__' })).replace('"__RAW__"', raw));
 
 describe('native ingestion addon', () => {
+  it('names the numbers of its protocol as ingest/native.ts does', () => {
+    expect(JSON.parse(nativeAddon().addon!.protocol())).toEqual({ stop: STOP, event: RUN_EVENT, detail: DETAIL });
+  });
+
   it('is built (npm ci builds it with cargo; FLOE_INGEST_NATIVE=auto runs without it)', () => {
     expect(nativeAddon().error).toBeUndefined();
   });
