@@ -14,6 +14,7 @@ import { transformWorkflowId } from '../../../workflows/common/transformContract
 import { useTransformHarness } from '../transform/harness.js';
 import { eventually } from './opsHarness.js';
 import { listRunBranches } from '../../../transform/branches.js';
+import type { StatusReport } from '../../../workers/statusReport.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const h = useTransformHarness('opsbf');
@@ -27,7 +28,10 @@ async function runsOf(workflowId: string): Promise<string[]> {
 
 describe('backfill with the real transform', () => {
   it('publishes each day once, skips published days, and retry-failed reruns exactly the days that failed their checks', async () => {
-    const [d0, d1, d2] = [h.day, addDays(h.day, 1), addDays(h.day, 2)];
+    // Three days no earlier test run transformed (transform workflow ids are per env and day).
+    let start = h.day;
+    while ((await Promise.all([0, 1, 2].map((i) => runsOf(transformWorkflowId('dev', addDays(start, i)))))).some((r) => r.length > 0)) start = addDays(start, -3);
+    const [d0, d1, d2] = [start, addDays(start, 1), addDays(start, 2)];
     // The harness's worker serves one queue: backfills go there too.
     const env = { ...h.env, FLOE_TRANSFORM_TASK_QUEUE: h.taskQueue };
     const config = loadConfig({ ...process.env, ...env });
@@ -66,6 +70,12 @@ describe('backfill with the real transform', () => {
       const runs = await eventually(() => runsOf(transformWorkflowId('dev', d)), (x) => x.length === (retried ? 3 : 2));
       expect(runs).toEqual(retried ? ['COMPLETED', 'FAILED', 'FAILED'] : ['COMPLETED', 'COMPLETED']);
     }
+    // floe status shows the published days' check results and the failed runs' kept branches.
+    const st = await new Promise<string>((resolve) => execFile(process.execPath, [join(root, 'bin', 'floe.js'), 'status', '--json'], { cwd: root, env: { ...process.env, ...env }, timeout: 120_000 }, (_e, out) => resolve(out)));
+    const report = JSON.parse(st) as StatusReport;
+    expect(report.dq.ok && report.dq.value?.map((d) => d.day).sort()).toEqual(expect.arrayContaining([d0, d1, d2].filter((d) => !failed.some((f) => f.day === d))));
+    expect(report.dq.ok && report.dq.value!.every((d) => d.checks > 0)).toBe(true);
+    expect(report.branches.ok && report.branches.value.filter((b) => b.includes(d1)).length).toBeGreaterThanOrEqual(2);
     for (const b of (await listRunBranches(h.lake)).filter((x) => failed.some((f) => x.name.includes(f.day)))) await h.lake.deleteBranch(b.name);
     const silver = await h.lake.liveDataFiles(h.table('silver', 'telemetry'));
     expect(silver.length).toBeGreaterThan(0);

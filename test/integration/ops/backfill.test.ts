@@ -36,13 +36,16 @@ async function finished(id: string): Promise<BackfillProgress> {
   return (await backfillState(client, id)).progress!;
 }
 
-const days = Array.from({ length: 6 }, (_, i) => h.day(i));
-const failing = days[2]!;
+let days: string[] = [];
+let failing = '';
 let firstId = '';
 let metricsPort = 0;
 
 beforeAll(async () => {
   metricsPort = await freePort();
+  await h.pickDays();
+  days = Array.from({ length: 6 }, (_, i) => h.day(i));
+  failing = days[2]!;
 });
 afterAll(async () => {
   await h.close();
