@@ -5,6 +5,7 @@ import type { Suite } from './figure.js';
  * Suite; import it lazily so one suite's dependencies don't slow the others.
  */
 export const suites: Record<string, Suite> = {
+  alerts: async () => (await import('./alerts.js')).default(),
   ingest: async () => (await import('./ingest.js')).default(),
   lake: async () => (await import('./lake.js')).default(),
   simulator: async () => (await import('./simulator.js')).default(),

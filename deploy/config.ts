@@ -91,6 +91,11 @@ const keys = {
   FLOE_TRANSFORM_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?[MG]B$/, 'must look like 1GB or 512MB').default('1GB'),
   FLOE_TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   FLOE_TRANSFORM_ROWS_PER_FILE: positiveInt.default(5_000_000),
+  FLOE_ALERTS_TOPIC: z.string().min(1).default('iot-alerts'),
+  FLOE_ALERTS_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
+  FLOE_ALERTS_RULES_FILE: z.string().min(1).default(join(here, 'alerts.json')),
+  FLOE_ALERTS_WEBHOOK_URL: url.optional(),
+  FLOE_ALERTS_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
 } as const;
 
 type Keys = typeof keys;
@@ -140,6 +145,8 @@ export interface FloeConfig {
   workers: { ingestTaskQueue: string; transformTaskQueue: string; ingestMaxActivities: number; transformMaxActivities: number; maxWorkflowTasks: number; metricsPort: number };
   schedules: { idPrefix: string; ingestEvery: string; transformLateness: string; transformCatchup: string };
   transform: { silverNamespace: string; goldNamespace: string; dqNamespace: string; tariffPerKwh: number; lowPowerFactor: number; memoryLimit: string; threads: number; rowsPerFile: number };
+  /** Threshold alerts: rules file, output topic and table namespace, optional webhook (may hold a token: masked). */
+  alerts: { topic: string; namespace: string; rulesFile: string; webhookUrl?: string; pollMs: number };
 }
 
 /**
@@ -275,10 +282,30 @@ function fromRaw(c: RawConfig): FloeConfig {
       threads: c.FLOE_TRANSFORM_THREADS,
       rowsPerFile: c.FLOE_TRANSFORM_ROWS_PER_FILE,
     },
+    alerts: {
+      topic: c.FLOE_ALERTS_TOPIC,
+      namespace: c.FLOE_ALERTS_NAMESPACE,
+      rulesFile: resolve(c.FLOE_ALERTS_RULES_FILE),
+      ...(c.FLOE_ALERTS_WEBHOOK_URL ? { webhookUrl: c.FLOE_ALERTS_WEBHOOK_URL } : {}),
+      pollMs: c.FLOE_ALERTS_POLL_MS,
+    },
   };
 }
 
 /** The config with secrets masked, for `floe config` and logs. */
 export function redactedConfig(c: FloeConfig): FloeConfig {
-  return { ...c, s3: { ...c.s3, secretAccessKey: c.s3.secretAccessKey ? '***' : '' } };
+  return {
+    ...c,
+    s3: { ...c.s3, secretAccessKey: c.s3.secretAccessKey ? '***' : '' },
+    alerts: { ...c.alerts, ...(c.alerts.webhookUrl ? { webhookUrl: maskUrl(c.alerts.webhookUrl) } : {}) },
+  };
+}
+
+/** A URL with its credentials, path and query hidden (webhook URLs often carry a token there). */
+function maskUrl(u: string): string {
+  try {
+    return `${new URL(u).origin}/***`;
+  } catch {
+    return '***';
+  }
 }

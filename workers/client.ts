@@ -1,5 +1,6 @@
 // Client side of the ingest workflow: start (or join) the single run of a topic+env, and wait.
 import { Client, Connection, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import type { FloeConfig } from '../deploy/config.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
 import { ingestProgressQuery, ingestWorkflowId, type IngestProgress, type IngestRunResult, type IngestWorkflowInput } from '../workflows/ingest/ingest.js';
@@ -63,27 +64,36 @@ export async function startIngest(
   return { handle, runId: handle.firstExecutionRunId, client: c };
 }
 
-/** Waits for the run (following continue-as-new), reporting progress every few seconds. */
-export async function waitIngest(client: Client, workflowId: string, onProgress?: (p: IngestProgress) => void, everyMs = 3000): Promise<IngestRunResult> {
-  // No run id: queries reach the latest run, and result() follows continue-as-new.
-  const handle = client.workflow.getHandle(workflowId);
+/**
+ * Runs `wait` (a workflow's result), and meanwhile asks the workflow `query` every `everyMs` and
+ * hands the answer to `onProgress`. A query that fails (the run not started yet, between runs of
+ * a continue-as-new, or just finished) is asked again next time.
+ */
+export async function withProgress<P, T>(handle: WorkflowHandle, query: QueryDefinition<P>, onProgress: ((p: P) => void) | undefined, everyMs: number, wait: () => Promise<T>): Promise<T> {
   let done = false;
   const poll = async (): Promise<void> => {
     while (!done) {
       await new Promise((r) => setTimeout(r, everyMs));
       if (done) return;
       try {
-        onProgress?.(await handle.query(ingestProgressQuery));
+        onProgress?.(await handle.query(query));
       } catch {
-        // between runs (continue-as-new) or not yet started: try again
+        // asked again next time
       }
     }
   };
   const poller = onProgress ? poll() : Promise.resolve();
   try {
-    return (await handle.result()) as IngestRunResult;
+    return await wait();
   } finally {
     done = true;
     await poller;
   }
+}
+
+/** Waits for the run (following continue-as-new), reporting progress every few seconds. */
+export async function waitIngest(client: Client, workflowId: string, onProgress?: (p: IngestProgress) => void, everyMs = 3000): Promise<IngestRunResult> {
+  // No run id: queries reach the latest run, and result() follows continue-as-new.
+  const handle = client.workflow.getHandle(workflowId);
+  return withProgress(handle, ingestProgressQuery, onProgress, everyMs, async () => (await handle.result()) as IngestRunResult);
 }

@@ -10,8 +10,13 @@ import { createIngestDeps, createTransformDeps } from './deps.js';
 import { createTransformActivities } from '../activities/transform.js';
 import type { FaultHook } from '../ingest/batch.js';
 import { instrumentIngestActivities, pipelineMetrics, portFree } from './metrics.js';
+import { createAlertActivities, type AlertFaultHook } from '../activities/alerts.js';
+import { createAlertDeps } from '../alerts/deps.js';
 
-/** The task queues a worker can serve: ingestion, and transforms with the operations workflows. */
+/**
+ * The task queues a worker can serve: ingestion (with the alerts run, which follows RAW's
+ * commits), and transforms with the operations workflows.
+ */
 export const WORKER_QUEUES = ['ingest', 'transform'] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
 
@@ -24,6 +29,8 @@ export interface RunWorkerOptions {
   queues?: WorkerQueue[];
   /** Called at each batch's fault points: the fault tests' worker exits there (test/integration/ingest/fault-worker.ts). */
   fault?: FaultHook;
+  /** Called at the alert activities' fault points (test/integration/alerts/fault-worker.ts). */
+  alertFault?: AlertFaultHook;
 }
 
 let runtimeInstalled = false;
@@ -59,10 +66,11 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const bundle = await loadWorkflowBundle(config.cacheDir);
   const deps = await createIngestDeps(config);
   const transformDeps = createTransformDeps(config);
+  const alertDeps = createAlertDeps(config, opts.alertFault ? { fault: opts.alertFault } : {});
   const metrics = pipelineMetrics(Runtime.instance().metricMeter, config.env);
   const ingestActivities = instrumentIngestActivities(createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) }), metrics);
   const perQueue = {
-    ingest: { taskQueue: config.workers.ingestTaskQueue, activities: ingestActivities, maxActivities: config.workers.ingestMaxActivities },
+    ingest: { taskQueue: config.workers.ingestTaskQueue, activities: { ...ingestActivities, ...createAlertActivities(alertDeps) }, maxActivities: config.workers.ingestMaxActivities },
     transform: { taskQueue: config.workers.transformTaskQueue, activities: createTransformActivities(transformDeps), maxActivities: config.workers.transformMaxActivities },
   };
   const workers = await Promise.all(queues.map((q) => Worker.create({
@@ -98,6 +106,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     const bounded = (p: Promise<void>): Promise<void> => Promise.race([p, new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
     await bounded(deps.close());
     await bounded(transformDeps.close());
+    await bounded(alertDeps.close());
     await bounded(connection.close());
   }
 }

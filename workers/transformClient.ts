@@ -1,7 +1,7 @@
 // Client side of the transform workflow: start (or join) the run of an env and day, and wait.
 import { WorkflowIdConflictPolicy, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { FloeConfig } from '../deploy/config.js';
-import { connectClient } from './client.js';
+import { connectClient, withProgress } from './client.js';
 import { transformProgressQuery, transformWorkflowId, type TransformInput, type TransformProgress, type TransformResult } from '../workflows/transform/transform.js';
 import { FloeEnv, FloeLayer, FloePartition } from '../workflows/ingest/searchAttributes.js';
 import { FloeCodeVersion, FloeDay, FloePipeline } from '../workflows/searchAttributes.js';
@@ -32,30 +32,16 @@ export type TransformOutcome = { ok: true; result: TransformResult } | { ok: fal
 /** Waits for the run; a failed run's message (and its result, when checks failed) instead of a throw. */
 export async function waitTransform(client: Client, workflowId: string, runId?: string, onProgress?: (p: TransformProgress) => void, everyMs = 2000): Promise<TransformOutcome> {
   const handle = client.workflow.getHandle(workflowId, runId);
-  let done = false;
-  const poll = async (): Promise<void> => {
-    while (!done) {
-      await new Promise((r) => setTimeout(r, everyMs));
-      if (done) return;
-      try {
-        onProgress?.(await handle.query(transformProgressQuery));
-      } catch {
-        // not started yet, or finished meanwhile
-      }
+  return withProgress(handle, transformProgressQuery, onProgress, everyMs, async (): Promise<TransformOutcome> => {
+    try {
+      return { ok: true, result: (await handle.result()) as TransformResult };
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      let cause: unknown = err.cause;
+      const details = (cause as { details?: unknown[] } | undefined)?.details;
+      while (cause instanceof Error && cause.cause) cause = cause.cause;
+      const message = cause instanceof Error ? cause.message : String(err.message);
+      return { ok: false, message, ...(details?.[0] ? { result: details[0] as TransformResult } : {}) };
     }
-  };
-  const poller = onProgress ? poll() : Promise.resolve();
-  try {
-    return { ok: true, result: (await handle.result()) as TransformResult };
-  } catch (err) {
-    if (!(err instanceof WorkflowFailedError)) throw err;
-    let cause: unknown = err.cause;
-    const details = (cause as { details?: unknown[] } | undefined)?.details;
-    while (cause instanceof Error && cause.cause) cause = cause.cause;
-    const message = cause instanceof Error ? cause.message : String(err.message);
-    return { ok: false, message, ...(details?.[0] ? { result: details[0] as TransformResult } : {}) };
-  } finally {
-    done = true;
-    await poller;
-  }
+  });
 }

@@ -3,3 +3,4 @@ export { ingest } from './ingest/ingest.js';
 export { transform } from './transform/transform.js';
 export { scheduledIngest, scheduledTransform } from './schedules/scheduled.js';
 export { backfill } from './backfill/backfill.js';
+export { alerts } from './alerts/alerts.js';

@@ -13,6 +13,8 @@ import { registerBackfill } from './backfill.js';
 import { registerHistory } from './history.js';
 import { registerStatus } from './status.js';
 import { registerTransform } from './transform.js';
+import { registerAlerts } from './alerts.js';
+import { registerDashboard } from './dashboard.js';
 
 /** Every subcommand of `floe`, in the order `floe --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerTransform, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerHistory, registerStatus, registerConfig];
+export const commands: ((program: Command) => void)[] = [registerDemo, registerStack, registerQuery, registerRun, registerTransform, registerWorker, registerVerify, registerProduce, registerContracts, registerSchedules, registerBackfill, registerHistory, registerStatus, registerAlerts, registerDashboard, registerConfig];

@@ -57,4 +57,20 @@ export function registerRun(program: Command): void {
         await client.connection.close();
       }
     });
+
+  run
+    .command('alerts')
+    .description('start (or join) the threshold-alerts run of the RAW table: evaluates each new RAW batch, publishes to Kafka and the webhook; runs until cancelled')
+    .option('--env <env>', `environment (${ENVIRONMENTS.join(', ')}); default FLOE_ENV`)
+    .option('--from-beginning', 'on its first start, evaluate RAW from its first snapshot (default: from the current one on)')
+    .action(async (opts: { env?: string; fromBeginning?: boolean }) => {
+      if (opts.env !== undefined && !(ENVIRONMENTS as readonly string[]).includes(opts.env)) {
+        throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}, got ${JSON.stringify(opts.env)}`);
+      }
+      const config = loadConfig(opts.env ? { ...process.env, FLOE_ENV: opts.env as Environment } : process.env);
+      const { startAlerts } = await import('../../alerts/client.js');
+      const { handle, client, ui } = await startAlerts(config, { startFrom: opts.fromBeginning ? 'beginning' : 'latest' });
+      process.stdout.write(JSON.stringify({ workflowId: handle.workflowId, ui }) + '\n');
+      await client.connection.close();
+    });
 }

@@ -215,6 +215,8 @@ const kafka: Service = {
       const topics = [
         { topic: c.kafka.telemetryTopic, numPartitions: c.kafka.telemetryPartitions, replicationFactor: 1 },
         { topic: c.kafka.registryTopic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+        // Alert open/close events, keyed by device id (alerts/publish.ts).
+        { topic: c.alerts.topic, numPartitions: 3, replicationFactor: 1 },
       ].filter((t) => !existing.has(t.topic));
       if (topics.length) await admin.createTopics({ topics, waitForLeaders: true });
     } finally {

@@ -25,9 +25,10 @@ kept AS (
 flagged AS (
   SELECT *, {{out_of_normal_range}} AS out_of_range FROM kept
 )
+-- device_id passes through untouched: the contract's pattern admits no blanks, and a filter on it
+-- (the writer's device ranges, one per file) then reaches the RAW scan.
 SELECT
-  * EXCLUDE (out_of_range, device_id, building_id, zone, firmware_version, status),
-  trim(device_id) AS device_id,
+  * EXCLUDE (out_of_range, building_id, zone, firmware_version, status),
   trim(building_id) AS building_id,
   trim(zone) AS zone,
   trim(firmware_version) AS firmware_version,

@@ -17,6 +17,7 @@ import { startTransform, waitTransform, type TransformOutcome } from '../../../w
 import { ingestWorkflowId, type IngestRunResult } from '../../../workflows/ingest/ingest.js';
 import { createLake, lakeConfigFrom, type Lake } from '../../../lake/index.js';
 import { transformSettings, type TransformSettings } from '../../../transform/context.js';
+import { listRunBranches } from '../../../transform/branches.js';
 import { createTopic, uniqueName } from '../ingest/helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -49,6 +50,8 @@ export class TransformHarness {
       FLOE_REGISTRY_TOPIC: this.registryTopic,
       FLOE_TELEMETRY_TOPIC: this.topic,
       FLOE_TASK_QUEUE: this.taskQueue,
+      // One worker serves both here; the CLI starts transforms on the transform queue.
+      FLOE_TRANSFORM_TASK_QUEUE: this.taskQueue,
       FLOE_TRANSFORM_MEMORY_LIMIT: '512MB',
     };
     this.config = loadConfig({ ...process.env, ...this.env });
@@ -121,6 +124,11 @@ export class TransformHarness {
   }
 
   async close(): Promise<void> {
+    // Run branches a failed test left behind (its days are this harness's own).
+    const days = [0, 1, 2].map((n) => new Date(Date.parse(`${this.day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10));
+    for (const b of await listRunBranches(this.lake).catch(() => [])) {
+      if (days.some((d) => b.name.startsWith(`transform-${this.config.env}-${d}-`))) await this.lake.deleteBranch(b.name).catch(() => {});
+    }
     await this.stopWorker?.();
     await this.client?.connection.close();
   }

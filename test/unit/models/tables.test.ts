@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { RAW_TELEMETRY, RAW_TELEMETRY_DLQ, toRawRow, toDlqRow, isoToMicros, CONTRACT_FIELD_IDS, checkTableDef, ICEBERG_RESERVED_COLUMNS } from '../../../models/tables.js';
+import { modelCatalog } from '../../../models/catalog.js';
+import { alertEventsTable, alertStateTable } from '../../../alerts/tables.js';
 import { contractJsonSchema, validateTelemetry, type Rejection } from '../../../models/telemetry.js';
 
 describe('RAW and DLQ table definitions', () => {
@@ -8,6 +10,9 @@ describe('RAW and DLQ table definitions', () => {
       expect(def.columns.filter((c) => ICEBERG_RESERVED_COLUMNS.has(c.name))).toEqual([]);
       expect(checkTableDef(def)).toBe(def);
     }
+    // Every other table floe defines: SILVER, GOLD and DQ models, and the alert tables.
+    for (const m of modelCatalog()) expect({ model: m.name, reserved: m.columns.filter((c) => ICEBERG_RESERVED_COLUMNS.has(c.name)).map((c) => c.name) }).toEqual({ model: m.name, reserved: [] });
+    for (const def of [alertEventsTable('gold'), alertStateTable('gold')]) expect(checkTableDef(def)).toBe(def);
     const clash = { ...RAW_TELEMETRY, columns: [...RAW_TELEMETRY.columns, { id: 999, name: '_partition', type: 'int' as const, required: false }] };
     expect(() => checkTableDef(clash)).toThrow('table raw.telemetry, column "_partition" (field id 999): the name is reserved by Iceberg for a metadata column');
     const twice = { ...RAW_TELEMETRY, columns: [...RAW_TELEMETRY.columns, { id: 1, name: 'again', type: 'int' as const, required: false }] };
