@@ -5,6 +5,8 @@ import type { FloeConfig } from '../deploy/config.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
 import { ingestProgressQuery, ingestWorkflowId, type IngestProgress, type IngestRunResult, type IngestWorkflowInput } from '../workflows/ingest/ingest.js';
 import { FloeEnv, FloeLayer, FloeTopic } from '../workflows/ingest/searchAttributes.js';
+import { FloeCodeVersion, FloePipeline } from '../workflows/searchAttributes.js';
+import { codeVersion } from './codeVersion.js';
 
 export interface StartIngestOptions {
   topic?: string;
@@ -55,6 +57,8 @@ export async function startIngest(
       { key: FloeTopic, value: input.topic },
       { key: FloeEnv, value: input.env },
       { key: FloeLayer, value: 'raw' },
+      { key: FloePipeline, value: 'ingest' },
+      { key: FloeCodeVersion, value: codeVersion() },
     ],
   });
   return { handle, runId: handle.firstExecutionRunId, client: c };
