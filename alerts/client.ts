@@ -26,7 +26,7 @@ export async function startAlerts(config: FloeConfig, opts: StartAlertsOptions =
   const workflowId = alertsWorkflowId(input.env, input.rawTable);
   const handle = await c.workflow.start('alerts', {
     workflowId,
-    taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
+    taskQueue: opts.taskQueue ?? config.workers.ingestTaskQueue,
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [

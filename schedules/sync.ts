@@ -4,7 +4,8 @@
 // not configuration). The plan is computed first and printed; --dry-run stops there.
 import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { FloeConfig } from '../deploy/config.js';
-import { FloeEnv, FloePipeline } from '../workflows/searchAttributes.js';
+import { FloeCodeVersion, FloeEnv, FloePipeline } from '../workflows/searchAttributes.js';
+import { codeVersion } from '../workers/codeVersion.js';
 import { desiredSchedules, scheduleIdPrefix, type ScheduleDefinition } from './definitions.js';
 import { formatDuration } from './durations.js';
 
@@ -126,6 +127,8 @@ function scheduleOptions(config: FloeConfig, d: ScheduleDefinition): ScheduleOpt
       typedSearchAttributes: [
         { key: FloeEnv, value: config.env },
         { key: FloePipeline, value: 'schedule' },
+        // The code that synced the schedule; runs it starts hand it down to their children.
+        { key: FloeCodeVersion, value: codeVersion() },
       ],
       staticSummary: d.summary,
     },

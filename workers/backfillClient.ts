@@ -5,7 +5,8 @@ import type { FloeConfig } from '../deploy/config.js';
 import { backfillProgressQuery, MAX_BACKFILL_CONCURRENCY, MAX_BACKFILL_DAYS, type BackfillInput, type BackfillProgress } from '../workflows/backfill/backfill.js';
 import { daysBetween, dayOf, parseDay } from '../workflows/backfill/days.js';
 import { TRANSFORM_LAYERS } from '../workflows/common/transformContract.js';
-import { FloeDay, FloeDqStatus, FloeEnv, FloePipeline } from '../workflows/searchAttributes.js';
+import { FloeCodeVersion, FloeDay, FloeDqStatus, FloeEnv, FloePipeline } from '../workflows/searchAttributes.js';
+import { codeVersion } from './codeVersion.js';
 
 export class BackfillRequestError extends Error {
   override name = 'BackfillRequestError';
@@ -74,6 +75,7 @@ export async function startBackfill(client: Client, config: FloeConfig, input: B
       { key: FloePipeline, value: 'backfill' },
       { key: FloeDay, value: input.days[0]! },
       { key: FloeDqStatus, value: 'pending' },
+      { key: FloeCodeVersion, value: codeVersion() },
     ],
     staticSummary: `backfill ${input.days[0]} .. ${input.days.at(-1)} (${input.env}), ${input.days.length} days${input.force ? ', forced' : ''}${input.retryOf ? `, retrying ${input.retryOf}` : ''}`,
   });

@@ -5,6 +5,8 @@ import type { FloeConfig } from '../deploy/config.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
 import { ingestProgressQuery, ingestWorkflowId, type IngestProgress, type IngestRunResult, type IngestWorkflowInput } from '../workflows/ingest/ingest.js';
 import { FloeEnv, FloeLayer, FloeTopic } from '../workflows/ingest/searchAttributes.js';
+import { FloeCodeVersion, FloePipeline } from '../workflows/searchAttributes.js';
+import { codeVersion } from './codeVersion.js';
 
 export interface StartIngestOptions {
   topic?: string;
@@ -48,13 +50,15 @@ export async function startIngest(
   const workflowId = ingestWorkflowId(input.topic, input.env);
   const handle = await c.workflow.start('ingest', {
     workflowId,
-    taskQueue: config.temporal.taskQueue,
+    taskQueue: config.workers.ingestTaskQueue,
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [
       { key: FloeTopic, value: input.topic },
       { key: FloeEnv, value: input.env },
       { key: FloeLayer, value: 'raw' },
+      { key: FloePipeline, value: 'ingest' },
+      { key: FloeCodeVersion, value: codeVersion() },
     ],
   });
   return { handle, runId: handle.firstExecutionRunId, client: c };

@@ -9,8 +9,6 @@ import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities
 import { createIngestDeps, createTransformDeps } from './deps.js';
 import { createTransformActivities } from '../activities/transform.js';
 import type { FaultHook } from '../ingest/batch.js';
-import { createOpsActivities } from '../activities/ops.js';
-import { codeVersion } from './codeVersion.js';
 import { instrumentIngestActivities, pipelineMetrics, portFree } from './metrics.js';
 import { createAlertActivities, type AlertFaultHook } from '../activities/alerts.js';
 import { createAlertDeps } from '../alerts/deps.js';
@@ -70,11 +68,10 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const transformDeps = createTransformDeps(config);
   const alertDeps = createAlertDeps(config, opts.alertFault ? { fault: opts.alertFault } : {});
   const metrics = pipelineMetrics(Runtime.instance().metricMeter, config.env);
-  const ops = createOpsActivities({ codeVersion: codeVersion() });
   const ingestActivities = instrumentIngestActivities(createIngestActivities({ ...deps, ...(opts.fault ? { fault: opts.fault } : {}) }), metrics);
   const perQueue = {
-    ingest: { taskQueue: config.workers.ingestTaskQueue, activities: { ...ingestActivities, ...createAlertActivities(alertDeps), ...ops }, maxActivities: config.workers.ingestMaxActivities },
-    transform: { taskQueue: config.workers.transformTaskQueue, activities: { ...createTransformActivities(transformDeps), ...ops }, maxActivities: config.workers.transformMaxActivities },
+    ingest: { taskQueue: config.workers.ingestTaskQueue, activities: { ...ingestActivities, ...createAlertActivities(alertDeps) }, maxActivities: config.workers.ingestMaxActivities },
+    transform: { taskQueue: config.workers.transformTaskQueue, activities: createTransformActivities(transformDeps), maxActivities: config.workers.transformMaxActivities },
   };
   const workers = await Promise.all(queues.map((q) => Worker.create({
     connection,

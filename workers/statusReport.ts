@@ -133,12 +133,13 @@ async function rawLag(config: FloeConfig): Promise<PartitionLag[]> {
 
 /** The latest days' check results published on main, or null when there is no results table yet. */
 async function dqResults(config: FloeConfig): Promise<DqDay[] | null> {
-  const tables = await trinoQuery(config, `SHOW TABLES FROM ${config.trino.catalog}.dq LIKE 'check_results'`).catch(() => ({ rows: [] as unknown[][] }));
+  const dq = `${config.trino.catalog}.${config.transform.dqNamespace}`;
+  const tables = await trinoQuery(config, `SHOW TABLES FROM ${dq} LIKE 'check_results'`).catch(() => ({ rows: [] as unknown[][] }));
   if (tables.rows.length === 0) return null;
   const r = await trinoQuery(
     config,
     `SELECT CAST(day AS varchar), count(*), count_if(NOT passed), array_join(array_agg(CASE WHEN NOT passed THEN table_name || '.' || check_name END), ', ')
-     FROM ${config.trino.catalog}.dq.check_results GROUP BY day ORDER BY day DESC LIMIT 7`,
+     FROM ${dq}.check_results GROUP BY day ORDER BY day DESC LIMIT 7`,
   );
   return r.rows.map(([day, checks, failed, names]) => ({ day: String(day), checks: Number(checks), failed: Number(failed), failedChecks: names ? String(names).split(', ').filter(Boolean) : [] }));
 }

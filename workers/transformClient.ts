@@ -4,7 +4,8 @@ import type { FloeConfig } from '../deploy/config.js';
 import { connectClient, withProgress } from './client.js';
 import { transformProgressQuery, transformWorkflowId, type TransformInput, type TransformProgress, type TransformResult } from '../workflows/transform/transform.js';
 import { FloeEnv, FloeLayer, FloePartition } from '../workflows/ingest/searchAttributes.js';
-import { FloeDay, FloePipeline } from '../workflows/searchAttributes.js';
+import { FloeCodeVersion, FloeDay, FloePipeline } from '../workflows/searchAttributes.js';
+import { codeVersion } from './codeVersion.js';
 
 export async function startTransform(config: FloeConfig, input: TransformInput, opts: { client?: Client; taskQueue?: string } = {}): Promise<{ handle: WorkflowHandle; runId: string; client: Client }> {
   const client = opts.client ?? (await connectClient(config));
@@ -20,6 +21,7 @@ export async function startTransform(config: FloeConfig, input: TransformInput, 
       { key: FloePartition, value: input.day },
       { key: FloeDay, value: input.day },
       { key: FloePipeline, value: 'transform' },
+      { key: FloeCodeVersion, value: codeVersion() },
     ],
   });
   return { handle, runId: handle.firstExecutionRunId, client };

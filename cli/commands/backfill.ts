@@ -172,7 +172,8 @@ export function registerBackfill(program: Command): void {
           return;
         }
         const { startBackfill } = await import('../../workers/backfillClient.js');
-        const input = { env: s.progress.env, days: failed, concurrency: concurrency ?? s.progress.concurrency, retryOf: id, ...(s.progress.layers ? { layers: s.progress.layers } : {}) };
+        // Retried as they were asked for: a forced backfill's failed days are forced again.
+        const input = { env: s.progress.env, days: failed, concurrency: concurrency ?? s.progress.concurrency, retryOf: id, ...(s.progress.layers ? { layers: s.progress.layers } : {}), ...(s.progress.force ? { force: true } : {}) };
         const retryId = `${id}-retry-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
         const { workflowId } = await startBackfill(client, config, input, retryId);
         process.stdout.write(`started backfill ${workflowId}: ${failed.length} failed day(s) of ${id}: ${failed.join(', ')}\n${uiLink(config, workflowId)}\n`);

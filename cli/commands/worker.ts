@@ -15,7 +15,7 @@ function queuesArg(v: string | undefined): (typeof QUEUES)[number][] | undefined
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('run the floe Temporal worker (all workflows and activities) on the configured task queue until SIGINT/SIGTERM')
+    .description('run the floe Temporal worker on the ingest and transform task queues (--queues picks), with Prometheus /metrics, until SIGINT/SIGTERM')
     .option('--build-bundle', 'only build (or reuse) the cached workflow bundle, print its path and exit')
     .option('--queues <list>', 'task queues to serve: ingest, transform (default both; FLOE_INGEST_TASK_QUEUE, FLOE_TRANSFORM_TASK_QUEUE)')
     .option('--metrics-port <port>', 'Prometheus /metrics port, 0 for none (default FLOE_METRICS_PORT)')

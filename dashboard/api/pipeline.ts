@@ -35,7 +35,7 @@ export interface PipelineView {
   freshnessSeconds: number | null;
   runs: RunView[];
   runsError?: string;
-  dq: { available: boolean; columns: string[]; rows: unknown[][] };
+  dq: { available: boolean; table: string; columns: string[]; rows: unknown[][] };
 }
 
 async function rawState(ctx: DashboardContext, rawTable: string, topic: string): Promise<{ committed: Record<number, number>; rows: number | null; at: number | null }> {
@@ -79,17 +79,18 @@ async function recentRuns(ctx: DashboardContext, topic: string, rawTable: string
 async function dqResults(ctx: DashboardContext): Promise<PipelineView['dq']> {
   // Failures first, then the newest (transform's dq.check_results has passed and checked_at);
   // a table with other columns is still shown, failures first when it has `passed`.
+  const table = `${ctx.config.transform.dqNamespace}.check_results`;
   let res;
   try {
-    res = await trinoQuery(ctx.config, 'SELECT * FROM dq.check_results ORDER BY passed, checked_at DESC LIMIT 50');
+    res = await trinoQuery(ctx.config, `SELECT * FROM ${table} ORDER BY passed, checked_at DESC LIMIT 50`);
   } catch (e) {
-    if (isMissingTable(e)) return { available: false, columns: [], rows: [] };
-    res = await trinoQuery(ctx.config, 'SELECT * FROM dq.check_results LIMIT 200');
+    if (isMissingTable(e)) return { available: false, table, columns: [], rows: [] };
+    res = await trinoQuery(ctx.config, `SELECT * FROM ${table} LIMIT 200`);
   }
   const columns = res.columns.map((c) => c.name);
   const passed = columns.indexOf('passed');
   const rows = passed < 0 ? res.rows : [...res.rows].sort((a, b) => Number(a[passed] === true) - Number(b[passed] === true));
-  return { available: true, columns, rows: rows.slice(0, 50) };
+  return { available: true, table, columns, rows: rows.slice(0, 50) };
 }
 
 export async function pipelineView(ctx: DashboardContext): Promise<PipelineView> {

@@ -28,9 +28,12 @@ describe('ingest workflow replay', () => {
 });
 
 describe('every recorded history replays', () => {
-  it('has histories of the ingest, backfill and scheduled workflows', () => {
+  it('has histories of the ingest, backfill and scheduled workflows, and transforms that published and failed their checks', () => {
     const types = new Set(all.map(typeOf));
-    for (const t of ['ingest', 'backfill', 'scheduledTransform']) expect(types).toContain(t);
+    for (const t of ['ingest', 'backfill', 'scheduledTransform', 'transform']) expect(types).toContain(t);
+    const transformEnds = all.filter((f) => typeOf(f) === 'transform').map((f) => load(f).events.at(-1));
+    expect(transformEnds.some((e) => e?.workflowExecutionCompletedEventAttributes)).toBe(true);
+    expect(transformEnds.some((e) => e?.workflowExecutionFailedEventAttributes?.failure?.message?.includes('blocking check'))).toBe(true);
   });
 
   it.each(all)('replays %s deterministically', async (file) => {

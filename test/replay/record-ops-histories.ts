@@ -18,6 +18,7 @@ const exportHistory = (id: string): void => {
   process.stdout.write(r.stdout + r.stderr);
 };
 try {
+  await h.pickDays();
   await h.spawnWorker();
   const client = await h.getClient();
   const days = [h.day(0), h.day(1), h.day(2)];

@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { FloeCodeVersion, FloeDay, FloeDqStatus, FloeEnv, FloeLayer, FloePartition, FloePipeline } from '../searchAttributes.js';
-import { showCodeVersion } from '../common/codeVersion.js';
+import { inheritedCodeVersion } from '../common/codeVersion.js';
 import { TRANSFORM_WORKFLOW_TYPE, transformWorkflowId, type TransformRunInput } from '../common/transformContract.js';
 
 export const MAX_BACKFILL_DAYS = 366;
@@ -123,7 +123,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     { key: FloeDay, value: input.days[0]! },
     { key: FloeDqStatus, value: 'pending' },
   ]);
-  const version = await showCodeVersion();
+  const version = inheritedCodeVersion();
   show();
 
   let running = 0;

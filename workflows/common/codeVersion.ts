@@ -1,22 +1,9 @@
-// The code version of the worker running a workflow, read once through a local activity and shown
-// as the FloeCodeVersion search attribute. A worker without the ops activities (an older build,
-// a test worker) does not block the run: it shows as `unknown`.
-import { proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { OpsActivities } from '../../activities/ops.js';
+// The code version shown as FloeCodeVersion: set when a run is started (by the CLI, a schedule's
+// action or a parent run) to the version of the code that started it, and handed down to the
+// runs it starts. Read from the run's own search attributes, so it is deterministic on replay.
+import { workflowInfo } from '@temporalio/workflow';
 import { FloeCodeVersion } from '../searchAttributes.js';
 
-const { codeVersion } = proxyLocalActivities<OpsActivities>({
-  startToCloseTimeout: '10s',
-  retry: { maximumAttempts: 1 },
-});
-
-export async function showCodeVersion(): Promise<string> {
-  let version = 'unknown';
-  try {
-    version = await codeVersion();
-  } catch {
-    // not registered on this worker: keep `unknown`
-  }
-  upsertSearchAttributes([{ key: FloeCodeVersion, value: version }]);
-  return version;
+export function inheritedCodeVersion(): string {
+  return workflowInfo().typedSearchAttributes.get(FloeCodeVersion) ?? 'unknown';
 }

@@ -17,7 +17,7 @@ import { ingestWorkflowId } from '../ingest/ingest.js';
 import { FloeDay, FloeEnv, FloeLayer, FloePartition, FloePipeline, FloeTopic, FloeCodeVersion } from '../searchAttributes.js';
 import { dayDueAt } from '../backfill/days.js';
 import { TRANSFORM_WORKFLOW_TYPE, transformWorkflowId, type TransformRunInput } from '../common/transformContract.js';
-import { showCodeVersion } from '../common/codeVersion.js';
+import { inheritedCodeVersion } from '../common/codeVersion.js';
 
 /** Set by the Temporal server on every workflow a schedule starts. */
 export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -41,7 +41,7 @@ export async function scheduledIngest(input: ScheduledIngestInput): Promise<Sche
     { key: FloeLayer, value: 'raw' },
     { key: FloeTopic, value: topic },
   ]);
-  const version = await showCodeVersion();
+  const version = inheritedCodeVersion();
   setCurrentDetails(`scheduled ingest of \`${topic}\` (${env}): run \`${workflowId}\``);
   try {
     const result = await executeChild<typeof ingest>('ingest', {
@@ -97,7 +97,7 @@ export async function scheduledTransform(input: ScheduledTransformInput): Promis
     { key: FloePipeline, value: 'schedule' },
     { key: FloeDay, value: day },
   ]);
-  const version = await showCodeVersion();
+  const version = inheritedCodeVersion();
   setCurrentDetails(`scheduled transform of ${day} (${input.env}): run \`${workflowId}\``);
   const args: TransformRunInput = { env: input.env, day };
   try {

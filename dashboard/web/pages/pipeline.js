@@ -30,5 +30,5 @@ export async function render(root, api, { fresh }) {
   body('pipeline-runs').innerHTML =
     (v.runsError ? `<p class="muted">Temporal: ${esc(v.runsError)}</p>` : '') +
     table(['type', 'workflow', 'status', 'started', 'closed'], v.runs.map((r) => [r.type, { html: `<a href="${esc(r.url)}" target="_blank" rel="noopener">${esc(r.workflowId)}</a>` }, r.status, time(r.startTime), time(r.closeTime)]), 'no runs yet');
-  body('pipeline-dq').innerHTML = v.dq.available ? table(v.dq.columns, v.dq.rows.map((r) => r.map((c) => (c === null ? '' : String(c)))), 'no results yet') : '<p class="muted">dq.check_results does not exist yet (written by transform runs)</p>';
+  body('pipeline-dq').innerHTML = v.dq.available ? table(v.dq.columns, v.dq.rows.map((r) => r.map((c) => (c === null ? '' : String(c)))), 'no results yet') : `<p class="muted">${esc(v.dq.table)} does not exist yet (written by transform runs)</p>`;
 }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backfillInput, backfillState, startBackfill } from '../../../workers/backfillClient.js';
 import type { BackfillProgress } from '../../../workflows/backfill/backfill.js';
+import { codeVersion } from '../../../workers/codeVersion.js';
 import { transformWorkflowId } from '../../../workflows/common/transformContract.js';
 import { OpsHarness, eventually } from './opsHarness.js';
 import { parsePrometheusText, sum } from './prometheusText.js';
@@ -35,13 +36,16 @@ async function finished(id: string): Promise<BackfillProgress> {
   return (await backfillState(client, id)).progress!;
 }
 
-const days = Array.from({ length: 6 }, (_, i) => h.day(i));
-const failing = days[2]!;
+let days: string[] = [];
+let failing = '';
 let firstId = '';
 let metricsPort = 0;
 
 beforeAll(async () => {
   metricsPort = await freePort();
+  await h.pickDays();
+  days = Array.from({ length: 6 }, (_, i) => h.day(i));
+  failing = days[2]!;
 });
 afterAll(async () => {
   await h.close();
@@ -110,7 +114,7 @@ describe('backfill', () => {
       for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
       return ids;
     };
-    const day0 = await eventually(() => list(`FloePipeline = "transform" AND FloeEnv = "dev" AND FloeDay = "${days[3]}" AND FloeCodeVersion = "test-fixture"`), (x) => x.length > 0);
+    const day0 = await eventually(() => list(`FloePipeline = "transform" AND FloeEnv = "dev" AND FloeDay = "${days[3]}" AND FloeCodeVersion = "${codeVersion()}"`), (x) => x.length > 0);
     expect(day0).toEqual([transformWorkflowId('dev', days[3]!)]);
     const failedBackfills = await eventually(() => list(`FloePipeline = "backfill" AND FloeDqStatus = "failed" AND WorkflowId = "${firstId}"`), (x) => x.length > 0);
     // The first run of the range failed a day; the re-run over the same id skipped every day.

@@ -20,8 +20,8 @@ export class OpsHarness {
   readonly dir: string;
   readonly config: FloeConfig;
   readonly env: Record<string, string>;
-  /** First of 60 days of the 1990s that this file has to itself. */
-  readonly firstDay: string;
+  /** First of 60 days of the 1990s that this file has to itself (pickDays makes sure). */
+  firstDay: string;
   private client?: Client;
   private bundlePath?: string;
   readonly workers: (ChildProcess & { exited: Promise<number | null> })[] = [];
@@ -33,6 +33,26 @@ export class OpsHarness {
     this.env = { FLOE_TASK_QUEUE: this.queue, FLOE_TRANSFORM_TASK_QUEUE: this.queue, FLOE_INGEST_TASK_QUEUE: this.queue, FLOE_SCHEDULE_ID_PREFIX: `floe-test-${this.id}`.toLowerCase().slice(0, 40) };
     this.config = loadConfig({ ...process.env, ...this.env });
     this.firstDay = addDays('1990-01-01', Math.floor(Math.random() * 3600));
+  }
+
+  /**
+   * Moves firstDay until no transform run of the env was ever recorded in the months its 60 days
+   * touch: the dev server keeps runs across test runs, and a day's workflow id is per env and day.
+   */
+  async pickDays(): Promise<void> {
+    const client = await this.getClient();
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const months = [...new Set([0, 30, 60].map((i) => this.day(i).slice(0, 7)))];
+      const query = months.map((m) => `WorkflowId STARTS_WITH "floe-transform-dev-${m}"`).join(' OR ');
+      let used = false;
+      for await (const _ of client.workflow.list({ query, pageSize: 1 })) {
+        used = true;
+        break;
+      }
+      if (!used) return;
+      this.firstDay = addDays('1990-01-01', Math.floor(Math.random() * 3600));
+    }
+    throw new Error('no unused span of days found for the operations tests');
   }
 
   day(i: number): string {

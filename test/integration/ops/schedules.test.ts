@@ -32,7 +32,7 @@ async function exists(id: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  await h.getClient();
+  await h.pickDays();
 });
 afterAll(async () => {
   const client = await h.getClient();

@@ -36,13 +36,14 @@ describe('Kafka (KRaft)', () => {
     expect(received).toEqual({ key: 'meter-7', value, partition: meta!.partition, offset: meta!.baseOffset });
   });
 
-  it('has the telemetry and compacted device-registry topics', async () => {
+  it('has the telemetry, compacted device-registry and alerts topics', async () => {
     const c = loadConfig();
     const admin = new Kafka({ clientId: 'floe-smoke', brokers: c.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const meta = await admin.fetchTopicMetadata({ topics: [c.kafka.telemetryTopic, c.kafka.registryTopic] });
+      const meta = await admin.fetchTopicMetadata({ topics: [c.kafka.telemetryTopic, c.kafka.registryTopic, c.alerts.topic] });
       expect(meta.topics.find((t) => t.name === c.kafka.telemetryTopic)!.partitions).toHaveLength(c.kafka.telemetryPartitions);
+      expect(meta.topics.find((t) => t.name === c.alerts.topic)!.partitions).toHaveLength(3);
       const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: c.kafka.registryTopic, configNames: ['cleanup.policy'] }] });
       expect(configs.resources[0]!.configEntries[0]!.configValue).toBe('compact');
     } finally {
