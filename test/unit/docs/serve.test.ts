@@ -1,29 +1,23 @@
-// The dashboard's /docs route on a real HTTP server: built into the state dir on first request.
+// The dashboard serves the docs under /docs/ (a real server on a free port): built into the state
+// dir on the first request. No service is needed: Temporal is connected lazily, Trino is unreachable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../../deploy/config.js';
-import { docsRoute } from '../../../docs/serve.js';
+import { startDashboard, type DashboardServer } from '../../../dashboard/server.js';
 
 describe('docs served under /docs/', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'floe-docs-state-'));
   // Trino unreachable: the docs still build and say results are unavailable.
   const config = loadConfig({ ...process.env, FLOE_STATE_DIR: stateDir, FLOE_TRINO_URL: 'http://127.0.0.1:9' });
-  let server: Server;
+  let dashboard: DashboardServer;
   let base: string;
   beforeAll(async () => {
-    const route = docsRoute(config);
-    server = createServer((req, res) => {
-      if (route.matches(req)) void route.serve(req, res);
-      else res.writeHead(418).end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    dashboard = await startDashboard(config, { port: 0, host: '127.0.0.1' });
+    base = dashboard.url;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => dashboard.close());
 
   it('builds on the first request and serves the pages, the CSS and nothing outside', async () => {
     expect(existsSync(join(stateDir, 'docs'))).toBe(false);
@@ -41,6 +35,7 @@ describe('docs served under /docs/', () => {
     expect((await fetch(`${base}/docs/style.css`)).headers.get('content-type')).toContain('text/css');
     expect((await fetch(`${base}/docs/%2e%2e%2f%2e%2e%2fetc%2fpasswd`)).status).toBe(404);
     expect((await fetch(`${base}/docs/nope.html`)).status).toBe(404);
-    expect((await fetch(`${base}/api/pages`)).status).toBe(418);
+    // The dashboard's own routes are untouched.
+    expect((await fetch(`${base}/api/pages`)).status).toBe(200);
   });
 });
