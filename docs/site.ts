@@ -1,7 +1,7 @@
 // `floe docs build`: a static site (plain HTML and the package's CSS, nothing from a CDN) with
 // every table, its columns, partitioning, checks and their latest results, the lineage graph from
 // the Kafka topics to each GOLD table, and the saved queries.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FloeConfig } from '../deploy/config.js';
@@ -103,7 +103,12 @@ export async function buildDocs(config: FloeConfig, outDir: string, results: Che
     ['queries.html', queriesPage()],
     ...tables.map((t): [string, string] => [pageFile(t.id), tablePage(t, tables, results)]),
   ];
-  for (const [file, html] of pages) await writeFile(join(outDir, file), html);
-  await copyFile(STYLE, join(outDir, 'style.css'));
+  // Each file replaced whole (write, then rename): the dashboard may serve it while it is rebuilt.
+  for (const [file, html] of pages) {
+    await writeFile(join(outDir, `${file}.tmp`), html);
+    await rename(join(outDir, `${file}.tmp`), join(outDir, file));
+  }
+  await copyFile(STYLE, join(outDir, 'style.css.tmp'));
+  await rename(join(outDir, 'style.css.tmp'), join(outDir, 'style.css'));
   return { outDir, files: [...pages.map(([f]) => f), 'style.css'], tables, graph };
 }
