@@ -4,10 +4,11 @@
 // every blocking check passed. Otherwise the branch stays, with its check results, main is
 // untouched and the run fails naming each failed check. A merge that conflicts (another run
 // published a table this one changed) starts over from a fresh fork, a few times.
-import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TransformActivities } from '../../activities/transform.js';
 import type { CheckResult } from '../../transform/checks.js';
 import { FloeRows } from '../ingest/searchAttributes.js';
+import { FloeDqStatus, FloeNessieBranch } from '../searchAttributes.js';
 
 export interface TransformInput {
   env: string;
@@ -86,6 +87,10 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     result.rawSnapshotId = prepared.rawSnapshotId;
     setCurrentDetails(`run branch **${branch}** forked from main@${prepared.forkHash.slice(0, 12)} (RAW snapshot ${prepared.rawSnapshotId})`);
     const step = { day: input.day, branch, runId };
+    // The run branch and check status, filterable in the Temporal UI; behind a patch because
+    // the histories recorded before these attributes were set do not upsert them.
+    const showStatus = patched('transform-branch-and-dq-status');
+    if (showStatus) upsertSearchAttributes([{ key: FloeNessieBranch, value: branch }, { key: FloeDqStatus, value: 'pending' }]);
 
     progress.step = 'silver';
     const silver = await steps.buildSilverDay(step);
@@ -104,6 +109,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     result.ms.checks = checks.ms;
     result.checks = { total: checks.results.length, failed: checks.results.filter((c) => !c.passed) };
     result.failedChecks = checks.failedBlocking;
+    if (showStatus) upsertSearchAttributes([{ key: FloeDqStatus, value: checks.failedBlocking.length > 0 ? 'failed' : 'passed' }]);
     if (checks.failedBlocking.length > 0) {
       result.outcome = 'checks_failed';
       progress.step = 'done';

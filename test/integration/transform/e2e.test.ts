@@ -40,6 +40,7 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     expect(r.checks.total).toBeGreaterThanOrEqual(20);
     // The branch is gone once merged.
     expect((await listRunBranches(h.lake)).map((b) => b.name)).not.toContain(r.branch);
+    expect(await h.uiStatus()).toEqual({ branch: r.branch, dq: 'passed' });
 
     // SILVER = the day's RAW event ids, each once (Trino over RAW on main, an independent engine).
     const [raw] = await q(`SELECT count(*), count(DISTINCT event_id) FROM ${h.table('raw', 'telemetry')} WHERE event_ts >= TIMESTAMP '${h.day} 00:00:00 UTC' AND event_ts < TIMESTAMP '${h.day} 00:00:00 UTC' + INTERVAL '1' DAY`);
@@ -190,6 +191,7 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     const result = out.result!;
     expect(result.outcome).toBe('checks_failed');
     expect(result.failedChecks.map((c) => c.check)).toEqual(['raw_dlq_equals_kafka']);
+    expect(await h.uiStatus()).toEqual({ branch: result.branch, dq: 'failed' });
 
     const mainAfter = await Promise.all(tables.map(async (t) => (await h.lake.loadTable(t)).metadataLocation));
     expect(mainAfter).toEqual(mainBefore);

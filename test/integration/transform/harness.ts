@@ -14,6 +14,8 @@ import { createIngestDeps, createTransformDeps } from '../../../workers/deps.js'
 import { loadWorkflowBundle } from '../../../workers/bundle.js';
 import { connectClient, ingestInput } from '../../../workers/client.js';
 import { startTransform, waitTransform, type TransformOutcome } from '../../../workers/transformClient.js';
+import { transformWorkflowId } from '../../../workflows/transform/transform.js';
+import { FloeDqStatus, FloeNessieBranch } from '../../../workflows/searchAttributes.js';
 import { ingestWorkflowId, type IngestRunResult } from '../../../workflows/ingest/ingest.js';
 import { createLake, lakeConfigFrom, type Lake } from '../../../lake/index.js';
 import { transformSettings, type TransformSettings } from '../../../transform/context.js';
@@ -117,6 +119,13 @@ export class TransformHarness {
     const client = await this.getClient();
     const { handle, runId } = await startTransform(this.config, { env: this.config.env, day: opts.day ?? this.day, ...(opts.force ? { force: true } : {}) }, { client, taskQueue: this.taskQueue });
     return waitTransform(client, handle.workflowId, runId);
+  }
+
+  /** The run branch and DQ status the day's latest transform shows in the Temporal UI. */
+  async uiStatus(day = this.day): Promise<{ branch?: string; dq?: string }> {
+    const client = await this.getClient();
+    const d = await client.workflow.getHandle(transformWorkflowId(this.config.env, day)).describe();
+    return { branch: d.typedSearchAttributes.get(FloeNessieBranch), dq: d.typedSearchAttributes.get(FloeDqStatus) };
   }
 
   table(layer: 'raw' | 'silver' | 'gold' | 'dq', name: string): string {
