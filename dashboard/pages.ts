@@ -5,6 +5,9 @@
 import type { DashboardContext } from './api/context.js';
 import { alertsView } from './api/alerts.js';
 import { pipelineView } from './api/pipeline.js';
+import { deviceView, fleetView } from './api/fleet.js';
+import { energyView } from './api/energy.js';
+import { environmentView } from './api/environment.js';
 
 export interface PageDef {
   /** Route `#/<id>`, client module `web/pages/<id>.js`. */
@@ -17,4 +20,7 @@ export interface PageDef {
 export const PAGES: readonly PageDef[] = [
   { id: 'alerts', title: 'Alerts', api: { view: (ctx) => alertsView(ctx) } },
   { id: 'pipeline', title: 'Pipeline', api: { view: (ctx) => pipelineView(ctx) } },
+  { id: 'fleet', title: 'Fleet', api: { view: fleetView, device: deviceView } },
+  { id: 'energy', title: 'Energy', api: { view: energyView } },
+  { id: 'environment', title: 'Environment', api: { view: environmentView } },
 ];

@@ -18,8 +18,14 @@ async function api(path) {
 }
 
 function current() {
-  const id = location.hash.replace(/^#\/?/, '') || pages[0].id;
+  const id = location.hash.replace(/^#\/?/, '').split('?')[0] || pages[0].id;
   return pages.find((p) => p.id === id) || pages[0];
+}
+
+/** Parameters after the page in the hash (`#/fleet?device=ID`), for drill-downs. */
+function hashParams() {
+  const h = location.hash;
+  return new URLSearchParams(h.includes('?') ? h.slice(h.indexOf('?') + 1) : '');
 }
 
 async function refresh() {
@@ -29,7 +35,7 @@ async function refresh() {
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === page.id);
   try {
     const mod = await import(`./pages/${page.id}.js`);
-    await mod.render(root, (name) => api(`/api/${page.id}/${name}`), { page: page.id, fresh: root.dataset.page !== page.id });
+    await mod.render(root, (name, params) => api(`/api/${page.id}/${name}${params && String(params) ? `?${params}` : ''}`), { page: page.id, fresh: root.dataset.page !== page.id, params: hashParams() });
     root.dataset.page = page.id;
     status.textContent = `updated ${new Date().toLocaleTimeString()}`;
     status.classList.remove('error');

@@ -1,0 +1,66 @@
+// The Fleet page's data from GOLD: the day's health score distribution (buckets computed in SQL),
+// the least healthy devices with their advice, offline and stuck devices; and, for one device,
+// its hourly aggregates over the day and its health history.
+import { deviceParam, gold, orNotYet, rows, viewDay, type NotYet, type Row } from './gold.js';
+import type { DashboardContext } from './context.js';
+
+export interface FleetView {
+  available: true;
+  day: string;
+  table: string;
+  statusCounts: Row[];
+  histogram: { bucket: number; devices: number }[];
+  leastHealthy: Row[];
+  offline: Row[];
+  stuck: Row[];
+}
+
+export async function fleetView(ctx: DashboardContext, q: URLSearchParams): Promise<FleetView | NotYet> {
+  const table = gold(ctx, 'device_health_summary');
+  return orNotYet(table, async () => {
+    const day = await viewDay(ctx, q);
+    if (!day) return undefined;
+    const where = `WHERE day = DATE '${day}'`;
+    const [statusCounts, hist, leastHealthy, offline, stuck] = await Promise.all([
+      rows(ctx, `SELECT health_status, count(*) AS devices FROM ${table} ${where} GROUP BY health_status ORDER BY health_status LIMIT 10`),
+      rows(ctx, `SELECT least(9, CAST(floor(health_score / 10) AS integer)) AS bucket, count(*) AS devices FROM ${table} ${where} GROUP BY 1 ORDER BY 1 LIMIT 10`),
+      rows(ctx, `SELECT device_id, device_type, building_id, health_score, health_status, recommendation FROM ${table} ${where} ORDER BY health_score, device_id LIMIT 10`),
+      rows(ctx, `SELECT device_id, device_type, building_id, recommendation FROM ${table} ${where} AND health_status = 'offline' ORDER BY device_id LIMIT 50`),
+      rows(ctx, `SELECT device_id, device_type, building_id, stuck_sensors FROM ${table} ${where} AND stuck_sensors IS NOT NULL ORDER BY device_id LIMIT 50`),
+    ]);
+    const byBucket = new Map(hist.map((h) => [Number(h.bucket), Number(h.devices)]));
+    const histogram = Array.from({ length: 10 }, (_, b) => ({ bucket: b, devices: byBucket.get(b) ?? 0 }));
+    return { available: true as const, day, table, statusCounts, histogram, leastHealthy, offline, stuck };
+  });
+}
+
+export interface DeviceView {
+  available: true;
+  day: string;
+  device: string;
+  hourly: Row[];
+  history: Row[];
+}
+
+export async function deviceView(ctx: DashboardContext, q: URLSearchParams): Promise<DeviceView | NotYet> {
+  const device = deviceParam(q);
+  if (!device) throw new Error('device is required: /api/fleet/device?device=<id>');
+  const aggregates = gold(ctx, 'hourly_sensor_aggregates');
+  return orNotYet(aggregates, async () => {
+    const day = await viewDay(ctx, q);
+    if (!day) return undefined;
+    const [hourly, history] = await Promise.all([
+      rows(
+        ctx,
+        `SELECT reading, hour(hour) AS hour_of_day, round(avg_value, 3) AS avg_value, round(min_value, 3) AS min_value, round(max_value, 3) AS max_value
+         FROM ${aggregates} WHERE device_id = '${device}' AND date(hour) = DATE '${day}' ORDER BY reading, hour LIMIT 1000`,
+      ),
+      rows(
+        ctx,
+        `SELECT CAST(day AS varchar) AS day, health_score, health_status, recommendation FROM ${gold(ctx, 'device_health_summary')}
+         WHERE device_id = '${device}' AND day <= DATE '${day}' ORDER BY day DESC LIMIT 90`,
+      ),
+    ]);
+    return { available: true as const, day, device, hourly, history: history.reverse() };
+  });
+}
