@@ -22,11 +22,11 @@ export async function render(root, api, { fresh, params }) {
     const values = data.map((d) => d[2]);
     chart(`env-${m}`, {
       animation: false,
-      grid: { left: 90, right: 20, top: 10, bottom: 60 },
+      grid: { left: 90, right: 40, top: 10, bottom: 80 },
       tooltip: { formatter: (p) => `${esc(buildings[p.value[1]])}, floor ${floors[p.value[0]]}: ${p.value[2]}` },
-      xAxis: { type: 'category', name: 'floor', data: floors.map(String), splitArea: { show: true } },
+      xAxis: { type: 'category', name: 'floor', nameLocation: 'middle', nameGap: 22, data: floors.map(String), splitArea: { show: true } },
       yAxis: { type: 'category', data: buildings, splitArea: { show: true } },
-      visualMap: { min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values) : 1, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120 },
+      visualMap: { min: values.length ? Math.floor(Math.min(...values)) : 0, max: values.length ? Math.ceil(Math.max(...values)) : 1, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 160 },
       series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10 } }],
     });
   }

@@ -81,6 +81,7 @@ describe('Fleet, Energy and Environment pages on a transformed day (headless Chr
     await expect.poll(() => page.locator('[data-testid=reading-count]').textContent(), { timeout: 30_000 }).toBe(String(readings.length));
     for (const r of readings) await expect.poll(() => page.locator(`section[data-reading="${r}"] .chart canvas`).count()).toBeGreaterThan(0);
     expect(await page.locator('#fleet-history .chart canvas').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(root, 'docs', 'screenshots', 'fleet-device.png'), fullPage: true });
 
     // Energy: each building's kWh and cost for the day.
     const buildings = await query(`SELECT building_id, round(sum(energy_kwh), 2), round(sum(cost), 2) FROM ${gold('building_energy_dashboard')} WHERE date(hour) = ${day} GROUP BY 1 ORDER BY 1`);
