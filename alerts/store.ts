@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { tableFromIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
-import { ConflictError, NotFoundError, type DataFile, type Lake, type LoadedTable, type Snapshot, type TableChange } from '../lake/index.js';
+import { ancestry, ConflictError, NotFoundError, type DataFile, type Lake, type LoadedTable, type TableChange } from '../lake/index.js';
 import type { TableDef } from '../models/tables.js';
 import { schemaOfTable } from '../ingest/rawColumns.js';
 import { stateKey, type AlertState } from './evaluate.js';
@@ -112,7 +112,7 @@ export class AlertStore {
   /** This stream's summary properties along the events table's ancestry, newest value of each. */
   private ownSummary(t: LoadedTable): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const s of ancestry(t)) {
+    for (const s of ancestry(t.metadata)) {
       for (const [k, v] of Object.entries(s.summary)) {
         if (k.startsWith(this.prefix) && !(k.slice(this.prefix.length) in out)) out[k.slice(this.prefix.length)] = v;
       }
@@ -174,7 +174,7 @@ export class AlertStore {
     await this.ensureTables();
     const t = await this.lake.loadTable(this.eventsTable, this.opts.branch);
     const files: DataFile[] = [];
-    for (const s of ancestry(t)) {
+    for (const s of ancestry(t.metadata)) {
       const v = s.summary[`${this.prefix}seq`];
       if (v === undefined) continue;
       if (Number(v) <= afterSeq) break;
@@ -190,17 +190,6 @@ export class AlertStore {
     out.sort((a, b) => (a.seq < b.seq ? -1 : 1));
     return out.slice(0, limit);
   }
-}
-
-function ancestry(t: LoadedTable): Snapshot[] {
-  const byId = new Map(t.metadata.snapshots.map((s) => [s.snapshotId, s]));
-  const out: Snapshot[] = [];
-  let s = t.metadata.currentSnapshotId === null ? undefined : byId.get(t.metadata.currentSnapshotId);
-  while (s) {
-    out.push(s);
-    s = s.parentSnapshotId === null ? undefined : byId.get(s.parentSnapshotId);
-  }
-  return out;
 }
 
 function sameStates(a: ReadonlyMap<string, AlertState>, b: ReadonlyMap<string, AlertState>): boolean {

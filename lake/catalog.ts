@@ -17,7 +17,7 @@ import { bindFilter, fileMayMatch, manifestMayMatch, type Predicate } from './sc
 import { schemaOf, type FieldDef, type Schema } from './schema.js';
 import type { Snapshot } from './snapshot.js';
 import { applyChange, mapLimit, pickSnapshot, readEntries, readManifestListOf, type LoadedTable, type TableChange } from './table.js';
-import { currentSchema, defaultSpec, metadataFromJson, metadataToJson, newTableMetadata, nextMetadataFileName } from './table-metadata.js';
+import { ancestry, currentSchema, defaultSpec, metadataFromJson, metadataToJson, newTableMetadata, nextMetadataFileName } from './table-metadata.js';
 import { EntryStatus } from './manifest.js';
 
 export interface LakeConfig {
@@ -375,15 +375,7 @@ export class Lake {
 
   /** Snapshots from the current one back through its ancestors, newest first. */
   async history(ident: TableIdent, ref: string = this.defaultBranch): Promise<Snapshot[]> {
-    const t = await this.loadTable(ident, ref);
-    const byId = new Map(t.metadata.snapshots.map((s) => [s.snapshotId, s]));
-    const out: Snapshot[] = [];
-    let s = t.metadata.currentSnapshotId === null ? undefined : byId.get(t.metadata.currentSnapshotId);
-    while (s) {
-      out.push(s);
-      s = s.parentSnapshotId === null ? undefined : byId.get(s.parentSnapshotId);
-    }
-    return out;
+    return ancestry((await this.loadTable(ident, ref)).metadata);
   }
 
   /**

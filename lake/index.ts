@@ -2,7 +2,7 @@
 export { Lake, createLake, lakeConfigFrom, tableKey } from './catalog.js';
 export type { LakeConfig, TableIdent, CommitOptions, CommitInfo, ReadOptions, WriteFilesOptions } from './catalog.js';
 export type { LoadedTable, TableChange } from './table.js';
-export { currentSchema } from './table-metadata.js';
+export { ancestry, currentSchema } from './table-metadata.js';
 export type { DataFile } from './manifest.js';
 export type { Snapshot } from './snapshot.js';
 export type { Predicate, ComparisonOp } from './scan.js';

@@ -90,6 +90,18 @@ export function specById(m: TableMetadata, id: number): PartitionSpec {
   return s;
 }
 
+/** The current snapshot and its ancestors, newest first (the table's history on its ref). */
+export function ancestry(m: TableMetadata): Snapshot[] {
+  const byId = new Map(m.snapshots.map((s) => [s.snapshotId, s]));
+  const out: Snapshot[] = [];
+  let s = m.currentSnapshotId === null ? undefined : byId.get(m.currentSnapshotId);
+  while (s) {
+    out.push(s);
+    s = s.parentSnapshotId === null ? undefined : byId.get(s.parentSnapshotId);
+  }
+  return out;
+}
+
 export function currentSnapshot(m: TableMetadata): Snapshot | undefined {
   return m.currentSnapshotId === null ? undefined : m.snapshots.find((s) => s.snapshotId === m.currentSnapshotId);
 }
