@@ -1,7 +1,7 @@
 // The Fleet page's data from GOLD: the day's health score distribution (buckets computed in SQL),
 // the least healthy devices with their advice, offline and stuck devices; and, for one device,
 // its hourly aggregates over the day and its health history.
-import { deviceParam, gold, orNotYet, rows, viewDay, type NotYet, type Row } from './gold.js';
+import { deviceParam, gold, orNotYet, rows, silver, viewDay, type NotYet, type Row } from './gold.js';
 import type { DashboardContext } from './context.js';
 
 export interface FleetView {
@@ -13,6 +13,10 @@ export interface FleetView {
   leastHealthy: Row[];
   offline: Row[];
   stuck: Row[];
+  offlineCount: number;
+  stuckCount: number;
+  /** Anomalous readings per UTC hour and reading (from silver.telemetry's anomalous_readings). */
+  anomalies: Row[];
 }
 
 export async function fleetView(ctx: DashboardContext, q: URLSearchParams): Promise<FleetView | NotYet> {
@@ -21,16 +25,24 @@ export async function fleetView(ctx: DashboardContext, q: URLSearchParams): Prom
     const day = await viewDay(ctx, q);
     if (!day) return undefined;
     const where = `WHERE day = DATE '${day}'`;
-    const [statusCounts, hist, leastHealthy, offline, stuck] = await Promise.all([
+    const [statusCounts, hist, leastHealthy, offline, stuck, [counts], anomalies] = await Promise.all([
       rows(ctx, `SELECT health_status, count(*) AS devices FROM ${table} ${where} GROUP BY health_status ORDER BY health_status LIMIT 10`),
       rows(ctx, `SELECT least(9, CAST(floor(health_score / 10) AS integer)) AS bucket, count(*) AS devices FROM ${table} ${where} GROUP BY 1 ORDER BY 1 LIMIT 10`),
       rows(ctx, `SELECT device_id, device_type, building_id, health_score, health_status, recommendation FROM ${table} ${where} ORDER BY health_score, device_id LIMIT 10`),
       rows(ctx, `SELECT device_id, device_type, building_id, recommendation FROM ${table} ${where} AND health_status = 'offline' ORDER BY device_id LIMIT 50`),
       rows(ctx, `SELECT device_id, device_type, building_id, stuck_sensors FROM ${table} ${where} AND stuck_sensors IS NOT NULL ORDER BY device_id LIMIT 50`),
+      rows(ctx, `SELECT count_if(health_status = 'offline') AS offline, count_if(stuck_sensors IS NOT NULL) AS stuck FROM ${table} ${where}`),
+      rows(
+        ctx,
+        `SELECT hour(event_ts) AS hour_of_day, reading, count(*) AS anomalies
+         FROM ${silver(ctx, 'telemetry')} CROSS JOIN UNNEST(split(anomalous_readings, ',')) AS a(reading)
+         WHERE event_ts >= TIMESTAMP '${day} 00:00:00 UTC' AND event_ts < TIMESTAMP '${day} 00:00:00 UTC' + INTERVAL '1' DAY AND anomalous_readings IS NOT NULL
+         GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 2000`,
+      ),
     ]);
     const byBucket = new Map(hist.map((h) => [Number(h.bucket), Number(h.devices)]));
     const histogram = Array.from({ length: 10 }, (_, b) => ({ bucket: b, devices: byBucket.get(b) ?? 0 }));
-    return { available: true as const, day, table, statusCounts, histogram, leastHealthy, offline, stuck };
+    return { available: true as const, day, table, statusCounts, histogram, leastHealthy, offline, stuck, offlineCount: Number(counts?.offline ?? 0), stuckCount: Number(counts?.stuck ?? 0), anomalies };
   });
 }
 

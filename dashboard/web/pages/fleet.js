@@ -18,6 +18,7 @@ export async function render(root, api, { fresh, params }) {
     { id: 'fleet-summary', title: 'Health score distribution', chart: true },
     { id: 'fleet-problems', title: 'Offline and stuck devices' },
     { id: 'fleet-least', title: 'Least healthy devices', wide: true },
+    { id: 'fleet-anomalies', title: 'Anomalous readings by kind and hour', wide: true, chart: true },
   ]);
   const v = await api('view', params);
   if (!v.available) {
@@ -40,9 +41,30 @@ export async function render(root, api, { fresh, params }) {
     'no devices',
   );
   body('fleet-problems').innerHTML =
-    `<div class="kpis"><div class="kpi"><div class="v" data-testid="offline-count">${v.offline.length}</div><div class="l">offline</div></div>` +
-    `<div class="kpi"><div class="v" data-testid="stuck-count">${v.stuck.length}</div><div class="l">with stuck sensors</div></div></div>` +
+    `<div class="kpis"><div class="kpi"><div class="v" data-testid="offline-count">${v.offlineCount}</div><div class="l">offline</div></div>` +
+    `<div class="kpi"><div class="v" data-testid="stuck-count">${v.stuckCount}</div><div class="l">with stuck sensors</div></div></div>` +
+    (v.offlineCount > v.offline.length || v.stuckCount > v.stuck.length ? '<p class="muted">the first 50 of each</p>' : '') +
     table(['device', 'type', 'building', 'problem'], [...v.offline.map((d) => [deviceLink(d.device_id), d.device_type, d.building_id ?? '', 'offline all day']), ...v.stuck.map((d) => [deviceLink(d.device_id), d.device_type, d.building_id ?? '', `stuck: ${d.stuck_sensors}`])], 'none');
+  renderAnomalies(v.anomalies);
+}
+
+function renderAnomalies(anomalies) {
+  const total = anomalies.reduce((s, a) => s + Number(a.anomalies), 0);
+  body('fleet-anomalies').innerHTML = `<p class="muted"><span data-testid="anomaly-total">${total}</span> anomalous readings (outside their normal range) in silver.telemetry</p>`;
+  const hours = Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, '0')}:00`);
+  const kinds = [...new Set(anomalies.map((a) => a.reading))].sort();
+  chart('fleet-anomalies', {
+    animation: false,
+    grid: { left: 40, right: 20, top: 30, bottom: 25 },
+    legend: { top: 0, type: 'scroll' },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: hours },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: kinds.map((k) => {
+      const byHour = new Map(anomalies.filter((a) => a.reading === k).map((a) => [Number(a.hour_of_day), Number(a.anomalies)]));
+      return { name: k, type: 'bar', stack: 'anomalies', data: hours.map((_, h) => byHour.get(h) ?? 0) };
+    }),
+  });
 }
 
 async function renderDevice(root, api, fresh, params) {

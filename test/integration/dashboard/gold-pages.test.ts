@@ -74,6 +74,12 @@ describe('Fleet, Energy and Environment pages on a transformed day (headless Chr
     for (const [status, n] of counts) expect(await page.locator(`[data-testid=status-${String(status)}]`).textContent()).toBe(String(n));
     const offline = Number((await query(`SELECT count(*) FROM ${gold('device_health_summary')} WHERE day = ${day} AND health_status = 'offline'`))[0]![0]);
     expect(Number(await page.locator('[data-testid=offline-count]').textContent())).toBe(offline);
+    const stuck = Number((await query(`SELECT count(*) FROM ${gold('device_health_summary')} WHERE day = ${day} AND stuck_sensors IS NOT NULL`))[0]![0]);
+    expect(Number(await page.locator('[data-testid=stuck-count]').textContent())).toBe(stuck);
+    const anomalies = Number((await query(`SELECT coalesce(sum(anomaly_count), 0) FROM ${h.table('silver', 'telemetry')} WHERE date(event_ts) = ${day}`))[0]![0]);
+    expect(anomalies).toBeGreaterThan(0);
+    expect(Number(await page.locator('[data-testid=anomaly-total]').textContent())).toBe(anomalies);
+    expect(await page.locator('#fleet-anomalies .chart canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(root, 'docs', 'screenshots', 'fleet.png'), fullPage: true });
 
     // Drill-down: click the least healthy device; its readings' charts and health history appear.
