@@ -5,6 +5,7 @@
 import { loadConfig } from '../../deploy/config.js';
 import { up } from '../../deploy/stack/index.js';
 import { deleteTopics } from '../../simulator/kafka.js';
+import { terminateOrphanTestWorkflows } from './orphans.js';
 
 /** Names the integration tests give their topics (harness.ts, produce.test.ts, kafkaReader.test.ts, kafka.test.ts). */
 export const TEST_TOPICS = /^(floe_t_|floe_r_|floe_test_|floe-test-|smoke-)/;
@@ -13,6 +14,12 @@ export default async function setup(): Promise<() => Promise<void>> {
   const c = loadConfig();
   const results = await up(c, { log: (l) => process.stderr.write(l + '\n') });
   process.stderr.write(`floe test stack: ${results.map((r) => `${r.service} ${r.state}`).join(', ')}\n`);
+  // Several checkouts sharing one stack run their tests at once only with FLOE_TEST_KEEP_TOPICS=1;
+  // then another run's workflows are live, not orphans.
+  if (process.env.FLOE_TEST_KEEP_TOPICS !== '1') {
+    const orphans = await terminateOrphanTestWorkflows(c);
+    if (orphans.length > 0) process.stderr.write(`floe test stack: terminated ${orphans.length} workflows an interrupted run left running: ${orphans.join(', ')}\n`);
+  }
   return async () => {
     // Several checkouts can share one stack (parallel work trees): such a run keeps the topics
     // so it never deletes another run's topics while that run still reads them.

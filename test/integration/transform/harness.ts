@@ -118,6 +118,9 @@ export class TransformHarness {
   async transform(opts: { force?: boolean; day?: string } = {}): Promise<TransformOutcome> {
     const client = await this.getClient();
     const { handle, runId } = await startTransform(this.config, { env: this.config.env, day: opts.day ?? this.day, ...(opts.force ? { force: true } : {}) }, { client, taskQueue: this.taskQueue });
+    // The start joins a run of the day that is already going: fail now if no worker of ours serves it.
+    const { taskQueue } = await handle.describe();
+    if (taskQueue !== this.taskQueue) throw new Error(`${handle.workflowId} is already running on task queue ${taskQueue}, not this test's ${this.taskQueue}`);
     return waitTransform(client, handle.workflowId, runId);
   }
 
