@@ -11,7 +11,7 @@ import { currentSchema, defaultSpec } from '../lake/table-metadata.js';
 import type { Value } from '../lake/values.js';
 import { applyTransform } from '../lake/transforms.js';
 import { compareValues } from '../lake/values.js';
-import { quoteIdent, sqlString, type DuckSession } from './duck.js';
+import { DUCK_TYPES, quoteIdent, sqlString, type DuckSession } from './duck.js';
 import { relationOf, type Model, type ModelColumn } from './model.js';
 
 export interface WriteOutputOptions {
@@ -51,8 +51,8 @@ function toValue(c: ModelColumn, v: unknown): Value | undefined {
   }
 }
 
-/** Iceberg column metrics of a written file, computed by DuckDB over the file itself. */
-async function columnMetrics(duck: DuckSession, file: string, columns: readonly ModelColumn[]): Promise<{ rows: number; metrics: ColumnMetrics[] }> {
+/** Iceberg column metrics of some columns of a written file, computed by DuckDB over the file's rows. */
+export async function scannedMetrics(duck: DuckSession, file: string, columns: readonly ModelColumn[]): Promise<{ rows: number; metrics: ColumnMetrics[] }> {
   const parts = ['count(*) AS n'];
   columns.forEach((c, i) => {
     const q = quoteIdent(c.name);
@@ -72,6 +72,45 @@ async function columnMetrics(duck: DuckSession, file: string, columns: readonly 
         valueCount: rows,
         nullCount: rows - Number(row[`v${i}`]),
         ...(c.type === 'double' ? { nanCount: Number(row[`nan${i}`]) } : {}),
+        ...(lower !== undefined && upper !== undefined ? { lower, upper } : {}),
+      };
+    }),
+  };
+}
+
+/**
+ * Iceberg column metrics of a written file, from its Parquet footer (row group statistics: null
+ * counts, min and max), without reading its rows. A column the footer cannot answer for is read:
+ * one with a row group that has values but no min/max (DuckDB writes none for a double column
+ * holding a NaN, and Iceberg needs NaN counts) or no null count. output.test.ts checks both paths
+ * against the rows.
+ */
+export async function columnMetrics(duck: DuckSession, file: string, columns: readonly ModelColumn[]): Promise<{ rows: number; metrics: ColumnMetrics[] }> {
+  const parts = [`(SELECT num_rows FROM parquet_file_metadata(${sqlString(file)})) AS n`];
+  columns.forEach((c, i) => {
+    const at = `path_in_schema = ${sqlString(c.name)}`;
+    parts.push(`sum(stats_null_count) FILTER (WHERE ${at}) AS nulls${i}`, `count(*) FILTER (WHERE ${at} AND stats_null_count IS NULL) AS nonull${i}`);
+    parts.push(`count(*) FILTER (WHERE ${at} AND num_values > coalesce(stats_null_count, 0) AND (stats_min_value IS NULL OR stats_max_value IS NULL)) AS unstated${i}`);
+    parts.push(`bool_and(coalesce(max_is_exact, true)) FILTER (WHERE ${at}) AS exact${i}`);
+    const typed = (v: string) => `TRY_CAST(${v} AS ${DUCK_TYPES[c.type]})`;
+    parts.push(`${boundExpr(c, typed('stats_min_value'), at)[0]} AS lo${i}`, `${boundExpr(c, typed('stats_max_value'), at)[1]} AS hi${i}`);
+  });
+  const row = await duck.one(`SELECT ${parts.join(', ')} FROM parquet_metadata(${sqlString(file)})`);
+  const rows = Number(row.n);
+  const unanswered = columns.filter((c, i) => c.type !== 'binary' && (Number(row[`unstated${i}`]) > 0 || Number(row[`nonull${i}`]) > 0));
+  const scanned = unanswered.length ? await scannedMetrics(duck, file, unanswered) : undefined;
+  return {
+    rows,
+    metrics: columns.map((c, i) => {
+      const j = unanswered.indexOf(c);
+      if (j >= 0) return scanned!.metrics[j]!;
+      const lower = toValue(c, row[`lo${i}`]);
+      // A truncated maximum is below the true one: no upper bound rather than a wrong one.
+      const upper = row[`exact${i}`] === false ? undefined : toValue(c, row[`hi${i}`]);
+      return {
+        valueCount: rows,
+        nullCount: Number(row[`nulls${i}`] ?? 0),
+        ...(c.type === 'double' ? { nanCount: 0 } : {}),
         ...(lower !== undefined && upper !== undefined ? { lower, upper } : {}),
       };
     }),

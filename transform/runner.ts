@@ -6,15 +6,51 @@ import { ModelError, relationOf, type Model } from './model.js';
 import { renderSql, type TemplateVars } from './templates.js';
 
 /**
+ * A model's SQL text as statements: split at semicolons outside quotes and comments, empty ones
+ * (comments only) dropped. The last one is the model's query.
+ */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let hasCode = false;
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i]!;
+    if (ch === "'" || ch === '"') {
+      const end = sql.indexOf(ch, i + 1);
+      i = end < 0 ? sql.length : end;
+      hasCode = true;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end;
+    } else if (ch === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (ch === ';') {
+      if (hasCode) out.push(sql.slice(start, i).trim());
+      start = i + 1;
+      hasCode = false;
+    } else if (!/\s/.test(ch)) {
+      hasCode = true;
+    }
+  }
+  if (hasCode) out.push(sql.slice(start).trim());
+  return out;
+}
+
+/**
  * Runs the model into a table (returns its row count), or, with `view`, defines a view that runs
  * the model when read (returns undefined): for a model read once, by the writer, whose result
  * would otherwise be materialised only to be sorted and written.
  */
 export async function runModel(duck: DuckSession, model: Model, vars: TemplateVars, opts: { view?: boolean } = {}): Promise<number | undefined> {
   if (!model.sqlText) throw new ModelError(`model ${model.name} has no SQL: its table is written by code`);
-  const sql = renderSql(model.name, model.sqlText, vars);
+  const statements = splitStatements(renderSql(model.name, model.sqlText, vars));
+  const sql = statements.pop();
+  if (!sql) throw new ModelError(`model ${model.name}: SQL has no statement`);
   let produced: { name: string }[];
   try {
+    // Earlier statements make the temporary tables the model's query reads; they run once, here.
+    for (const s of statements) await duck.run(s);
     produced = await duck.describe(`(${sql})`);
   } catch (e) {
     throw new ModelError(`model ${model.name}: SQL does not run: ${(e as Error).message}`, { cause: e });

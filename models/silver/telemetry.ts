@@ -25,7 +25,8 @@ export default {
   ],
   partitionBy: { column: 'event_ts', transform: 'day' },
   sortBy: ['device_id', 'event_ts'],
-  drops: [{ reason: 'duplicate_event_id', sql: 'SELECT count(*) - count(DISTINCT event_id) AS dropped FROM raw_telemetry' }],
+  // Only ids whose 64-bit hash repeats can repeat: counting distinct ids among those alone is exact and far cheaper.
+  drops: [{ reason: 'duplicate_event_id', sql: 'SELECT count(*) - count(DISTINCT event_id) AS dropped FROM raw_telemetry WHERE hash(event_id) IN (SELECT hash(event_id) FROM raw_telemetry GROUP BY 1 HAVING count(*) > 1)' }],
   checks: [
     { name: 'silver_keys_not_null', kind: 'not_null', columns: ['event_id', 'device_id', 'event_ts'], severity: 'block' },
     { name: 'silver_event_id_unique', kind: 'unique', columns: ['event_id'], severity: 'block' },

@@ -4,6 +4,7 @@ import { RAW_TELEMETRY } from '../../../models/tables.js';
 import silverTelemetry from '../../../models/silver/telemetry.js';
 import { inDependencyOrder, loadModel, ModelError, type Model } from '../../../transform/model.js';
 import { RAW_INPUT_COLUMNS } from '../../../transform/inputs.js';
+import { splitStatements } from '../../../transform/runner.js';
 
 const dir = new URL('../../../models/silver/', import.meta.url);
 
@@ -52,5 +53,14 @@ describe('model declarations', () => {
     const a: Model = { ...base, name: 'gold.a', table: 'a', inputs: ['gold.b'] };
     const b: Model = { ...base, name: 'gold.b', table: 'b', inputs: ['gold.a'] };
     expect(() => inDependencyOrder([a, b])).toThrow('inputs form a cycle: gold.a -> gold.b -> gold.a');
+  });
+});
+
+describe('model SQL statements', () => {
+  it('splits at semicolons outside quotes and comments; the last statement is the query', () => {
+    const sql = "-- a; comment\nCREATE TEMP TABLE t AS SELECT ';' AS x, \"a;b\" FROM y;\n/* b; */ SELECT 1 -- c;\n;\n-- trailing only\n";
+    expect(splitStatements(sql)).toEqual(["-- a; comment\nCREATE TEMP TABLE t AS SELECT ';' AS x, \"a;b\" FROM y", '/* b; */ SELECT 1 -- c;']);
+    expect(splitStatements('SELECT 1')).toEqual(['SELECT 1']);
+    expect(splitStatements('-- nothing\n')).toEqual([]);
   });
 });

@@ -1,13 +1,14 @@
 // Model output as Iceberg data files: field ids on every column, exact metrics, partition from
 // the rows, files split by the first sort column; against an in-memory file store.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parquetMetadataAsync } from 'hyparquet';
 import { fromBytes, type Lake, type LoadedTable } from '../../../lake/index.js';
 import { partitionSpecOf, UNSORTED } from '../../../lake/partitioning.js';
 import { newTableMetadata } from '../../../lake/table-metadata.js';
 import { modelByName } from '../../../models/catalog.js';
-import { withDuck } from '../../../transform/duck.js';
-import { writeModelOutput, writeRelationFiles } from '../../../transform/output.js';
+import { quoteIdent, withDuck } from '../../../transform/duck.js';
+import { columnMetrics, scannedMetrics, writeModelOutput, writeRelationFiles } from '../../../transform/output.js';
 import { loadRows } from '../../../transform/rows.js';
 import { schemaOfModel } from '../../../transform/tables.js';
 import { MemoryIO } from '../lake/memory-io.js';
@@ -80,6 +81,44 @@ describe('model output files', () => {
       await loadRows(duck, 'gold_hourly_sensor_aggregates', [{ ...rows(1)[0], building_id: null }]);
       await expect(writeModelOutput(duck, lake, table, model, { fileStem: 'x' })).rejects.toThrow('model gold.hourly_sensor_aggregates: required column building_id has 1 null values');
       await expect(writeRelationFiles(duck, lake, table, { relation: 'gold_hourly_sensor_aggregates', name: 'model x', columns: [{ id: 99, name: 'device_id', type: 'string', doc: 'd' }], sortBy: [] }, { fileStem: 'x' })).rejects.toThrow("model x: column device_id (id 99) is not in gold.hourly_sensor_aggregates's current schema with that id");
+    });
+  });
+});
+
+describe('file metrics from the Parquet footer', () => {
+  it('equal the metrics computed over the rows, for every column type, nulls and several row groups', async () => {
+    const model = modelByName('silver.telemetry');
+    await withDuck({ threads: 1, memoryLimit: '256MB' }, async (duck) => {
+      const file = join(duck.dir, 'm.parquet');
+      const cols = model.columns.map((c) => {
+        const i = 'i';
+        const v = {
+          string: `CASE WHEN ${i} % 11 = 0 THEN NULL ELSE 'v-' || (${i} * 7919 % 100003)::VARCHAR END`,
+          double: `CASE WHEN ${i} % 13 = 0 THEN NULL ELSE (${i} * 7919 % 100003) / 7.0 - 5000 END`,
+          long: `(${i} * 31 % 100003)::BIGINT - 500`,
+          int: `CASE WHEN ${i} % 17 = 0 THEN NULL ELSE (${i} % 1000)::INTEGER - 3 END`,
+          timestamptz: `make_timestamptz(1700000000000000 + (${i} * 7919 % 100003) * 1000003)`,
+          boolean: `${i} % 3 = 0`,
+          date: `DATE '2025-01-01' + (${i} % 50)::INTEGER`,
+          binary: `NULL::BLOB`,
+        }[c.type];
+        return `${v} AS ${quoteIdent(c.name)}`;
+      });
+      await duck.run(`COPY (SELECT ${cols.join(', ')} FROM range(300000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 100000)`);
+      const footer = await columnMetrics(duck, file, model.columns);
+      const scanned = await scannedMetrics(duck, file, model.columns);
+      expect(footer.rows).toBe(300000);
+      expect(footer).toEqual(scanned);
+      expect(footer.metrics.some((m) => m.nullCount > 0)).toBe(true);
+    });
+  });
+
+  it('reads a double column holding a NaN (the footer has no bounds for it)', async () => {
+    await withDuck({ threads: 1, memoryLimit: '256MB' }, async (duck) => {
+      const file = join(duck.dir, 'nan.parquet');
+      await duck.run(`COPY (SELECT CASE WHEN i = 5 THEN 'NaN'::DOUBLE ELSE i END AS x FROM range(10) t(i)) TO '${file}' (FORMAT parquet)`);
+      const { metrics } = await columnMetrics(duck, file, [{ id: 1, name: 'x', type: 'double', doc: 'x' }]);
+      expect(metrics).toEqual([{ valueCount: 10, nullCount: 0, nanCount: 1, lower: 0, upper: 9 }]);
     });
   });
 });
