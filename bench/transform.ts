@@ -141,7 +141,7 @@ async function oneSize(rows: number, devices: number, buildings: number): Promis
     const goldPeak = rssGold.stop();
     await lake.deleteBranch(prepared.branch);
     const label = rows >= 1e6 ? `${rows / 1e6}M` : `${rows / 1e3}k`;
-    process.stdout.write(`   [${label}] synthetic RAW ${rawRows} rows in ${rawFiles.length} files (${genSeconds.toFixed(1)} s); SILVER ${silver.silverRows} rows in ${silver.silverFiles} files, phases ${JSON.stringify(silver.ms)} ms; GOLD ${JSON.stringify(gold.rows)}; checks ${checks.results.length}, failed ${checks.results.filter((c) => !c.passed).map((c) => `${c.check}=${c.observed}`).join(', ') || 'none'}\n`);
+    process.stdout.write(`   [${label}] synthetic RAW ${rawRows} rows in ${rawFiles.length} files (${genSeconds.toFixed(1)} s); SILVER ${silver.silverRows} rows in ${silver.silverFiles} files, phases ${JSON.stringify(silver.ms)} ms; GOLD ${JSON.stringify(gold.rows)}, ms ${JSON.stringify(gold.msBy)}; checks ${checks.results.length}, failed ${checks.results.filter((c) => !c.passed).map((c) => `${c.check}=${c.observed}`).join(', ') || 'none'}\n`);
     return [
       { name: `RAW -> SILVER rows/s (${label} RAW rows)`, value: rawRows / silverSeconds, unit: 'rows/s', target: '>= 400000' },
       { name: `RAW -> SILVER wall (${label})`, value: silverSeconds, unit: 's' },

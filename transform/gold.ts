@@ -24,6 +24,8 @@ export interface GoldResult {
   registryInvalid: string[];
   snapshotIds: Record<string, string>;
   ms: number;
+  /** Milliseconds per phase: reading inputs, then each model (run and write). */
+  msBy: Record<string, number>;
 }
 
 /** Views of SILVER's day and of every GOLD table's day (the dimension whole) at `ref`. */
@@ -53,6 +55,13 @@ export async function buildGold(deps: TransformDeps, input: StepInput): Promise<
   const vars = templateVars(settings, input.day);
   const registry = await readRegistryRows(deps.reader, settings.registryTopic);
   return withDuck({ memoryLimit: settings.memoryLimit, threads: settings.threads }, async (duck) => {
+    const msBy: Record<string, number> = {};
+    let tPhase = performance.now();
+    const phase = (name: string): void => {
+      const now = performance.now();
+      msBy[name] = Math.round(now - tPhase);
+      tPhase = now;
+    };
     const silver = modelByName('silver.telemetry');
     await tableView(lake, duck, relationOf(silver.name), tableOf(settings, silver), at, silver.columns, {
       filter: [{ column: 'event_ts', op: '>=', value: input.day.startMicros }, { column: 'event_ts', op: '<', value: input.day.endMicros }],
@@ -60,6 +69,7 @@ export async function buildGold(deps: TransformDeps, input: StepInput): Promise<
     const dim = modelByName('gold.dim_devices');
     await tableView(lake, duck, `previous_${dim.table}`, tableOf(settings, dim), at, dim.columns);
     await loadRows(duck, 'kafka_device_registry', registry.rows);
+    phase('inputs');
     const rows: Record<string, number> = {};
     const changes: { table: string; change: TableChange }[] = [];
     let dimChanged = false;
@@ -68,12 +78,16 @@ export async function buildGold(deps: TransformDeps, input: StepInput): Promise<
       deps.heartbeat?.({ step: 'gold', model: m.name });
       if (m.name === dim.name) {
         dimChanged = await dimensionChanged(duck);
-        if (!dimChanged) continue;
+        if (!dimChanged) {
+          phase(m.name);
+          continue;
+        }
       }
       const ident = tableOf(settings, m);
       const table = await lake.loadTable(ident, at);
       const files: DataFile[] = await writeModelOutput(duck, lake, table, m, { fileStem: `${input.day.iso}-${input.runId}${attemptTag(input.attempt)}`, rowsPerFile: settings.rowsPerFile });
       if (files.length) changes.push({ table: ident, change: { type: 'overwritePartitions', files, summary: { [SUMMARY.day]: input.day.iso, [SUMMARY.runId]: input.runId } } });
+      phase(m.name);
     }
     const snapshotIds: Record<string, string> = {};
     if (changes.length) {
@@ -81,6 +95,6 @@ export async function buildGold(deps: TransformDeps, input: StepInput): Promise<
       for (const [k, v] of info.snapshots) snapshotIds[k] = String(v);
     }
     deps.log?.('gold committed', { day: input.day.iso, rows });
-    return { rows, files: changes.reduce((n, c) => n + (c.change.type === 'overwritePartitions' ? c.change.files.length : 0), 0), dimChanged, registryInvalid: registry.invalid.slice(0, 20), snapshotIds, ms: Math.round(performance.now() - t0) };
+    return { rows, files: changes.reduce((n, c) => n + (c.change.type === 'overwritePartitions' ? c.change.files.length : 0), 0), dimChanged, registryInvalid: registry.invalid.slice(0, 20), snapshotIds, ms: Math.round(performance.now() - t0), msBy };
   });
 }
