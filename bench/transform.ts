@@ -72,7 +72,8 @@ function synthSql(rows: number, devices: number, buildings: number, dayStartMicr
 
 class PeakRss {
   peak = 0;
-  private timer = setInterval(() => this.sample(), 100);
+  // Unref: a failed step must not leave the bench process alive.
+  private timer = setInterval(() => this.sample(), 100).unref();
   sample(): void {
     this.peak = Math.max(this.peak, process.memoryUsage().rss);
   }
@@ -124,7 +125,9 @@ async function oneSize(rows: number, devices: number, buildings: number): Promis
     const genSeconds = (performance.now() - tGen) / 1000;
     const rawRows = rawFiles.reduce((n, f) => n + f.recordCount, 0);
 
-    const deps: TransformDeps = { lake, reader, settings };
+    // FLOE_BENCH_TRANSFORM_TRACE=1 prints each step's heartbeats (which model or check ran last).
+    const trace = process.env.FLOE_BENCH_TRANSFORM_TRACE === '1';
+    const deps: TransformDeps = { lake, reader, settings, ...(trace ? { heartbeat: (d: unknown) => process.stderr.write(`   ${((performance.now() - tGen) / 1000).toFixed(1)} s ${JSON.stringify(d)}\n`) } : {}) };
     const prepared = await prepareRun(deps, { day: day.iso, branch: `transform-bench-${day.iso}-${id}` });
     const input = { branch: prepared.branch, day, runId: `bench${id}` };
     const rssSilver = new PeakRss();
