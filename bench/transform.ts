@@ -127,7 +127,7 @@ async function oneSize(rows: number, devices: number, buildings: number): Promis
 
     // FLOE_BENCH_TRANSFORM_TRACE=1 prints each step's heartbeats (which model or check ran last).
     const trace = process.env.FLOE_BENCH_TRANSFORM_TRACE === '1';
-    const deps: TransformDeps = { lake, reader, settings, ...(trace ? { heartbeat: (d: unknown) => process.stderr.write(`   ${((performance.now() - tGen) / 1000).toFixed(1)} s ${JSON.stringify(d)}\n`) } : {}) };
+    const deps: TransformDeps = { lake, reader, settings, ...(trace ? { heartbeat: (d: unknown) => process.stderr.write(`   ${((performance.now() - tGen) / 1000).toFixed(1)} s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB: ${JSON.stringify(d)}\n`) } : {}) };
     const prepared = await prepareRun(deps, { day: day.iso, branch: `transform-bench-${day.iso}-${id}` });
     const input = { branch: prepared.branch, day, runId: `bench${id}` };
     const rssSilver = new PeakRss();

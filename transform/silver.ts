@@ -54,7 +54,8 @@ export async function buildSilver(deps: TransformDeps, input: StepInput): Promis
     // the day's rows at a few hundred and builds its join hash tables on RAW rather than on the
     // duplicated keys (6x slower at 10M rows). Keep each join's build side as the SQL writes it.
     await duck.run(`SET disabled_optimizers = 'build_side_probe_side'`);
-    // A view: the dedupe runs inside the sorted COPY that writes each file, never materialised.
+    // Deduplication is decided here, once (the model's temporary tables); the model's query is a
+    // view that each file's COPY reads for its device range, so the day is never materialised.
     await runModel(duck, model, vars, { view: true });
     const dropped = await countDrops(duck, model, vars);
     const t2 = performance.now();
