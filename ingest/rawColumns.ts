@@ -180,14 +180,3 @@ export class Spares<T extends { reset(): void }> {
     if (this.free.length < this.max) this.free.push(b);
   }
 }
-
-// Two batches in flight, each with a builder per Kafka partition and event hour touched.
-const spareRaw = new Spares(() => new RawBatch(), 48);
-
-export function takeRawBatch(): RawBatch {
-  return spareRaw.take();
-}
-
-export function returnRawBatch(b: RawBatch): void {
-  spareRaw.give(b);
-}

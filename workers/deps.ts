@@ -3,7 +3,7 @@ import type { FloeConfig } from '../deploy/config.js';
 import { createKafkaRangeReader } from '../ingest/kafka.js';
 import { TopicDeviceRegistry } from '../ingest/registry.js';
 import { createIngestLake, type IngestLakeOptions } from '../ingest/lakeAdapter.js';
-import type { IngestLake } from '../ingest/batch.js';
+import { BatchBuffers, CommitSignal, type IngestLake } from '../ingest/batch.js';
 import { validateTelemetry } from '../models/telemetry.js';
 import type { IngestActivityDeps } from '../activities/ingest.js';
 import { createLake, lakeConfigFrom } from '../lake/index.js';
@@ -35,6 +35,9 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
     validate: validateTelemetry,
     fileRows: config.ingest.fileRows,
     native: config.ingest.native,
+    // One set per worker: its batches reuse grown builders, and a commit wakes the batch after it.
+    buffers: new BatchBuffers(),
+    commits: new CommitSignal(),
     async close() {
       await reader.close();
       await real.close();
