@@ -179,4 +179,9 @@ export class Spares<T extends { reset(): void }> {
     b.reset();
     if (this.free.length < this.max) this.free.push(b);
   }
+
+  /** Drops the kept builders (their memory goes with them). */
+  clear(): void {
+    this.free.length = 0;
+  }
 }

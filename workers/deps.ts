@@ -28,6 +28,7 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
   const registry = new TopicDeviceRegistry(reader, opts.registryTopic ?? config.kafka.registryTopic);
   const real = await createIngestLake(config, opts.lake);
   const lake = opts.wrapLake ? opts.wrapLake(real) : real;
+  const buffers = new BatchBuffers();
   return {
     reader,
     registry,
@@ -36,9 +37,10 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
     fileRows: config.ingest.fileRows,
     native: config.ingest.native,
     // One set per worker: its batches reuse grown builders, and a commit wakes the batch after it.
-    buffers: new BatchBuffers(),
+    buffers,
     commits: new CommitSignal(),
     async close() {
+      buffers.clear();
       await reader.close();
       await real.close();
     },

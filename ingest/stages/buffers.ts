@@ -14,4 +14,11 @@ export class BatchBuffers {
   readonly dlq = new Spares(() => new DlqBatch('dlq'), 8);
   /** The builders a batch's partitions' rejects are joined into (kept grown: a batch's dead letters can be tens of MB). */
   readonly dlqFile = new Spares(() => new ColumnBatchBuilder(DLQ_SCHEMA, { table: 'dlq' }), 3);
+
+  /** Drops every kept builder (a closed worker's deps may outlive it, its hundreds of MB of buffers need not). */
+  clear(): void {
+    this.raw.clear();
+    this.dlq.clear();
+    this.dlqFile.clear();
+  }
 }

@@ -60,6 +60,16 @@ describe('seal and encode stage', () => {
     expect(released.every((d) => d.builder.numRows === 0)).toBe(true);
   });
 
+  it('a closed worker\'s buffers keep no builder', () => {
+    const buffers = new BatchBuffers();
+    const kept = buffers.raw.take();
+    buffers.raw.give(kept);
+    expect(buffers.raw.take()).toBe(kept);
+    buffers.raw.give(kept);
+    buffers.clear();
+    expect(buffers.raw.take()).not.toBe(kept);
+  });
+
   it('calls the before-upload fault point once, before the first file is handed to the lake', () => {
     const lake = new RecordingLake();
     const seen: string[] = [];
