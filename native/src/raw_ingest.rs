@@ -63,6 +63,8 @@ impl RawIngest {
     pub fn consume_runs(&self, env: Env, buffers: Vec<napi::JsTypedArray>, runs: &[f64], from_run: u32, from_at: f64) -> Result<AsyncTask<RunsTask>> {
         let mut task = RunsTask { st: self.st.clone(), bufs: Vec::new(), refs: Vec::new(), runs: runs.to_vec(), from_run: from_run as usize, from_at };
         let borrowed = buffers.iter().try_for_each(|b| {
+            // SAFETY: `b` is a live argument of this call; borrow_bytes takes a reference that keeps
+            // it alive until the task releases it (see RunsTask's `unsafe impl Send`).
             task.bufs.push(parquet_encode::borrow_bytes(env.raw(), unsafe { napi::NapiRaw::raw(b) }, &mut task.refs)?);
             Ok(())
         });

@@ -13,9 +13,10 @@ pub struct RunsTask {
 }
 
 // SAFETY: the buffers are read on the pool thread only while the references (deleted on the
-// main thread, in finally) keep them alive, and nothing writes them meanwhile: ingest/batch.ts
-// hands over fetch responses that are given back for reuse only after this task resolved, and a
-// copy of any small buffer that may be a slice of Node's shared pool (which other code writes).
+// main thread, in finally) keep them alive, and nothing writes them meanwhile: the batch
+// (runDescriptors in ingest/stages/native-rows.ts) hands over fetch responses that are given back
+// for reuse only after this task resolved, and a copy of any small buffer that may be a slice of
+// Node's shared pool (which other code writes).
 // After reading, the caller checks each record batch's checksum again (batchUnchanged), so a
 // broken promise fails the batch instead of storing changed bytes.
 unsafe impl Send for RunsTask {}
