@@ -10,6 +10,7 @@ import {
   positionsFromSummary,
   runBatch,
   BatchError,
+  CommitSignal,
   type CommittedState,
   type IngestLake,
   type RawFile,
@@ -232,11 +233,14 @@ describe('runBatch pipelined (the batch before it still in flight)', () => {
         return lake.commit(args);
       },
     });
-    const a = runBatch(deps(reader, slowLake), { ...input(first), concurrent: true });
-    const b = runBatch(deps(reader, slowLake), { ...input(second), concurrent: true, after: first });
+    // One signal per worker, as workers/deps.ts makes it: the first batch's commit wakes the second.
+    const commits = new CommitSignal();
+    const a = runBatch({ ...deps(reader, slowLake), commits }, { ...input(first), concurrent: true });
+    const b = runBatch({ ...deps(reader, slowLake), commits }, { ...input(second), concurrent: true, after: first });
     // The second batch has read and uploaded, and waits: nothing is committed yet.
     await new Promise((r) => setTimeout(r, 50));
     expect(lake.commits).toHaveLength(0);
+    expect(commits.waiting).toBe(1);
     expect([...lake.uploads.keys()].some((k) => k.includes(batchIdOf(TOPIC, second)))).toBe(true);
     releaseFirst();
     const [ra, rb] = await Promise.all([a, b]);
