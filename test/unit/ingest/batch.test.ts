@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import { FakeReader } from './fake-reader.js';
 import {
   batchStatus,
@@ -21,24 +20,12 @@ import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
 import { validateTelemetry } from '../../../models/telemetry.js';
 import type { OffsetRange } from '../../../models/offsets.js';
 import { batchIdOf } from '../../../models/offsets.js';
+import { event as stageEvent } from './stages/fixtures.js';
 
 const TOPIC = 'unit-telemetry';
 
 function event(deviceId: string, ts: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    event_id: randomUUID(),
-    device_id: deviceId,
-    device_type: 'environmental_sensor',
-    building_id: 'b1',
-    floor: 2,
-    zone: 'z1',
-    event_ts: ts,
-    firmware_version: '1.2.3',
-    status: 'ok',
-    temperature: 21.5,
-    humidity: 40,
-    ...extra,
-  };
+  return stageEvent(ts, { device_id: deviceId, ...extra });
 }
 
 
