@@ -36,7 +36,7 @@ export interface AlertPublisher {
 }
 
 export function createKafkaAlertPublisher(opts: { brokers: string[]; topic: string; clientId?: string }): AlertPublisher {
-  const reader: RangeReader = createKafkaRangeReader({ brokers: opts.brokers, clientId: opts.clientId ?? 'floe-alerts', fetchClient: 'kafkajs' });
+  const reader: RangeReader = createKafkaRangeReader({ brokers: opts.brokers, clientId: opts.clientId ?? 'floe-alerts' });
   // 3 attempts of at most 3 s each, with at most 1 s between them: within PRODUCE_BOUND_MS.
   const kafka = new Kafka({ clientId: opts.clientId ?? 'floe-alerts', brokers: opts.brokers, logLevel: logLevel.NOTHING, requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: REQUEST_TIMEOUT_MS, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 } });
   let producer: Producer | undefined;

@@ -97,7 +97,7 @@ export default async function alertsBench(): Promise<Figure[]> {
   });
   const running = worker.run();
   const client = await connectClient(config);
-  const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, fetchClient: 'kafkajs' });
+  const reader = createKafkaRangeReader({ brokers: config.kafka.brokers });
   const alertsId = alertsWorkflowId(config.env, `${config.ingest.rawNamespace}.telemetry`);
   const totals: number[] = [];
   const toRaw: number[] = [];

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import { loadConfig } from '../deploy/config.js';
-import { createKafkaRangeReader, type FetchClient } from '../ingest/kafka.js';
+import { createKafkaRangeReader, FETCH_CLIENTS, type FetchClient } from '../ingest/kafka.js';
 import { BrokerConnection } from '../ingest/kafka-connection.js';
 import { decodeFetchResponse, encodeFetchRequest, messagesOf, FETCH_API_KEY, FETCH_VERSION } from '../ingest/kafka-fetch.js';
 
@@ -30,6 +30,10 @@ const arg = (name: string, dflt: string): string => {
 };
 const count = Number(arg('count', '400000'));
 const client = arg('client', 'direct') as FetchClient;
+if (!FETCH_CLIENTS.includes(client)) {
+  console.error(`--client ${client}: expected one of ${FETCH_CLIENTS.join(', ')}`);
+  process.exit(2);
+}
 const reps = Number(arg('reps', '3'));
 const mode = arg('mode', 'read');
 const profileFile = arg('profile', '');

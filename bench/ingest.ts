@@ -17,7 +17,7 @@ import { createIngestDeps } from '../workers/deps.js';
 import { loadWorkflowBundle } from '../workers/bundle.js';
 import { connectClient, ingestInput } from '../workers/client.js';
 import { ingestWorkflowId, type IngestRunResult } from '../workflows/ingest/ingest.js';
-import { createKafkaRangeReader, type FetchClient } from '../ingest/kafka.js';
+import { createKafkaRangeReader, FETCH_CLIENTS } from '../ingest/kafka.js';
 import type { IngestBatchResult } from '../ingest/types.js';
 import { paths, SERVICE_NAMES } from '../deploy/stack/index.js';
 import { groupCpuMs, liveRecord } from '../deploy/stack/process.js';
@@ -278,7 +278,7 @@ async function produce(env: Record<string, string>): Promise<Figure[]> {
 }
 
 /**
- * Fetch-only throughput of each Kafka client over the same ranges. Measured after the
+ * Fetch-only throughput of each Kafka fetch path (production and fallback) over the same ranges. Measured after the
  * end-to-end runs: each read holds all 1.5M messages, and the heap it leaves made the runs
  * after it slower.
  */
@@ -286,7 +286,7 @@ async function fetchOnly(config: ReturnType<typeof loadConfig>): Promise<Figure[
   const topic = config.kafka.telemetryTopic;
   const figures: Figure[] = [];
   let t: number;
-  for (const fetchClient of ['direct', 'platformatic', 'kafkajs'] as FetchClient[]) {
+  for (const fetchClient of FETCH_CLIENTS) {
     const reader = createKafkaRangeReader({ brokers: config.kafka.brokers, fetchClient });
     const marks = await reader.watermarks(topic);
     t = performance.now();

@@ -6,6 +6,7 @@ import type { Suite } from './figure.js';
  */
 export const suites: Record<string, Suite> = {
   alerts: async () => (await import('./alerts.js')).default(),
+  dashboard: async () => (await import('./dashboard.js')).default(),
   ingest: async () => (await import('./ingest.js')).default(),
   lake: async () => (await import('./lake.js')).default(),
   simulator: async () => (await import('./simulator.js')).default(),

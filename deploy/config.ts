@@ -66,7 +66,7 @@ const keys = {
   FLOE_INGEST_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
   FLOE_INGEST_INTERVAL_SECONDS: positiveInt.default(10),
   FLOE_INGEST_FILE_ROWS: positiveInt.default(25_000),
-  FLOE_INGEST_FETCH_CLIENT: z.enum(['direct', 'platformatic', 'kafkajs']).default('direct'),
+  FLOE_INGEST_FETCH_CLIENT: z.enum(['direct', 'platformatic']).default('direct'),
   FLOE_INGEST_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(4).default(2),
   FLOE_INGEST_NATIVE: z.enum(['auto', 'on', 'off']).default('auto'),
   FLOE_RAW_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('raw'),
@@ -141,7 +141,7 @@ export interface FloeConfig {
   s3: { endpoint: string; port: number; internalPorts: { master: number; volume: number; filer: number; admin: number }; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; warehouse: string };
   nessie: { uri: string; port: number; managementPort: number; branch: string };
   trino: { url: string; port: number; user: string; catalog: string; heap: string };
-  ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic' | 'kafkajs'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
+  ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
   workers: { ingestTaskQueue: string; transformTaskQueue: string; ingestMaxActivities: number; transformMaxActivities: number; maxWorkflowTasks: number; metricsPort: number };
   schedules: { idPrefix: string; ingestEvery: string; transformLateness: string; transformCatchup: string };
   transform: { silverNamespace: string; goldNamespace: string; dqNamespace: string; tariffPerKwh: number; lowPowerFactor: number; memoryLimit: string; threads: number; rowsPerFile: number };

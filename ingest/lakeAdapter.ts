@@ -41,54 +41,11 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
   const dlqTable = `${namespace}.${RAW_TELEMETRY_DLQ.name}`;
   let ready: Promise<void> | undefined;
 
-  async function ensureTable(name: string, def: TableDef): Promise<void> {
-    try {
-      await renameToDefinition(name, def, await lake.loadTable(name, branch));
-      return;
-    } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
-    }
-    try {
-      await lake.createTable(
-        name,
-        schemaOfTable(def),
-        def.partitionSpec.map((p) => ({ column: p.sourceColumn, transform: p.transform, name: p.name })),
-        [],
-        { 'write.format.default': 'parquet', comment: def.doc },
-        { branch, message: `create table ${name}` },
-      );
-    } catch (e) {
-      // Created concurrently by another worker: that is the state we wanted.
-      if (!(e instanceof ConflictError)) throw e;
-      await lake.loadTable(name, branch);
-    }
-  }
-
-  /**
-   * A table made by an earlier floe whose columns had other names (the Kafka columns were
-   * `_topic`, `_partition`, `_offset`; Iceberg reserves `_partition`) takes the definition's
-   * names, by field id: a schema change only, the data files stay as they are.
-   */
-  async function renameToDefinition(name: string, def: TableDef, t: LoadedTable): Promise<void> {
-    const renames = new Map<number, string>();
-    for (const f of currentSchema(t.metadata).fields) {
-      const want = def.columns.find((c) => c.id === f.id);
-      if (want && want.name !== f.name) renames.set(f.id, want.name);
-    }
-    if (renames.size === 0) return;
-    try {
-      await lake.renameColumns(name, renames, { branch, message: `rename columns of ${name} to floe's definition: ${[...renames].map(([id, n]) => `${id} -> ${n}`).join(', ')}` });
-    } catch (e) {
-      // Renamed concurrently by another worker: that is the state we wanted.
-      if (!(e instanceof ConflictError)) throw e;
-    }
-  }
-
   function ensureReady(): Promise<void> {
     ready ??= (async () => {
       await lake.createNamespace(namespace, { branch });
-      await ensureTable(rawTable, RAW_TELEMETRY);
-      await ensureTable(dlqTable, RAW_TELEMETRY_DLQ);
+      await ensureTable(lake, branch, rawTable, RAW_TELEMETRY);
+      await ensureTable(lake, branch, dlqTable, RAW_TELEMETRY_DLQ);
     })().catch((e: unknown) => {
       ready = undefined;
       throw e;
@@ -122,17 +79,8 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
       const at = `${branch}@${ref.hash}`;
       const [raw, dlq] = await Promise.all([lake.loadTable(rawTable, at), lake.loadTable(dlqTable, at)]);
       loaded = { hash: ref.hash, raw, dlq };
-      const byId = new Map(raw.metadata.snapshots.map((s) => [s.snapshotId, s]));
-      const summary: Record<string, string> = {};
       const current = raw.metadata.currentSnapshotId;
-      let s = current === null ? undefined : byId.get(current);
-      while (s) {
-        for (const [k, v] of Object.entries(s.summary)) {
-          if (OWN_PREFIXES.some((p) => k.startsWith(p)) && !(k in summary)) summary[k] = v;
-        }
-        s = s.parentSnapshotId === null ? undefined : byId.get(s.parentSnapshotId);
-      }
-      return { hash: ref.hash, summary, ...(current !== null ? { snapshotId: String(current) } : {}) };
+      return { hash: ref.hash, summary: ownSummary(raw), ...(current !== null ? { snapshotId: String(current) } : {}) };
     },
     writeRaw(files) {
       if (!loaded) return Promise.reject(new Error('writeRaw before readCommitted'));
@@ -160,4 +108,63 @@ export async function createIngestLake(config: FloeConfig, opts: IngestLakeOptio
       // The S3 client and Nessie fetches hold no connections that need closing.
     },
   };
+}
+
+/** Loads the table (renamed to the definition if it is an earlier floe's) or creates it. */
+async function ensureTable(lake: Lake, branch: string, name: string, def: TableDef): Promise<void> {
+  try {
+    await renameToDefinition(lake, branch, name, def, await lake.loadTable(name, branch));
+    return;
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+  }
+  try {
+    await lake.createTable(
+      name,
+      schemaOfTable(def),
+      def.partitionSpec.map((p) => ({ column: p.sourceColumn, transform: p.transform, name: p.name })),
+      [],
+      { 'write.format.default': 'parquet', comment: def.doc },
+      { branch, message: `create table ${name}` },
+    );
+  } catch (e) {
+    // Created concurrently by another worker: that is the state we wanted.
+    if (!(e instanceof ConflictError)) throw e;
+    await lake.loadTable(name, branch);
+  }
+}
+
+/**
+ * A table made by an earlier floe whose columns had other names (the Kafka columns were
+ * `_topic`, `_partition`, `_offset`; Iceberg reserves `_partition`) takes the definition's
+ * names, by field id: a schema change only, the data files stay as they are.
+ */
+async function renameToDefinition(lake: Lake, branch: string, name: string, def: TableDef, t: LoadedTable): Promise<void> {
+  const renames = new Map<number, string>();
+  for (const f of currentSchema(t.metadata).fields) {
+    const want = def.columns.find((c) => c.id === f.id);
+    if (want && want.name !== f.name) renames.set(f.id, want.name);
+  }
+  if (renames.size === 0) return;
+  try {
+    await lake.renameColumns(name, renames, { branch, message: `rename columns of ${name} to floe's definition: ${[...renames].map(([id, n]) => `${id} -> ${n}`).join(', ')}` });
+  } catch (e) {
+    // Renamed concurrently by another worker: that is the state we wanted.
+    if (!(e instanceof ConflictError)) throw e;
+  }
+}
+
+/** floe's own summary properties along RAW's snapshot ancestry, the newest value of each. */
+function ownSummary(raw: LoadedTable): Record<string, string> {
+  const byId = new Map(raw.metadata.snapshots.map((s) => [s.snapshotId, s]));
+  const summary: Record<string, string> = {};
+  const current = raw.metadata.currentSnapshotId;
+  let s = current === null ? undefined : byId.get(current);
+  while (s) {
+    for (const [k, v] of Object.entries(s.summary)) {
+      if (OWN_PREFIXES.some((p) => k.startsWith(p)) && !(k in summary)) summary[k] = v;
+    }
+    s = s.parentSnapshotId === null ? undefined : byId.get(s.parentSnapshotId);
+  }
+  return summary;
 }

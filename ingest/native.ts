@@ -41,12 +41,17 @@ export interface DeviceSet {
 interface RawSpec {
   readonly __spec?: never;
 }
+/**
+ * The addon's classes and functions as declared here, in lake/parquet-encoder.ts (NativeEncoder)
+ * and in ingest/kafka-codecs.ts: test/unit/ingest/native-interface.test.ts checks them against
+ * native/src (names, getters, parameter counts) and the built addon.
+ */
 export interface RawIngest {
   consume(data: Uint8Array, spans: Int32Array, offsets: Float64Array, partition: number, from: number, to: number, status: Int32Array): number;
-  /** consume over one Kafka record batch's encoded records in [lo, hi) (see native/src/lib.rs). */
+  /** consume over one Kafka record batch's encoded records in [lo, hi) (see native/src/raw_ingest.rs). */
   consumeRecords(data: Uint8Array, at: number, end: number, baseOffset: number, lo: number, hi: number, partition: number, status: Float64Array): number;
   /**
-   * consumeRecords over many runs, on libuv's pool (see native/src/lib.rs): runs are 7 numbers
+   * consumeRecords over many runs, on libuv's pool (see native/src/runs.rs): runs are 7 numbers
    * each, [buffer, at, end, baseOffset, lo, hi, partition]; resolves to events of 3 numbers.
    */
   consumeRuns(buffers: Uint8Array[], runs: Float64Array, fromRun: number, fromAt: number): Promise<Float64Array>;

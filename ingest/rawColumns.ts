@@ -179,15 +179,9 @@ export class Spares<T extends { reset(): void }> {
     b.reset();
     if (this.free.length < this.max) this.free.push(b);
   }
-}
 
-// Two batches in flight, each with a builder per Kafka partition and event hour touched.
-const spareRaw = new Spares(() => new RawBatch(), 48);
-
-export function takeRawBatch(): RawBatch {
-  return spareRaw.take();
-}
-
-export function returnRawBatch(b: RawBatch): void {
-  spareRaw.give(b);
+  /** Drops the kept builders (their memory goes with them). */
+  clear(): void {
+    this.free.length = 0;
+  }
 }

@@ -264,26 +264,38 @@ function numberOutOfRange(path: string, value: number): Rejection {
   return reject('number_out_of_range', path, `${path} is a number beyond the 64-bit float range (magnitude over 1.8e308; it reads as ${value})`);
 }
 
+/**
+ * The wording of each reject kind, shared by the production explanation (rejectionFromProblem)
+ * and zod's reference mapping (zodRejection), so the two cannot drift apart in their words.
+ */
+const words = {
+  missing: (path: string, more = ''): Rejection => reject('missing_field', path, `required field ${path} is missing${more}`),
+  wrongType: (path: string, field: string, expected: string, value: unknown, more = ''): Rejection => reject('wrong_type', path, `${field} must be ${expected}, got ${describe(value)}${more}`),
+  /** Outside a reading's physical range (undefined when the field is no reading). */
+  outsidePhysical: (path: string, name: PropertyKey | undefined, value: unknown, more = ''): Rejection | undefined => {
+    if (typeof name !== 'string' || !(name in SENSORS)) return undefined;
+    const s = SENSORS[name as SensorName];
+    return reject('out_of_physical_range', path, `${path}=${describe(value)} is outside the physical range ${s.physical[0]}..${s.physical[1]} ${s.unit}${more}`.trimEnd());
+  },
+  badFormat: (path: string, value: unknown, format: string, more = ''): Rejection => reject('invalid_format', path, `${path}=${describe(value)} is not a valid ${format}${more}`),
+  notOneOf: (path: string, value: unknown, values: readonly unknown[], more = ''): Rejection => reject('invalid_value', path, `${path}=${describe(value)} must be one of ${values.map((v) => describe(v)).join(', ')}${more}`),
+};
+
 function rejectionFromProblem(why: ReturnType<ReturnType<typeof compileObjectCheck>['explain']>): Rejection {
   const path = pathString(why.path);
   const field = why.path.length ? path : 'message';
-  if (why.missing) return reject('missing_field', path, `required field ${path} is missing`);
+  if (why.missing) return words.missing(path);
   switch (why.problem) {
     case 'overflow':
       return numberOutOfRange(path, why.value as number);
     case 'type':
-      return reject('wrong_type', path, `${field} must be ${why.expected}, got ${describe(why.value)}`);
-    case 'range': {
-      const name = why.path[why.path.length - 1];
-      const s = name !== undefined && name in SENSORS ? SENSORS[name as SensorName] : undefined;
-      return s
-        ? reject('out_of_physical_range', path, `${path}=${describe(why.value)} is outside the physical range ${s.physical[0]}..${s.physical[1]} ${s.unit}`.trimEnd())
-        : reject('out_of_physical_range', path, `${path}=${describe(why.value)} is outside ${why.min}..${why.max}`);
-    }
+      return words.wrongType(path, field, why.expected, why.value);
+    case 'range':
+      return words.outsidePhysical(path, why.path[why.path.length - 1], why.value) ?? reject('out_of_physical_range', path, `${path}=${describe(why.value)} is outside ${why.min}..${why.max}`);
     case 'format':
-      return reject('invalid_format', path, `${path}=${describe(why.value)} is not a valid ${why.format}`);
+      return words.badFormat(path, why.value, why.format);
     case 'enum':
-      return reject('invalid_value', path, `${path}=${describe(why.value)} must be one of ${why.values.map((v) => describe(v)).join(', ')}`);
+      return words.notOneOf(path, why.value, why.values);
     default:
       return reject('invalid_value', path, `${path}=${describe(why.value)} is not valid`);
   }
@@ -298,32 +310,27 @@ export function zodRejection(issue: z.core.$ZodIssue, parsed: unknown, count = 1
   const more = count > 1 ? ` (and ${count - 1} more issue${count > 2 ? 's' : ''})` : '';
   const field = issue.path.length ? path : 'message';
   const value = valueAt(parsed, issue.path);
-  if (value === undefined && issue.path.length > 0) {
-    return reject('missing_field', path, `required field ${path} is missing${more}`);
-  }
+  if (value === undefined && issue.path.length > 0) return words.missing(path, more);
   if (typeof value === 'number' && !Number.isFinite(value)) return numberOutOfRange(path, value);
   switch (issue.code) {
     case 'invalid_type':
-      return reject('wrong_type', path, `${field} must be ${issue.expected}, got ${describe(value)}${more}`);
+      return words.wrongType(path, field, issue.expected, value, more);
     case 'too_small':
     case 'too_big': {
-      const name = issue.path[issue.path.length - 1];
-      if (typeof name === 'string' && name in SENSORS) {
-        const s = SENSORS[name as SensorName];
-        return reject('out_of_physical_range', path, `${path}=${describe(value)} is outside the physical range ${s.physical[0]}..${s.physical[1]} ${s.unit}${more}`.trimEnd());
-      }
+      const physical = words.outsidePhysical(path, issue.path[issue.path.length - 1], value, more);
+      if (physical) return physical;
       if (typeof value === 'number') {
         return reject('out_of_physical_range', path, `${path}=${describe(value)}: ${issue.message}${more}`);
       }
       return reject('invalid_format', path, `${path}=${describe(value)}: ${issue.message}${more}`);
     }
     case 'invalid_format':
-      return reject('invalid_format', path, `${path}=${describe(value)} is not a valid ${issue.format}${more}`);
+      return words.badFormat(path, value, issue.format, more);
     case 'invalid_value':
       if (!issue.values.some((v) => typeof v === typeof value)) {
         return reject('wrong_type', path, `${path} must be ${typeof issue.values[0]}, got ${describe(value)}${more}`);
       }
-      return reject('invalid_value', path, `${path}=${describe(value)} must be one of ${issue.values.map((v) => describe(v)).join(', ')}${more}`);
+      return words.notOneOf(path, value, issue.values, more);
     default:
       return reject('invalid_value', path, `${path}=${describe(value)}: ${issue.message}${more}`);
   }
@@ -333,7 +340,7 @@ export function zodRejection(issue: z.core.$ZodIssue, parsed: unknown, count = 1
 export function validateParsedWithZod(parsed: unknown, registry: DeviceLookup): Validation {
   const result = CURRENT_CONTRACT.safeParse(parsed);
   if (!result.success) return zodRejection(result.error.issues[0]!, parsed, result.error.issues.length);
-  if (!registry.has(result.data.device_id)) return reject('unknown_device', '$.device_id', `device_id ${describe(result.data.device_id)} is not in the device registry`);
+  if (!registry.has(result.data.device_id)) return unknownDevice(result.data.device_id);
   return { ok: true, event: result.data };
 }
 

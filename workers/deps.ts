@@ -3,7 +3,7 @@ import type { FloeConfig } from '../deploy/config.js';
 import { createKafkaRangeReader } from '../ingest/kafka.js';
 import { TopicDeviceRegistry } from '../ingest/registry.js';
 import { createIngestLake, type IngestLakeOptions } from '../ingest/lakeAdapter.js';
-import type { IngestLake } from '../ingest/batch.js';
+import { BatchBuffers, CommitSignal, type IngestLake } from '../ingest/batch.js';
 import { validateTelemetry } from '../models/telemetry.js';
 import type { IngestActivityDeps } from '../activities/ingest.js';
 import { createLake, lakeConfigFrom } from '../lake/index.js';
@@ -28,6 +28,7 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
   const registry = new TopicDeviceRegistry(reader, opts.registryTopic ?? config.kafka.registryTopic);
   const real = await createIngestLake(config, opts.lake);
   const lake = opts.wrapLake ? opts.wrapLake(real) : real;
+  const buffers = new BatchBuffers();
   return {
     reader,
     registry,
@@ -35,7 +36,11 @@ export async function createIngestDeps(config: FloeConfig, opts: IngestDepsOptio
     validate: validateTelemetry,
     fileRows: config.ingest.fileRows,
     native: config.ingest.native,
+    // One set per worker: its batches reuse grown builders, and a commit wakes the batch after it.
+    buffers,
+    commits: new CommitSignal(),
     async close() {
+      buffers.clear();
       await reader.close();
       await real.close();
     },

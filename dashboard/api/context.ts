@@ -15,7 +15,7 @@ export interface DashboardContext {
 }
 
 export function createContext(config: FloeConfig): DashboardContext {
-  const kafka = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: 'floe-dashboard', fetchClient: 'kafkajs' });
+  const kafka = createKafkaRangeReader({ brokers: config.kafka.brokers, clientId: 'floe-dashboard' });
   let temporal: Promise<Client> | undefined;
   return {
     config,

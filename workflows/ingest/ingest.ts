@@ -98,6 +98,11 @@ export function ingestWorkflowId(topic: string, env: string): string {
   return `floe-ingest-${env}-${topic}`;
 }
 
+/**
+ * The workflow's loop. A little over this project's ~120-line guide on purpose: it is the
+ * command sequence recorded histories replay (test/replay), kept in one function so its order
+ * of timers, activities and continue-as-new reads top to bottom.
+ */
 export async function ingest(input: IngestWorkflowInput): Promise<IngestRunResult> {
   const { topic, env } = input;
   const maxBatches = input.maxBatchesPerRun ?? 100;

@@ -114,7 +114,7 @@ export class AlertsHarness {
 
   /** Every message in the alerts topic. */
   async published(): Promise<KafkaMessage[]> {
-    const reader = createKafkaRangeReader({ brokers: this.config.kafka.brokers, fetchClient: 'kafkajs' });
+    const reader = createKafkaRangeReader({ brokers: this.config.kafka.brokers });
     try {
       const w = await reader.watermarks(this.alertsTopic);
       const ranges = w.filter((x) => x.high > x.low).map((x) => ({ partition: x.partition, from: x.low, to: x.high }));

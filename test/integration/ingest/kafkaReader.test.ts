@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaRangeReader, type FetchClient, type KafkaMessage, type RangeReader } from '../../../ingest/kafka.js';
+import { createKafkaRangeReader, FETCH_CLIENTS, type KafkaMessage, type RangeReader } from '../../../ingest/kafka.js';
 import type { OffsetRange } from '../../../models/offsets.js';
 import { config, createTopic, kafka, send, uniqueName } from './helpers.js';
 
-describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka range reader via %s (real Kafka)', (fetchClient) => {
+describe.each(FETCH_CLIENTS)('kafka range reader via %s (real Kafka)', (fetchClient) => {
   const topic = uniqueName('floe_test_reader');
   let reader: RangeReader;
 
@@ -45,11 +45,7 @@ describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka ran
     expect(seen.length).toBeGreaterThan(1);
   });
 
-  it('streams exactly the messages readRanges returns, each once, in several pipelined rounds (platformatic)', async () => {
-    if (!reader.streamRanges) {
-      expect(fetchClient).toBe('kafkajs');
-      return;
-    }
+  it('streams exactly the messages readRanges returns, each once, in several pipelined rounds', async () => {
     const streaming = createKafkaRangeReader({ brokers: config.kafka.brokers, streamPartitionFetchBytes: 8 * 1024, fetchClient });
     try {
       const ranges = [{ partition: 0, from: 17, to: 913 }, { partition: 2, from: 0, to: 1000 }, { partition: 1, from: 999, to: 1000 }];
@@ -79,12 +75,6 @@ describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka ran
   });
 
   it('a read-ahead from where the next ranges start is delivered first; one from elsewhere is ignored', async () => {
-    if (!reader.streamRanges) {
-      // kafkajs has neither streaming nor read-ahead.
-      expect(fetchClient).toBe('kafkajs');
-      expect(reader.readAhead).toBeUndefined();
-      return;
-    }
     const r = createKafkaRangeReader({ brokers: config.kafka.brokers, streamPartitionFetchBytes: 8 * 1024, fetchClient });
     try {
       const ranges = [{ partition: 0, from: 100, to: 700 }, { partition: 1, from: 0, to: 1000 }, { partition: 2, from: 990, to: 1000 }];
@@ -116,10 +106,6 @@ describe.each(['direct', 'platformatic', 'kafkajs'] as FetchClient[])('kafka ran
   });
 
   it('recycle: a consumer that awaits inside onChunk still reads its own bytes; memory is reused only with recycle, never for a read-ahead', async () => {
-    if (!reader.streamRanges) {
-      expect(fetchClient).toBe('kafkajs');
-      return;
-    }
     // 1 KiB per partition: about one record batch (~230 messages) per round.
     const r = createKafkaRangeReader({ brokers: config.kafka.brokers, streamPartitionFetchBytes: 1024, fetchClient });
     try {

@@ -17,8 +17,8 @@ describe('loadConfig', () => {
   });
 
   it('environment variables override the profile and derive endpoints from ports', () => {
-    const c = loadConfig({ FLOE_KAFKA_PORT: '19092', FLOE_TRINO_URL: 'http://trino.example:8443', FLOE_INGEST_MAX_RECORDS: '1000', FLOE_INGEST_FETCH_CLIENT: 'kafkajs', FLOE_INGEST_FILE_ROWS: '5000', FLOE_INGEST_PIPELINE_DEPTH: '1' });
-    expect(c.ingest.fetchClient).toBe('kafkajs');
+    const c = loadConfig({ FLOE_KAFKA_PORT: '19092', FLOE_TRINO_URL: 'http://trino.example:8443', FLOE_INGEST_MAX_RECORDS: '1000', FLOE_INGEST_FETCH_CLIENT: 'platformatic', FLOE_INGEST_FILE_ROWS: '5000', FLOE_INGEST_PIPELINE_DEPTH: '1' });
+    expect(c.ingest.fetchClient).toBe('platformatic');
     expect(c.ingest.pipelineDepth).toBe(1);
     expect(loadConfig({}).ingest.pipelineDepth).toBe(2);
     expect(c.ingest.fileRows).toBe(5000);
@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     [{ FLOE_NESSIE_URI: 'not a url' }, /FLOE_NESSIE_URI/],
     [{ FLOE_ENV: 'prod' }, /FLOE_S3_ACCESS_KEY_ID.*required for FLOE_ENV=prod/],
     [{ FLOE_INGEST_FETCH_CLIENT: 'librdkafka' }, /FLOE_INGEST_FETCH_CLIENT="librdkafka"/],
+    [{ FLOE_INGEST_FETCH_CLIENT: 'kafkajs' }, /FLOE_INGEST_FETCH_CLIENT="kafkajs"/],
     [{ FLOE_INGEST_FILE_ROWS: '0' }, /FLOE_INGEST_FILE_ROWS="0"/],
     [{ FLOE_INGEST_PIPELINE_DEPTH: '5' }, /FLOE_INGEST_PIPELINE_DEPTH="5"/],
     [{ FLOE_INGEST_PIPELINE_DEPTH: '1.5' }, /FLOE_INGEST_PIPELINE_DEPTH="1.5"/],

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import { FakeReader } from './fake-reader.js';
 import {
   batchStatus,
@@ -10,6 +9,7 @@ import {
   positionsFromSummary,
   runBatch,
   BatchError,
+  CommitSignal,
   type CommittedState,
   type IngestLake,
   type RawFile,
@@ -20,24 +20,12 @@ import type { KafkaMessage, RangeReader } from '../../../ingest/kafka.js';
 import { validateTelemetry } from '../../../models/telemetry.js';
 import type { OffsetRange } from '../../../models/offsets.js';
 import { batchIdOf } from '../../../models/offsets.js';
+import { event as stageEvent } from './stages/fixtures.js';
 
 const TOPIC = 'unit-telemetry';
 
 function event(deviceId: string, ts: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    event_id: randomUUID(),
-    device_id: deviceId,
-    device_type: 'environmental_sensor',
-    building_id: 'b1',
-    floor: 2,
-    zone: 'z1',
-    event_ts: ts,
-    firmware_version: '1.2.3',
-    status: 'ok',
-    temperature: 21.5,
-    humidity: 40,
-    ...extra,
-  };
+  return stageEvent(ts, { device_id: deviceId, ...extra });
 }
 
 
@@ -232,11 +220,14 @@ describe('runBatch pipelined (the batch before it still in flight)', () => {
         return lake.commit(args);
       },
     });
-    const a = runBatch(deps(reader, slowLake), { ...input(first), concurrent: true });
-    const b = runBatch(deps(reader, slowLake), { ...input(second), concurrent: true, after: first });
+    // One signal per worker, as workers/deps.ts makes it: the first batch's commit wakes the second.
+    const commits = new CommitSignal();
+    const a = runBatch({ ...deps(reader, slowLake), commits }, { ...input(first), concurrent: true });
+    const b = runBatch({ ...deps(reader, slowLake), commits }, { ...input(second), concurrent: true, after: first });
     // The second batch has read and uploaded, and waits: nothing is committed yet.
     await new Promise((r) => setTimeout(r, 50));
     expect(lake.commits).toHaveLength(0);
+    expect(commits.waiting).toBe(1);
     expect([...lake.uploads.keys()].some((k) => k.includes(batchIdOf(TOPIC, second)))).toBe(true);
     releaseFirst();
     const [ra, rb] = await Promise.all([a, b]);
