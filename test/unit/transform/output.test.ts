@@ -1,5 +1,6 @@
 // Model output as Iceberg data files: field ids on every column, exact metrics, partition from
 // the rows, files split by the first sort column; against an in-memory file store.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parquetMetadataAsync } from 'hyparquet';
@@ -70,6 +71,24 @@ describe('model output files', () => {
     });
     expect(files.map((f) => f.recordCount)).toEqual([200, 200, 200, 100]);
     expect(files.reduce((n, f) => n + f.recordCount, 0)).toBe(700);
+  });
+
+  it('stages each file\'s rows of a view in a temporary table, with the same files and order', async () => {
+    const { table, io, lake } = tableFor('gold.hourly_sensor_aggregates');
+    const model = modelByName('gold.hourly_sensor_aggregates');
+    await withDuck({ threads: 1, memoryLimit: '256MB' }, async (duck) => {
+      await loadRows(duck, 'gold_hourly_sensor_aggregates', rows(700));
+      await duck.run('CREATE VIEW hourly_view AS SELECT * FROM gold_hourly_sensor_aggregates');
+      const files = await writeRelationFiles(duck, lake, table, { relation: 'hourly_view', rangeRelation: 'gold_hourly_sensor_aggregates', name: 'model x', columns: model.columns, sortBy: model.sortBy, stageFileRows: true }, { fileStem: 'run3', rowsPerFile: 250 });
+      expect(files.map((f) => f.recordCount)).toEqual([200, 200, 200, 100]);
+      const local = join(duck.dir, 'check.parquet');
+      await writeFile(local, io.files.get(files[1]!.filePath)!);
+      const got = await duck.rows(`SELECT device_id, hour, reading FROM read_parquet('${local}')`);
+      const sorted = [...got].sort((a, b) => String(a.device_id).localeCompare(String(b.device_id)) || Number(a.hour) - Number(b.hour) || String(a.reading).localeCompare(String(b.reading)));
+      expect(got).toEqual(sorted);
+      expect(new Set(got.map((r) => r.device_id))).toEqual(new Set(['dev-02', 'dev-03']));
+      expect((await duck.rows(`SELECT table_name FROM duckdb_tables() WHERE table_name = 'floe_file_rows'`)).length).toBe(0);
+    });
   });
 
   it('refuses rows of several partitions, and nulls in a required column, naming the model', async () => {
