@@ -156,6 +156,7 @@ export async function runChecks(deps: TransformDeps, input: StepInput): Promise<
     await tableView(lake, duck, 'raw_telemetry', rawTable(settings), at, RAW_INPUT_COLUMNS, {
       filter: dayFilter('event_ts', input.day.startMicros, input.day.endMicros),
       where: `event_ts >= make_timestamptz(${input.day.startMicros}::BIGINT) AND event_ts < make_timestamptz(${input.day.endMicros}::BIGINT)`,
+      positions: true,
     });
     await openLayerViews(lake, duck, settings, at, input.day, ['silver', 'gold']);
     const results: CheckResult[] = [];

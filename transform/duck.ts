@@ -20,6 +20,16 @@ export const DUCK_TYPES: Readonly<Record<IcebergType, string>> = {
   string: 'VARCHAR', double: 'DOUBLE', long: 'BIGINT', int: 'INTEGER', timestamptz: 'TIMESTAMPTZ', boolean: 'BOOLEAN', binary: 'BLOB', date: 'DATE',
 };
 
+/**
+ * Where a row was read from: its local data file and its row number in that file. Not Iceberg
+ * columns: they tell apart copies of a row that are identical in every column (SILVER keeps one
+ * copy of a data file committed twice). Rows loaded from JavaScript (loadRows) number themselves.
+ */
+export const FILE_POSITION_COLUMNS = [
+  { name: '_file', type: 'string' },
+  { name: '_file_row', type: 'long' },
+] as const satisfies readonly { name: string; type: IcebergType }[];
+
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -73,17 +83,21 @@ export class DuckSession {
   /**
    * A view over local Parquet files, reading columns by Iceberg field id (so a column renamed
    * since a file was written still resolves) under the given names; absent ids read as NULL.
+   * With `positions`, each row also carries where it was read from (FILE_POSITION_COLUMNS).
    */
-  async parquetView(view: string, files: readonly string[], columns: readonly { id: number; name: string; type: IcebergType }[], where?: string): Promise<void> {
+  async parquetView(view: string, files: readonly string[], columns: readonly { id: number; name: string; type: IcebergType }[], opts: { where?: string; positions?: boolean } = {}): Promise<void> {
+    const [file, row] = FILE_POSITION_COLUMNS;
     const cols = columns.map((c) => `${quoteIdent(c.name)}`).join(', ');
     if (files.length === 0) {
-      const empty = columns.map((c) => `NULL::${DUCK_TYPES[c.type]} AS ${quoteIdent(c.name)}`).join(', ');
+      const empty = [...columns, ...(opts.positions ? FILE_POSITION_COLUMNS : [])].map((c) => `NULL::${DUCK_TYPES[c.type]} AS ${quoteIdent(c.name)}`).join(', ');
       await this.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS SELECT ${empty} WHERE false`);
       return;
     }
     const schema = columns.map((c) => `${c.id}: {name: ${sqlString(c.name)}, type: ${sqlString(DUCK_TYPES[c.type])}, default_value: NULL}`).join(', ');
     const list = files.map(sqlString).join(', ');
-    await this.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS SELECT ${cols} FROM read_parquet([${list}], schema = MAP {${schema}})${where ? ` WHERE ${where}` : ''}`);
+    const positions = opts.positions ? `, filename AS ${file.name}, file_row_number AS ${row.name}` : '';
+    const readOpts = opts.positions ? ', filename = true, file_row_number = true' : '';
+    await this.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS SELECT ${cols}${positions} FROM read_parquet([${list}], schema = MAP {${schema}}${readOpts})${opts.where ? ` WHERE ${opts.where}` : ''}`);
   }
 
   async close(): Promise<void> {

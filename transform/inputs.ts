@@ -3,6 +3,7 @@
 import { RAW_TELEMETRY, type IcebergType } from '../models/tables.js';
 import { loadModels } from '../models/catalog.js';
 import { relationOf } from './model.js';
+import { FILE_POSITION_COLUMNS } from './duck.js';
 
 export interface InputColumn {
   id: number;
@@ -25,9 +26,13 @@ export const REGISTRY_COLUMNS: readonly InputColumn[] = (
   ] as const
 ).map(([name, type], i) => ({ id: i + 1, name, type }));
 
-/** Columns of a relation a model or check can read, by relation name (`raw_telemetry`, `gold_dim_devices`, …). */
+/**
+ * Columns of a relation a model or check can read, by relation name (`raw_telemetry`,
+ * `gold_dim_devices`, …). RAW's also carry each row's file position (FILE_POSITION_COLUMNS,
+ * id 0: not read by field id).
+ */
 export function relationColumns(relation: string): readonly InputColumn[] {
-  if (relation === 'raw_telemetry') return RAW_INPUT_COLUMNS;
+  if (relation === 'raw_telemetry') return [...RAW_INPUT_COLUMNS, ...FILE_POSITION_COLUMNS.map((c) => ({ ...c, id: 0 }))];
   if (relation === 'kafka_device_registry') return REGISTRY_COLUMNS;
   for (const m of loadModels()) {
     if (relationOf(m.name) === relation || relation === `previous_${m.table}`) return m.columns;

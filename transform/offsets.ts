@@ -42,7 +42,7 @@ export async function lakeOffsets(deps: TransformDeps, duck: DuckSession, ref: s
   for (const [name, table, cols] of [['raw', rawTable(deps.settings), RAW_POSITION_COLUMNS], ['dlq', dlqTable(deps.settings), DLQ_POSITION_COLUMNS]] as const) {
     const files = (await deps.lake.liveDataFiles(table, { ref })).filter((f) => mayHold(f, ranges, cols));
     const local = await downloadFiles(deps.lake, duck, `${name}_positions`, files);
-    await duck.parquetView(`${name}_positions`, local.paths, cols, `_kafka_topic = '${topic}'`);
+    await duck.parquetView(`${name}_positions`, local.paths, cols, { where: `_kafka_topic = '${topic}'` });
     parts.push(`SELECT '${name}' AS source, _kafka_partition AS p, _kafka_offset AS o FROM ${name}_positions`);
   }
   const r = await duck.one(`

@@ -158,12 +158,6 @@ export interface RelationOutput {
    * input instead, so the query runs once per file and never just to be counted.
    */
   rangeRelation?: string;
-  /**
-   * Copy each file's rows into a temporary table before sorting them: for a relation that is a
-   * view over a union (SILVER's), whose sort DuckDB 1.5 does not spill with 2 threads (out of
-   * memory at 3.3M rows even with a 1.4 GB limit), while a sort of a table spills.
-   */
-  stageFileRows?: boolean;
 }
 
 /** A file's partition tuple, from its source columns' bounds (every transform used is monotonic). */
@@ -208,12 +202,7 @@ export async function writeRelationFiles(duck: DuckSession, lake: Lake, table: L
   for (const [i, where] of ranges.entries()) {
     const local = join(duck.dir, `${relation}-${i}.parquet`);
     const fileRows = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(relation)}${where ? ` WHERE ${where}` : ''}`;
-    await time('copy', async () => {
-      if (out.stageFileRows) await duck.run(`CREATE OR REPLACE TEMP TABLE floe_file_rows AS ${fileRows}`);
-      const select = `${out.stageFileRows ? 'SELECT * FROM floe_file_rows' : fileRows}${order ? ` ORDER BY ${order}` : ''}`;
-      await duck.run(`COPY (${select}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FIELD_IDS ${fieldIds})`);
-      if (out.stageFileRows) await duck.run('DROP TABLE floe_file_rows');
-    });
+    await time('copy', () => duck.run(`COPY (${fileRows}${order ? ` ORDER BY ${order}` : ''}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FIELD_IDS ${fieldIds})`));
     const written = await duck.rows(`SELECT name, field_id FROM parquet_schema(${sqlString(local)}) WHERE num_children IS NULL OR num_children = 0`);
     const noId = written.filter((w) => w.field_id === null).map((w) => String(w.name));
     if (noId.length) throw new OutputError(`${out.name}: written file has columns without a field id: ${noId.join(', ')}`);

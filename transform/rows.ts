@@ -2,7 +2,7 @@
 // device registry read from Kafka, check results).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DUCK_TYPES, quoteIdent, sqlString, type DuckSession } from './duck.js';
+import { DUCK_TYPES, FILE_POSITION_COLUMNS, quoteIdent, sqlString, type DuckSession } from './duck.js';
 import { relationColumns, type InputColumn } from './inputs.js';
 
 /** Creates a relation with the given rows (columns a row leaves out are NULL). */
@@ -16,5 +16,10 @@ export async function loadRows(duck: DuckSession, relation: string, rows: readon
   writeFileSync(file, rows.map((r) => JSON.stringify(r, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))).join('\n') + '\n');
   const typed = `{${cols.map((c) => `${quoteIdent(c.name)}: '${DUCK_TYPES[c.type]}'`).join(', ')}}`;
   await duck.run(`INSERT INTO ${quoteIdent(relation)} SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${typed})`);
+  // Rows with no file position stand for one file, in their given order.
+  const [posFile, posRow] = FILE_POSITION_COLUMNS;
+  if (cols.some((c) => c.name === posRow.name) && !rows.some((r) => posRow.name in r)) {
+    await duck.run(`UPDATE ${quoteIdent(relation)} SET ${posFile.name} = ${sqlString(`${relation}.jsonl`)}, ${posRow.name} = rowid`);
+  }
 }
 

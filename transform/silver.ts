@@ -44,7 +44,7 @@ export async function buildSilver(deps: TransformDeps, input: StepInput): Promis
   return withDuck({ memoryLimit: settings.memoryLimit, threads: settings.threads }, async (duck) => {
     const t0 = performance.now();
     const where = `event_ts >= ${microsLiteral(input.day.startMicros)} AND event_ts < ${microsLiteral(input.day.endMicros)}`;
-    const local = await tableView(lake, duck, 'raw_telemetry', rawTable(settings), at, RAW_INPUT_COLUMNS, { filter: dayFilter('event_ts', input.day.startMicros, input.day.endMicros), where });
+    const local = await tableView(lake, duck, 'raw_telemetry', rawTable(settings), at, RAW_INPUT_COLUMNS, { filter: dayFilter('event_ts', input.day.startMicros, input.day.endMicros), where, positions: true });
     const rawRows = Number((await duck.one('SELECT count(*) AS n FROM raw_telemetry')).n);
     if (rawRows === 0) throw new TransformError('NoRawData', `no RAW rows for ${input.day.iso} in ${rawTable(settings)} at ${input.branch}`);
     deps.heartbeat?.({ step: 'silver', rawRows });
@@ -61,7 +61,7 @@ export async function buildSilver(deps: TransformDeps, input: StepInput): Promis
     const t2 = performance.now();
     const table = await lake.loadTable(ident, at);
     const timings: Record<string, number> = {};
-    const files = await writeRelationFiles(duck, lake, table, { relation: relationOf(model.name), rangeRelation: 'raw_telemetry', name: `model ${model.name}`, columns: model.columns, sortBy: model.sortBy, stageFileRows: true }, { fileStem: `${input.day.iso}-${input.runId}${attemptTag(input.attempt)}`, rowsPerFile: settings.rowsPerFile, timings });
+    const files = await writeRelationFiles(duck, lake, table, { relation: relationOf(model.name), rangeRelation: 'raw_telemetry', name: `model ${model.name}`, columns: model.columns, sortBy: model.sortBy }, { fileStem: `${input.day.iso}-${input.runId}${attemptTag(input.attempt)}`, rowsPerFile: settings.rowsPerFile, timings });
     const silverRows = files.reduce((n, f) => n + f.recordCount, 0);
     const t3 = performance.now();
     const summary: Record<string, string> = {
