@@ -91,6 +91,7 @@ const keys = {
   FLOE_TRANSFORM_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?[MG]B$/, 'must look like 1GB or 512MB').default('1GB'),
   FLOE_TRANSFORM_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   FLOE_TRANSFORM_ROWS_PER_FILE: positiveInt.default(5_000_000),
+  FLOE_TRANSFORM_ROWS_PER_CHUNK: positiveInt.default(2_000_000),
   FLOE_ALERTS_TOPIC: z.string().min(1).default('iot-alerts'),
   FLOE_ALERTS_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lowercase identifier').default('gold'),
   FLOE_ALERTS_RULES_FILE: z.string().min(1).default(join(here, 'alerts.json')),
@@ -144,7 +145,7 @@ export interface FloeConfig {
   ingest: { maxRecords: number; maxBytes: number; intervalSeconds: number; rawNamespace: string; fileRows: number; fetchClient: 'direct' | 'platformatic'; pipelineDepth: number; native: 'auto' | 'on' | 'off' };
   workers: { ingestTaskQueue: string; transformTaskQueue: string; ingestMaxActivities: number; transformMaxActivities: number; maxWorkflowTasks: number; metricsPort: number };
   schedules: { idPrefix: string; ingestEvery: string; transformLateness: string; transformCatchup: string };
-  transform: { silverNamespace: string; goldNamespace: string; dqNamespace: string; tariffPerKwh: number; lowPowerFactor: number; memoryLimit: string; threads: number; rowsPerFile: number };
+  transform: { silverNamespace: string; goldNamespace: string; dqNamespace: string; tariffPerKwh: number; lowPowerFactor: number; memoryLimit: string; threads: number; rowsPerFile: number; rowsPerChunk: number };
   /** Threshold alerts: rules file, output topic and table namespace, optional webhook (may hold a token: masked). */
   alerts: { topic: string; namespace: string; rulesFile: string; webhookUrl?: string; pollMs: number };
 }
@@ -281,6 +282,7 @@ function fromRaw(c: RawConfig): FloeConfig {
       memoryLimit: c.FLOE_TRANSFORM_MEMORY_LIMIT,
       threads: c.FLOE_TRANSFORM_THREADS,
       rowsPerFile: c.FLOE_TRANSFORM_ROWS_PER_FILE,
+      rowsPerChunk: c.FLOE_TRANSFORM_ROWS_PER_CHUNK,
     },
     alerts: {
       topic: c.FLOE_ALERTS_TOPIC,

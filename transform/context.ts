@@ -18,6 +18,8 @@ export interface TransformSettings {
   memoryLimit: string;
   threads: number;
   rowsPerFile: number;
+  /** Most input rows a chunked model (`chunkBy`) runs over at once. */
+  rowsPerChunk: number;
 }
 
 export interface TransformDeps {
@@ -42,6 +44,7 @@ export function transformSettings(config: FloeConfig): TransformSettings {
     memoryLimit: config.transform.memoryLimit,
     threads: config.transform.threads,
     rowsPerFile: config.transform.rowsPerFile,
+    rowsPerChunk: config.transform.rowsPerChunk,
   };
 }
 

@@ -74,7 +74,7 @@ export async function buildGold(deps: TransformDeps, input: StepInput): Promise<
     const changes: { table: string; change: TableChange }[] = [];
     let dimChanged = false;
     for (const m of loadModels().filter((x) => x.layer === 'gold')) {
-      rows[m.name] = (await runModel(duck, m, vars)) ?? 0;
+      rows[m.name] = (await runModel(duck, m, vars, { chunkRows: settings.rowsPerChunk })) ?? 0;
       deps.heartbeat?.({ step: 'gold', model: m.name });
       if (m.name === dim.name) {
         dimChanged = await dimensionChanged(duck);

@@ -48,6 +48,13 @@ export const ModelDecl = z.object({
   columns: z.array(ModelColumn).min(1),
   partitionBy: z.object({ column: ident, transform: z.enum(['day', 'identity']) }).nullable(),
   sortBy: z.array(ident),
+  /**
+   * A column of the first input and of the output such that each output row depends only on the
+   * input rows with its value (a per-device model: `device_id`). The runner then runs the model
+   * over ranges of that column, one at a time, and stacks the results, so its memory follows the
+   * range, not the day.
+   */
+  chunkBy: ident.optional(),
   /** Tables, Kafka topics (`kafka.<name>`) or this table's state before the run (`previous.<table>`). */
   inputs: z.array(z.string().regex(/^(raw|silver|gold|kafka|previous)\.[a-z_][a-z0-9_]*$/, 'must be <raw|silver|gold|kafka|previous>.<name>')),
   /** Rows of the first input a model leaves out on purpose, by reason: `sql` counts them over that input. */
@@ -102,6 +109,8 @@ export function loadModel(decl: unknown, dir: URL): Model {
   if (d.partitionBy && !names.has(d.partitionBy.column)) fail('partitionBy.column', `${d.partitionBy.column} is not a column`);
   if (d.scope === 'day' && !d.partitionBy) fail('partitionBy', 'a day-scoped model must be partitioned by its day');
   d.sortBy.forEach((c, i) => names.has(c) || fail(`sortBy.${i}`, `${c} is not a column`));
+  if (d.chunkBy && !names.has(d.chunkBy)) fail('chunkBy', `${d.chunkBy} is not a column`);
+  if (d.chunkBy && !d.inputs.length) fail('chunkBy', 'a chunked model needs an input to split');
   d.checks.forEach((c, i) => {
     const cols = c.kind === 'not_null' || c.kind === 'unique' ? c.columns : c.kind === 'accepted_range' || c.kind === 'relationship' ? [c.column] : [];
     cols.forEach((col) => names.has(col) || fail(`checks.${i}`, `check ${c.name} names column ${col}, which is not a column`));

@@ -13,6 +13,7 @@ import { applyTransform } from '../lake/transforms.js';
 import { compareValues } from '../lake/values.js';
 import { DUCK_TYPES, quoteIdent, sqlString, type DuckSession } from './duck.js';
 import { relationOf, type Model, type ModelColumn } from './model.js';
+import { keyRanges } from './ranges.js';
 
 export interface WriteOutputOptions {
   /** Data file name stem; files are `<stem>-<n>.parquet`. Unique per run so a retry never clobbers a published file. */
@@ -117,34 +118,6 @@ export async function columnMetrics(duck: DuckSession, file: string, columns: re
   };
 }
 
-/** Splits the output into ranges of its first sort column, each at most rowsPerFile rows (a key is never split). */
-async function fileRanges(duck: DuckSession, key: string | undefined, relation: string, rowsPerFile: number): Promise<string[]> {
-  const { n } = await duck.one(`SELECT count(*) AS n FROM ${quoteIdent(relation)}`);
-  if (!key || Number(n) <= rowsPerFile) return [''];
-  const k = quoteIdent(key);
-  const counts = await duck.rows(`SELECT ${k}::VARCHAR AS k, count(*) AS n FROM ${quoteIdent(relation)} GROUP BY 1 ORDER BY 1`);
-  const ranges: string[] = [];
-  let first: string | undefined;
-  let last: string | undefined;
-  let inRange = 0;
-  const close = (): void => {
-    if (first !== undefined) ranges.push(`${k}::VARCHAR BETWEEN ${sqlString(first)} AND ${sqlString(last!)}`);
-  };
-  for (const r of counts) {
-    const rows = Number(r.n);
-    if (first !== undefined && inRange + rows > rowsPerFile) {
-      close();
-      first = undefined;
-      inRange = 0;
-    }
-    first ??= String(r.k);
-    last = String(r.k);
-    inRange += rows;
-  }
-  close();
-  return ranges;
-}
-
 export interface RelationOutput {
   /** DuckDB table or view holding the rows. */
   relation: string;
@@ -188,7 +161,7 @@ export async function writeRelationFiles(duck: DuckSession, lake: Lake, table: L
   }
   const fieldIds = `{${columns.map((c) => `${quoteIdent(c.name)}: ${c.id}`).join(', ')}}`;
   const order = out.sortBy.map(quoteIdent).join(', ');
-  const ranges = await fileRanges(duck, out.sortBy[0], out.rangeRelation ?? relation, opts.rowsPerFile ?? 5_000_000);
+  const ranges = await keyRanges(duck, out.sortBy[0], out.rangeRelation ?? relation, opts.rowsPerFile ?? 5_000_000);
   const timings = opts.timings ?? {};
   const time = async <T>(k: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();

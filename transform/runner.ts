@@ -3,6 +3,7 @@
 // the declared columns, cast to the declared types, so later models and checks read it.
 import { DUCK_TYPES, quoteIdent, type DuckSession } from './duck.js';
 import { ModelError, relationOf, type Model } from './model.js';
+import { keyRanges } from './ranges.js';
 import { renderSql, type TemplateVars } from './templates.js';
 
 /**
@@ -40,9 +41,10 @@ export function splitStatements(sql: string): string[] {
 /**
  * Runs the model into a table (returns its row count), or, with `view`, defines a view that runs
  * the model when read (returns undefined): for a model read once, by the writer, whose result
- * would otherwise be materialised only to be sorted and written.
+ * would otherwise be materialised only to be sorted and written. A model with `chunkBy` runs over
+ * ranges of at most `chunkRows` rows of its first input (runChunked).
  */
-export async function runModel(duck: DuckSession, model: Model, vars: TemplateVars, opts: { view?: boolean } = {}): Promise<number | undefined> {
+export async function runModel(duck: DuckSession, model: Model, vars: TemplateVars, opts: { view?: boolean; chunkRows?: number } = {}): Promise<number | undefined> {
   if (!model.sqlText) throw new ModelError(`model ${model.name} has no SQL: its table is written by code`);
   const statements = splitStatements(renderSql(model.name, model.sqlText, vars));
   const sql = statements.pop();
@@ -64,10 +66,34 @@ export async function runModel(duck: DuckSession, model: Model, vars: TemplateVa
   }
   const select = model.columns.map((c) => `CAST(${quoteIdent(c.name)} AS ${DUCK_TYPES[c.type]}) AS ${quoteIdent(c.name)}`).join(', ');
   const table = relationOf(model.name);
-  await duck.run(`CREATE OR REPLACE ${opts.view ? 'VIEW' : 'TABLE'} ${quoteIdent(table)} AS SELECT ${select} FROM (${sql})`);
+  const query = `SELECT ${select} FROM (${sql})`;
+  const input = relationOf(model.inputs[0] ?? '');
+  const ranges = model.chunkBy && opts.chunkRows && !opts.view ? await keyRanges(duck, model.chunkBy, input, opts.chunkRows) : [''];
+  if (ranges.length > 1) await runChunked(duck, { input, ranges, statements, table, query });
+  else await duck.run(`CREATE OR REPLACE ${opts.view ? 'VIEW' : 'TABLE'} ${quoteIdent(table)} AS ${query}`);
   if (opts.view) return undefined;
   const { n } = await duck.one(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
   return Number(n);
+}
+
+/**
+ * Runs a model's statements once per range of its input: a temporary view of the same name
+ * shadows the input with the range's rows (model SQL is unchanged); the first range's rows
+ * create the table, the others are appended.
+ */
+async function runChunked(duck: DuckSession, run: { input: string; ranges: readonly string[]; statements: readonly string[]; table: string; query: string }): Promise<void> {
+  const { input, ranges, statements, table, query } = run;
+  const { db } = await duck.one('SELECT current_database() AS db');
+  const whole = `${quoteIdent(String(db))}.main.${quoteIdent(input)}`;
+  try {
+    for (const [i, where] of ranges.entries()) {
+      await duck.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(input)} AS SELECT * FROM ${whole} WHERE ${where}`);
+      for (const s of statements) await duck.run(s);
+      await duck.run(i === 0 ? `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS ${query}` : `INSERT INTO ${quoteIdent(table)} ${query}`);
+    }
+  } finally {
+    await duck.run(`DROP VIEW IF EXISTS temp.main.${quoteIdent(input)}`);
+  }
 }
 
 /** Rows a model leaves out on purpose, by reason (its `drops`, counted over its inputs). */

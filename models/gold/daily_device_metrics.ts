@@ -46,6 +46,7 @@ export default {
   ],
   partitionBy: { column: 'day', transform: 'identity' },
   sortBy: ['device_id'],
+  chunkBy: 'device_id',
   checks: [
     { name: 'daily_metrics_key_unique', kind: 'unique', columns: ['day', 'device_id'], severity: 'block' },
     { name: 'daily_metrics_device_in_dim', kind: 'relationship', column: 'device_id', to: 'gold.dim_devices', field: 'device_id', severity: 'block' },

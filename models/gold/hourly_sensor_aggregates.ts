@@ -20,6 +20,7 @@ export default {
   ],
   partitionBy: { column: 'hour', transform: 'day' },
   sortBy: ['device_id', 'hour', 'reading'],
+  chunkBy: 'device_id',
   checks: [
     { name: 'hourly_key_unique', kind: 'unique', columns: ['hour', 'device_id', 'reading'], severity: 'block' },
     { name: 'hourly_p95_between_min_max', kind: 'expression', severity: 'block', op: '=', threshold: 0, sql: 'SELECT count(*) AS observed FROM gold_hourly_sensor_aggregates WHERE NOT (p95_value BETWEEN min_value - 1e-9 AND max_value + 1e-9 AND avg_value BETWEEN min_value - 1e-9 AND max_value + 1e-9)' },
