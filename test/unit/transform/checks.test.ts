@@ -24,6 +24,8 @@ describe('data-quality checks', () => {
       await loadRows(duck, 'gold_building_energy_dashboard', [
         energy('b1', '2025-03-01T00:00:00Z'),
         energy('b1', '2025-03-01T00:00:00Z', { avg_power_factor: 1.2, cost: 0.5 }),
+        energy('b1', '2025-03-01T00:00:00Z', { metered_devices: 3 }),
+        energy('b1', '2025-03-01T01:00:00Z'),
         energy('b2', '2025-03-01T01:00:00Z', { avg_power_factor: null }),
         energy('b9', '2025-03-01T02:00:00Z', { avg_power_factor: -0.1 }),
       ]);
@@ -32,7 +34,7 @@ describe('data-quality checks', () => {
       for (const c of checks) out[c.name] = Number((await duck.one(checkSql(model, c)!.sql)).observed);
       return out;
     });
-    expect(observed).toEqual({ nn: 1, uq: 1, rg: 2, rel: 1, ex: 1 });
+    expect(observed).toEqual({ nn: 1, uq: 2, rg: 2, rel: 1, ex: 1 });
   });
 
   it('every declared check of every model compiles to SQL or is a built-in', async () => {
