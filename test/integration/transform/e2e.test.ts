@@ -51,6 +51,10 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     expect(Number(silver![0])).toBe(r.counts.silverRows);
     expect(Number(silver![1])).toBe(r.counts.silverRows);
     expect(Number(silver![2])).toBeGreaterThan(0);
+    // Several files (FLOE_TRANSFORM_ROWS_PER_FILE is small here), each holding its own range of devices.
+    const files = await q(`SELECT "$path", min(device_id), max(device_id) FROM ${h.table('silver', 'telemetry')} GROUP BY 1 ORDER BY 2`);
+    expect(files.length).toBeGreaterThan(1);
+    for (let i = 1; i < files.length; i++) expect(String(files[i - 1]![2]) < String(files[i]![1])).toBe(true);
 
     // GOLD through Trino on main, against the same figures computed by Trino from SILVER.
     const metrics = await q(`SELECT m.device_id, m.message_count, s.n FROM ${h.table('gold', 'daily_device_metrics')} m JOIN (SELECT device_id, count(*) n FROM ${h.table('silver', 'telemetry')} GROUP BY 1) s ON s.device_id = m.device_id`);

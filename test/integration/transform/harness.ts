@@ -55,6 +55,10 @@ export class TransformHarness {
       // One worker serves both here; the CLI starts transforms on the transform queue.
       FLOE_TRANSFORM_TASK_QUEUE: this.taskQueue,
       FLOE_TRANSFORM_MEMORY_LIMIT: '512MB',
+      // A test day (a few thousand rows) then has several SILVER files and runs the per-device
+      // GOLD models by device ranges, as a day of millions does.
+      FLOE_TRANSFORM_ROWS_PER_FILE: '1200',
+      FLOE_TRANSFORM_ROWS_PER_CHUNK: '1000',
     };
     this.config = loadConfig({ ...process.env, ...this.env });
     this.settings = transformSettings(this.config);
