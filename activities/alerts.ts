@@ -1,6 +1,7 @@
 // Temporal activities of the alerts workflow: thin wrappers over alerts/ with heartbeats and
 // failure types, made by a factory from injected clients (tests pass real or fake ones).
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { inActivity } from './heartbeat.js';
 import type { Lake } from '../lake/index.js';
 import { evaluateStep, type EvaluateInput, type EvaluateResult } from '../alerts/evaluator.js';
 import { postWebhook, WebhookError, type AlertPublisher } from '../alerts/publish.js';
@@ -56,13 +57,6 @@ export function streamOf(env: string, rawTable: string): string {
   return `${env}/${rawTable}`;
 }
 
-function inActivity(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
 
 export function createAlertActivities(deps: AlertActivityDeps) {
   const stores = new Map<string, AlertStore>();

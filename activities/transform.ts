@@ -1,7 +1,8 @@
 // Temporal activities of the transform workflow: thin wrappers over transform/ (which knows
 // nothing of Temporal), made by a factory from injected deps. Only ids, names and counts cross
 // the boundary; failures a retry cannot fix become non-retryable failures of a named type.
-import { Context, ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { heartbeating, inActivity } from './heartbeat.js';
 import { TransformError, type TransformDeps } from '../transform/context.js';
 import { ModelError } from '../transform/model.js';
 import { OutputError } from '../transform/output.js';
@@ -19,17 +20,17 @@ export interface StepInput {
 
 export type PrepareResult = ({ upToDate: false } & PreparedRun) | { upToDate: true; builtFromRawSnapshot: string };
 
-function inActivity(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
+type BaseDeps = Omit<TransformDeps, 'heartbeat' | 'log'>;
 
-async function translated<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs a step with the activity's heartbeat (every 2 s with its latest progress, so a worker that
+ * dies mid-step is noticed within the workflow's heartbeat timeout) and log; failures a retry
+ * cannot fix become non-retryable failures of a named type.
+ */
+async function step<T>(base: BaseDeps, fn: (deps: TransformDeps) => Promise<T>): Promise<T> {
+  const ctx = inActivity();
   try {
-    return await fn();
+    return await heartbeating(ctx, (beat) => fn({ ...base, heartbeat: beat, log: (msg, fields) => ctx?.log.info(msg, fields) }));
   } catch (err) {
     if (err instanceof TransformError) throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true });
     if (err instanceof ModelError || err instanceof OutputError) throw ApplicationFailure.create({ type: 'ModelInvalid', message: err.message, nonRetryable: true });
@@ -37,39 +38,35 @@ async function translated<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createTransformActivities(base: Omit<TransformDeps, 'heartbeat' | 'log'>) {
-  const deps = (): TransformDeps => {
-    const ctx = inActivity();
-    return { ...base, heartbeat: (d) => ctx?.heartbeat(d), log: (msg, fields) => ctx?.log.info(msg, fields) };
-  };
+export function createTransformActivities(base: BaseDeps) {
   const now = (): number => base.now?.() ?? Date.now();
   return {
     /** Validates the day, creates missing tables, forks the run branch; or says the day is up to date (unless forced). */
     async prepareTransform(input: { day: string; branch: string; force: boolean }): Promise<PrepareResult> {
-      return translated(async () => {
+      return step(base, async (deps) => {
         const day = validDay(input.day, now());
         if (!input.force) {
           const built = (await publishedDays(base.lake, base.settings)).get(day.iso);
           if (built && (await lateDays(base.lake, base.settings, { days: [day.iso] })).length === 0) return { upToDate: true, builtFromRawSnapshot: built };
         }
-        return { upToDate: false, ...(await prepareRun(deps(), input)) };
+        return { upToDate: false, ...(await prepareRun(deps, input)) };
       });
     },
     async buildSilverDay(input: StepInput): Promise<SilverResult> {
-      return translated(() => buildSilver(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
+      return step(base, (deps) => buildSilver(deps, { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
     },
     async buildGoldDay(input: StepInput): Promise<GoldResult> {
-      return translated(() => buildGold(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
+      return step(base, (deps) => buildGold(deps, { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
     },
     async runDayChecks(input: StepInput): Promise<ChecksResult> {
-      return translated(() => runChecks(deps(), { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
+      return step(base, (deps) => runChecks(deps, { branch: input.branch, day: validDay(input.day, now()), runId: input.runId, attempt: inActivity()?.info.attempt ?? 1 }));
     },
     async publishTransform(input: { branch: string; runId: string }): Promise<{ mainHash: string }> {
-      return translated(() => publishRun(deps(), input));
+      return step(base, (deps) => publishRun(deps, input));
     },
     /** Drops a superseded run branch (after a merge conflict the run starts over on a new one). */
     async dropTransformBranch(input: { branch: string }): Promise<void> {
-      return translated(() => dropRunBranch(base.lake, input.branch));
+      return step(base, () => dropRunBranch(base.lake, input.branch));
     },
   };
 }

@@ -5,7 +5,8 @@ import { NativeConnection, Worker, Runtime, makeTelemetryFilterString, DefaultLo
 import { loadConfig, type FloeConfig } from '../deploy/config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSearchAttributes } from './searchAttributes.js';
-import { createIngestActivities, WORKER_HEARTBEAT_THROTTLE } from '../activities/ingest.js';
+import { createIngestActivities } from '../activities/ingest.js';
+import { WORKER_HEARTBEAT_THROTTLE } from '../activities/heartbeat.js';
 import { createIngestDeps, createTransformDeps } from './deps.js';
 import { createTransformActivities } from '../activities/transform.js';
 import type { FaultHook } from '../ingest/batch.js';

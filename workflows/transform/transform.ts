@@ -51,6 +51,9 @@ export function transformWorkflowId(env: string, day: string): string {
 const NON_RETRYABLE = ['BadDay', 'NoRawData', 'RawFileUnreadable', 'ModelInvalid', 'MergeConflict', 'BranchMissing'];
 const steps = proxyActivities<TransformActivities>({
   startToCloseTimeout: '30 minutes',
+  // Steps heartbeat every 2 s (activities/heartbeat.ts): a worker that dies mid-step is retried
+  // elsewhere after this, not after the step's 30 minutes.
+  heartbeatTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
