@@ -57,7 +57,6 @@ export function streamOf(env: string, rawTable: string): string {
   return `${env}/${rawTable}`;
 }
 
-
 export function createAlertActivities(deps: AlertActivityDeps) {
   const stores = new Map<string, AlertStore>();
   const storeFor = (rawTable: string): AlertStore => {

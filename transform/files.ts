@@ -49,7 +49,7 @@ export async function tableView(
   const files = await lake.liveDataFiles(table, { ref, ...(opts.filter ? { filter: opts.filter } : {}), ...(opts.snapshotId !== undefined ? { snapshotId: opts.snapshotId } : {}) });
   const local = await downloadFiles(lake, duck, view, files);
   try {
-    await duck.parquetView(view, local.paths, columns, { ...(opts.where ? { where: opts.where } : {}), positions: opts.positions ?? false });
+    await duck.parquetView(view, local.paths, columns, opts);
     // Touch every file now, so a corrupt one fails here, named, not inside a model.
     if (local.paths.length) await duck.run(`SELECT count(*) FROM ${view}`);
   } catch (e) {

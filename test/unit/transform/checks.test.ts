@@ -44,7 +44,7 @@ describe('data-quality checks', () => {
 
   it('model SQL templates: normal ranges come from the contract; an unknown variable names the model', () => {
     const vars = { day: parseDay('2025-03-01'), tariffPerKwh: 0.3, lowPowerFactor: 0.8 };
-    const sql = renderSql('silver.telemetry', 'SELECT {{out_of_normal_range}}, {{day}}, {{tariff_per_kwh}}', vars);
+    const sql = renderSql('silver.telemetry', 'SELECT {{anomalous_readings}}, {{day}}, {{tariff_per_kwh}}', vars);
     expect(sql).toContain(`CASE WHEN "temperature" < 15 OR "temperature" > 35 THEN 'temperature' END`);
     expect(sql).toContain(`DATE '2025-03-01'`);
     expect(sql).toContain('0.3::DOUBLE');
