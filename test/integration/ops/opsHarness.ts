@@ -10,9 +10,17 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type FloeConfig } from '../../../deploy/config.js';
 import { connectClient } from '../../../workers/client.js';
 import { addDays } from '../../../workflows/backfill/days.js';
+import { transformWorkflowId } from '../../../workflows/common/transformContract.js';
 import { fixtureBundle, type DayPlan } from './fixtures/worker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Days from firstDay that a test file may use (h.day(0) to h.day(SPAN - 1)). */
+const SPAN = 60;
+
+/** A day in 1971 to 2000: far from real data, and after 1970 (the schedule test backfills a time in it). */
+function randomFirstDay(): string {
+  return addDays('1971-01-01', Math.floor(Math.random() * 10_950));
+}
 
 export class OpsHarness {
   readonly id: string;
@@ -20,7 +28,7 @@ export class OpsHarness {
   readonly dir: string;
   readonly config: FloeConfig;
   readonly env: Record<string, string>;
-  /** First of 60 days of the 1990s that this file has to itself (pickDays makes sure). */
+  /** First of SPAN days of 1971 to 2000 that this file has to itself (pickDays makes sure). */
   firstDay: string;
   private client?: Client;
   private bundlePath?: string;
@@ -32,30 +40,31 @@ export class OpsHarness {
     this.dir = mkdtempSync(join(tmpdir(), 'floe-ops-'));
     this.env = { FLOE_TASK_QUEUE: this.queue, FLOE_TRANSFORM_TASK_QUEUE: this.queue, FLOE_INGEST_TASK_QUEUE: this.queue, FLOE_SCHEDULE_ID_PREFIX: `floe-test-${this.id}`.toLowerCase().slice(0, 40) };
     this.config = loadConfig({ ...process.env, ...this.env });
-    this.firstDay = addDays('1990-01-01', Math.floor(Math.random() * 3600));
+    this.firstDay = randomFirstDay();
   }
 
   /**
-   * Moves firstDay until no transform run of the env was ever recorded in the months its 60 days
-   * touch: the dev server keeps runs across test runs, and a day's workflow id is per env and day.
+   * Moves firstDay until no transform run of the env was ever recorded for any of its SPAN days:
+   * the dev server keeps runs across test runs (its database lives in the state directory), and a
+   * day's workflow id is per env and day.
    */
   async pickDays(): Promise<void> {
     const client = await this.getClient();
     for (let attempt = 0; attempt < 20; attempt++) {
-      const months = [...new Set([0, 30, 60].map((i) => this.day(i).slice(0, 7)))];
-      const query = months.map((m) => `WorkflowId STARTS_WITH "floe-transform-dev-${m}"`).join(' OR ');
+      const ids = Array.from({ length: SPAN }, (_, i) => `"${transformWorkflowId('dev', this.day(i))}"`);
       let used = false;
-      for await (const _ of client.workflow.list({ query, pageSize: 1 })) {
+      for await (const _ of client.workflow.list({ query: `WorkflowId IN (${ids.join(', ')})`, pageSize: 1 })) {
         used = true;
         break;
       }
       if (!used) return;
-      this.firstDay = addDays('1990-01-01', Math.floor(Math.random() * 3600));
+      this.firstDay = randomFirstDay();
     }
-    throw new Error('no unused span of days found for the operations tests');
+    throw new Error(`no span of ${SPAN} days without transform runs found in 20 draws from 1971 to 2000`);
   }
 
   day(i: number): string {
+    if (i < 0 || i >= SPAN) throw new Error(`day ${i} is outside the ${SPAN} days pickDays reserved`);
     return addDays(this.firstDay, i);
   }
 
