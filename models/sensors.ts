@@ -57,6 +57,13 @@ export const SENSORS: Readonly<Record<SensorName, SensorSpec>> = {
   signal_strength: { name: 'signal_strength', unit: 'dBm', description: 'radio signal strength (RSSI)', physical: [-150, 0], normal: [-100, -30], mean: -65, sigma: 5, integer: true },
 };
 
+/**
+ * Readings that can be stuck: continuous quantities with noise. Counters (energy_kwh), derived
+ * values (current), integers (signal_strength) and the slowly moving battery level repeat a
+ * value legitimately.
+ */
+export const STUCK_CANDIDATES: readonly SensorName[] = SENSOR_NAMES.filter((s) => SENSORS[s].sigma > 0 && !SENSORS[s].integer && s !== 'battery_level');
+
 export const DEVICE_TYPES = ['hvac_unit', 'power_meter', 'environmental_sensor', 'vibration_sensor', 'lighting_controller'] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 

@@ -6,14 +6,17 @@
 // The healthy path is hand-serialized (no intermediate objects, no JSON.stringify): one process
 // must generate and send well over 100k messages/s.
 import { MAX_EVENT_BYTES } from '../models/telemetry.js';
-import { SENSORS, type SensorName } from '../models/sensors.js';
+import { SENSORS, STUCK_CANDIDATES, type SensorName } from '../models/sensors.js';
 import { Prng } from './prng.js';
 import { makeFleet, type SimDevice, type Building } from './fleet.js';
-import { EDGE_KINDS, INVALID_KINDS, MIXED_SHARES, type Scenario, type Label, type EdgeKind, type InvalidKind } from './scenarios.js';
+import { EDGE_KINDS, INVALID_KINDS, type Scenario, type Label, type EdgeKind, type InvalidKind } from './scenarios.js';
 import { ManifestBuilder } from './manifest.js';
+import { TRANSPORT_KINDS, assignAilments, deviceMixes, type Ailment, type DeviceMix } from './ailments.js';
 
 /** The seed's recalibration rate: how fast drift is pulled back toward the mean each reading. */
 export const RECALIBRATION_RATE = 0.2;
+/** Battery % a healthy device uses per day, whatever its reporting interval. */
+export const HEALTHY_BATTERY_DRAIN_PER_DAY = 2;
 /** Drift keeps half of each reading's variance: stationary AR(1) var = σd² / (1 - (1-r)²). */
 const DRIFT_SIGMA = Math.sqrt(0.5 * (1 - (1 - RECALIBRATION_RATE) ** 2));
 
@@ -113,9 +116,14 @@ interface DeviceState {
   iBattery: number;
   energyKwh: number;
   battery: number;
-  /** Battery % lost per reading: tiny when healthy, a few % while a failing battery drains. */
+  /** Battery % lost per reading: HEALTHY_BATTERY_DRAIN_PER_DAY spread over the day's readings, a few % while a failing battery drains. */
   batteryDrain: number;
   stuck: { index: number; value: number; remaining: number } | undefined;
+  /** In `mixed`: what ails the device (ailments.ts) and its chance of each label. */
+  ailment: Ailment | undefined;
+  mix: DeviceMix | undefined;
+  /** The reading that sticks on a device whose ailment is stuck_sensor: one that cannot repeat by chance. */
+  faultySensor: number;
   offlineTurns: number;
   lastEventMs: number;
   seq: number;
@@ -147,7 +155,11 @@ function roundAt(st: DeviceState, i: number, v: number): number {
 export class TelemetryGenerator {
   readonly fleet: { buildings: Building[]; devices: SimDevice[] };
   readonly manifest: ManifestBuilder;
+  /** Each device's ailment in `mixed`, by device index (undefined: healthy); empty otherwise. */
+  readonly ailments: readonly (Ailment | undefined)[] = [];
   private readonly rnd: Prng;
+  /** Battery % a healthy device loses per reading. */
+  private readonly healthyDrain: number;
   private readonly states: DeviceState[];
   private produced = 0;
   private slot = 0;
@@ -160,8 +172,17 @@ export class TelemetryGenerator {
     if (!Number.isFinite(options.startMs) || !Number.isFinite(options.stepMs) || options.stepMs < 0) throw new RangeError('startMs and stepMs must be finite, stepMs >= 0');
     this.fleet = makeFleet(options.devices, options.buildings);
     this.rnd = new Prng(`floe-sim:${options.seed}`);
+    this.healthyDrain = (HEALTHY_BATTERY_DRAIN_PER_DAY * options.stepMs * options.devices) / 86_400_000;
     this.manifest = new ManifestBuilder();
     this.states = this.fleet.devices.map((d) => this.initialState(d));
+    if (options.scenario === 'mixed') {
+      this.ailments = assignAilments(options.devices);
+      const mixes = deviceMixes(this.ailments);
+      this.states.forEach((st, i) => {
+        st.ailment = this.ailments[i];
+        st.mix = mixes[i];
+      });
+    }
   }
 
   private initialState(device: SimDevice): DeviceState {
@@ -218,8 +239,11 @@ export class TelemetryGenerator {
       iBattery: sensors.indexOf('battery_level'),
       energyKwh: Math.round(this.rnd.uniform(100, 50_000)),
       battery: this.rnd.uniform(60, 100),
-      batteryDrain: 0.01,
+      batteryDrain: this.healthyDrain,
       stuck: undefined,
+      ailment: undefined,
+      mix: undefined,
+      faultySensor: drawn.find((i) => STUCK_CANDIDATES.includes(sensors[i]!)) ?? drawn[0]!,
       offlineTurns: 0,
       lastEventMs: -Infinity,
       seq: this.rnd.int(0, 1000),
@@ -246,7 +270,7 @@ export class TelemetryGenerator {
       }
       break;
     }
-    const msg = this.generateFor(st, eventMs, this.drawLabel());
+    const msg = this.generateFor(st, eventMs, this.drawLabel(st));
     this.produced++;
     this.manifest.add(msg);
     if (msg.eventId !== undefined) {
@@ -256,7 +280,7 @@ export class TelemetryGenerator {
     return msg;
   }
 
-  private drawLabel(): Label {
+  private drawLabel(st: DeviceState): Label {
     const r = this.rnd;
     switch (this.options.scenario) {
       case 'valid':
@@ -268,11 +292,13 @@ export class TelemetryGenerator {
       case 'invalid_schema':
         return INVALID_LABELS[r.pick(INVALID_KINDS)];
       case 'mixed': {
-        const u = r.next();
-        if (u < MIXED_SHARES.valid) return VALID;
-        if (u < MIXED_SHARES.valid + MIXED_SHARES.anomaly) return ANOMALY;
-        if (u < MIXED_SHARES.valid + MIXED_SHARES.anomaly + MIXED_SHARES.edge_case) return EDGE_LABELS[r.pick(EDGE_KINDS)];
-        return INVALID_LABELS[r.pick(INVALID_KINDS)];
+        const mix = st.mix!;
+        let u = r.next();
+        if ((u -= mix.anomaly) < 0) return ANOMALY;
+        if ((u -= mix.invalid) < 0) return INVALID_LABELS[r.pick(INVALID_KINDS)];
+        if ((u -= mix.transport) < 0) return EDGE_LABELS[r.pick(TRANSPORT_KINDS)];
+        for (const [kind, p] of mix.faults) if ((u -= p) < 0) return EDGE_LABELS[kind];
+        return VALID;
       }
     }
   }
@@ -309,7 +335,7 @@ export class TelemetryGenerator {
       // Healthy batteries get swapped before they leave the normal range; a failing one runs flat first.
       if (st.battery <= 0 || (st.battery < 25 && st.batteryDrain < 1)) {
         st.battery = 100;
-        st.batteryDrain = 0.01;
+        st.batteryDrain = this.healthyDrain;
       } else {
         st.battery = Math.max(0, st.battery - this.rnd.uniform(0, 2 * st.batteryDrain));
       }
@@ -413,7 +439,8 @@ export class TelemetryGenerator {
         return this.raw(st, label, eventMs, eventMs, 'offline', false);
       case 'stuck_sensor': {
         this.draw(st);
-        const i = r.pick(st.drawn);
+        // A device whose ailment this is has one faulty sensor; elsewhere any sensor may stick.
+        const i = st.ailment === 'stuck_sensor' ? st.faultySensor : r.pick(st.drawn);
         st.stuck = { index: i, value: st.values[i]!, remaining: r.int(5, 20) };
         return this.raw(st, label, eventMs, eventMs, this.statusFor(st));
       }

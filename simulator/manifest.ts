@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { SensorName } from '../models/sensors.js';
 import { EDGE_KINDS, INVALID_KINDS, type EdgeKind, type Group, type InvalidKind } from './scenarios.js';
 import type { GeneratedMessage } from './generator.js';
+import type { Ailment } from './ailments.js';
 
 export interface Manifest {
   manifestVersion: 1;
@@ -51,6 +52,8 @@ export interface Manifest {
   offsets?: Record<string, { from: string; toExclusive: string }>;
   /** RAW event ids, sorted, when asked for (--manifest-event-ids). */
   rawEventIds?: string[];
+  /** In `mixed`: the device ids each ailment afflicts (simulator/ailments.ts); the rest are healthy. */
+  ailingDevices?: Partial<Record<Ailment, string[]>>;
 }
 
 function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
@@ -97,7 +100,7 @@ export class ManifestBuilder {
     return sortEventIds(this.rawIds);
   }
 
-  build(run: Manifest['run'], extra: { offsets?: Manifest['offsets']; includeEventIds?: boolean } = {}): Manifest {
+  build(run: Manifest['run'], extra: { offsets?: Manifest['offsets']; includeEventIds?: boolean; ailingDevices?: Manifest['ailingDevices'] } = {}): Manifest {
     const sorted = this.sortedRawEventIds();
     const dlq = INVALID_KINDS.reduce((n, k) => n + this.byInvalidKind[k], 0);
     const m: Manifest = {
@@ -123,6 +126,7 @@ export class ManifestBuilder {
     };
     if (extra.offsets) m.offsets = extra.offsets;
     if (extra.includeEventIds) m.rawEventIds = sorted;
+    if (extra.ailingDevices) m.ailingDevices = extra.ailingDevices;
     return m;
   }
 }

@@ -8,6 +8,7 @@ import { ensureTopics, topicEndOffsets, createSink, keyPartition, type MessageSi
 import { registryMessages } from './registry.js';
 import { DirectSink } from './direct-producer.js';
 import type { Manifest } from './manifest.js';
+import { ailingDeviceIds } from './ailments.js';
 
 /** With --count and no --rate, each device reports this often (event time). */
 export const DEFAULT_DEVICE_INTERVAL_MS = 10_000;
@@ -172,7 +173,7 @@ export async function produce(run: ProduceRun, sinkOverride?: MessageSink): Prom
         seconds: Math.round(seconds * 1000) / 1000,
         messagesPerSecond: Math.round(sent / Math.max(seconds, 1e-6)),
       },
-      { ...(offsets ? { offsets } : {}), includeEventIds: run.includeEventIds ?? false },
+      { ...(offsets ? { offsets } : {}), includeEventIds: run.includeEventIds ?? false, ...(gen.ailments.length ? { ailingDevices: ailingDeviceIds(gen.ailments, gen.fleet.devices.map((d) => d.record.device_id)) } : {}) },
     );
     if (run.manifestFile) writeFileSync(run.manifestFile, JSON.stringify(manifest, null, 2) + '\n');
     return { manifest, ...(writer ? { batchBytes: writer.batchBytes } : {}) };

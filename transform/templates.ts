@@ -1,7 +1,7 @@
 // The `{{name}}` variables model SQL may use. Values are rendered from validated inputs (a
 // parsed day, numbers from the configuration) or generated from the contract's sensor table,
 // so a normal range is declared once (models/sensors.ts), never copied into SQL.
-import { SENSORS, SENSOR_NAMES, type SensorName } from '../models/sensors.js';
+import { SENSORS, SENSOR_NAMES, STUCK_CANDIDATES } from '../models/sensors.js';
 import type { Day } from './day.js';
 import { quoteIdent } from './duck.js';
 
@@ -12,13 +12,6 @@ export interface TemplateVars {
   /** Below this average power factor an hour is flagged. */
   lowPowerFactor: number;
 }
-
-/**
- * Readings that can be stuck: continuous quantities with noise. Counters (energy_kwh), derived
- * values (current), integers (signal_strength) and the slowly moving battery level repeat a
- * value legitimately.
- */
-export const STUCK_CANDIDATES: readonly SensorName[] = SENSOR_NAMES.filter((s) => SENSORS[s].sigma > 0 && !SENSORS[s].integer && s !== 'battery_level');
 
 function timestamptz(ms: number): string {
   return `TIMESTAMPTZ '${new Date(ms).toISOString().replace('T', ' ').replace('Z', '+00')}'`;
