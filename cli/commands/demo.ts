@@ -73,6 +73,10 @@ export function registerDemo(program: Command): void {
           `UNION ALL SELECT 'gold: device health', count(*) FROM ${lake}.${t.goldNamespace}.device_health_summary WHERE day = DATE '${day}' ` +
           `UNION ALL SELECT 'gold: hourly aggregates', count(*) FROM ${lake}.${t.goldNamespace}.hourly_sensor_aggregates WHERE CAST(hour AS date) = DATE '${day}'`,
       ]);
+      step('the fleet by health status', [
+        'query',
+        `SELECT health_status, count(*) AS devices, round(avg(health_score), 1) AS avg_score FROM ${lake}.${t.goldNamespace}.device_health_summary WHERE day = DATE '${day}' GROUP BY 1 ORDER BY avg_score DESC`,
+      ]);
       step('the five least healthy devices and what to do about them', [
         'query',
         `SELECT device_id, device_type, round(health_score, 1) AS score, health_status, recommendation FROM ${lake}.${t.goldNamespace}.device_health_summary WHERE day = DATE '${day}' ORDER BY health_score, device_id LIMIT 5`,

@@ -1,8 +1,9 @@
 -- Per device and day: messages, anomalies by kind, first and last seen, gaps and uptime, battery,
 -- vibration trend and stuck sensors. One window pass per device in time order gives the gaps and
 -- the stuck flags (a reading equal to its previous three: four identical readings in a row).
--- A gap counts as offline when longer than max(10 minutes, 5 x the device's typical interval);
--- the stretches before the first and after the last message of the day count the same way.
+-- A gap counts as offline when longer than max(10 minutes, 5 x the device's typical interval, the
+-- median gap: a device often offline does not stretch it as a mean would); the stretches before
+-- the first and after the last message of the day count the same way.
 WITH readings AS (
   SELECT
     device_id, device_type, building_id, event_ts, status, anomaly_count, duplicate_count,
@@ -26,6 +27,7 @@ per_device AS (
     min(event_ts) AS first_seen,
     max(event_ts) AS last_seen,
     coalesce(max(gap_seconds), 0) AS largest_gap_seconds,
+    quantile_cont(gap_seconds, 0.5) AS typical_interval_seconds,
     list(gap_seconds) FILTER (WHERE gap_seconds > 600) AS long_gaps,
     arg_min(battery_level, event_ts) FILTER (WHERE battery_level IS NOT NULL) AS battery_first,
     arg_max(battery_level, event_ts) FILTER (WHERE battery_level IS NOT NULL) AS battery_last,
@@ -45,15 +47,10 @@ anomaly_json AS (
   SELECT device_id, to_json(map(list(reading ORDER BY reading), list(n ORDER BY reading)))::VARCHAR AS anomalies_by_reading
   FROM anomaly_kinds GROUP BY device_id
 ),
-cadence AS (
-  SELECT *,
-    CASE WHEN message_count > 1 THEN epoch(last_seen - first_seen) / (message_count - 1) END AS typical_interval_seconds
-  FROM per_device
-),
 offline AS (
   SELECT *,
     greatest(600, 5 * coalesce(typical_interval_seconds, 600)) AS offline_after_seconds
-  FROM cadence
+  FROM per_device
 )
 SELECT
   {{day}} AS day,

@@ -10,7 +10,10 @@ const reading = (minute: number, extra: Record<string, unknown> = {}) => ({
 // its temperature repeats from 12:00 to 12:40 (stuck); one anomaly at 15:00.
 const given = Array.from({ length: 144 }, (_, i) => i * 10)
   .filter((m) => m < 360 || m >= 540)
-  .map((m) => reading(m, m >= 720 && m <= 760 ? { temperature: 30 } : m === 900 ? { anomaly_count: 1, anomalous_readings: 'vibration', vibration: 9, status: 'warn' } : {}));
+  .map((m) => reading(m, m >= 720 && m <= 760 ? { temperature: 30 } : m === 900 ? { anomaly_count: 1, anomalous_readings: 'vibration', vibration: 9, status: 'warn' } : {}))
+  // dev-2 is flaky: every 2 hours it reports every 10 minutes for 50 minutes, then is silent for
+  // 70 (12 silences of 70 minutes, the last one to midnight). Its median gap is 10 minutes.
+  .concat(Array.from({ length: 144 }, (_, i) => i * 10).filter((m) => m % 120 <= 50).map((m) => reading(m, { device_id: 'dev-2', event_id: `f${m}` })));
 
 export default {
   name: 'gold.daily_device_metrics',
@@ -34,7 +37,7 @@ export default {
     { id: 13, name: 'first_seen', type: 'timestamptz', required: true, doc: 'first event time of the day' },
     { id: 14, name: 'last_seen', type: 'timestamptz', required: true, doc: 'last event time of the day' },
     { id: 15, name: 'largest_gap_seconds', type: 'double', required: true, doc: 'longest silence between two messages, seconds' },
-    { id: 16, name: 'typical_interval_seconds', type: 'double', doc: 'mean interval between messages, seconds (null with one message)' },
+    { id: 16, name: 'typical_interval_seconds', type: 'double', doc: 'median interval between messages, seconds (null with one message)' },
     { id: 17, name: 'offline_seconds', type: 'double', required: true, doc: 'silences longer than max(10 min, 5 x typical interval), day edges included, seconds' },
     { id: 18, name: 'battery_first', type: 'double', doc: 'first battery level of the day, %' },
     { id: 19, name: 'battery_last', type: 'double', doc: 'last battery level of the day, %' },
@@ -56,7 +59,8 @@ export default {
     day: '2025-03-01',
     given: { silver_telemetry: given },
     expected: [
-      { device_id: 'dev-1', message_count: given.length, anomaly_count: 1, anomalies_by_reading: '{"vibration":1}', largest_gap_seconds: 10_800 + 600, offline_seconds: 10_800 + 600, stuck_sensors: 'temperature', first_seen: '2025-03-01T00:00:00.000Z' },
+      { device_id: 'dev-1', message_count: 126, anomaly_count: 1, anomalies_by_reading: '{"vibration":1}', largest_gap_seconds: 10_800 + 600, offline_seconds: 10_800 + 600, stuck_sensors: 'temperature', first_seen: '2025-03-01T00:00:00.000Z' },
+      { device_id: 'dev-2', message_count: 72, anomaly_count: 0, largest_gap_seconds: 4200, typical_interval_seconds: 600, offline_seconds: 12 * 4200, stuck_sensors: null },
     ],
   },
 };

@@ -22,7 +22,7 @@ penalties AS (
     coalesce(message_count, 0) AS messages,
     CASE WHEN message_count IS NULL THEN 0 ELSE 1 - offline_seconds / 86400 END AS uptime_ratio,
     least(25, 250 * coalesce(anomaly_rate, 0)) AS anomaly_penalty,
-    CASE WHEN message_count IS NULL THEN 30 ELSE 30 * offline_seconds / 86400 END AS uptime_penalty,
+    CASE WHEN message_count IS NULL THEN 60 ELSE 60 * offline_seconds / 86400 END AS uptime_penalty,
     CASE WHEN battery_min < 20 THEN 15 WHEN battery_min < 40 THEN 5 ELSE 0 END
       + least(10, greatest(0, coalesce(battery_drain, 0) - 5)) AS battery_penalty,
     least(15, 5 * greatest(0, coalesce(vibration_slope_per_day, 0))) AS vibration_penalty,
@@ -53,11 +53,11 @@ SELECT
       THEN 'Stuck ' || replace(stuck_sensors, ',', ', ') || ' reading: recalibrate or replace the sensor.'
     WHEN battery_penalty > 0 AND battery_penalty >= greatest(anomaly_penalty, uptime_penalty, vibration_penalty)
       THEN 'Battery low (' || round(battery_min)::INTEGER || '%) or draining fast: replace the battery.'
-    WHEN uptime_penalty >= 3 AND uptime_penalty >= greatest(anomaly_penalty, vibration_penalty)
+    WHEN uptime_penalty >= 5 AND uptime_penalty >= greatest(anomaly_penalty, vibration_penalty)
       THEN 'Offline ' || round(100 * (1 - uptime_ratio))::INTEGER || '% of the day: check connectivity and the gateway.'
-    WHEN vibration_penalty >= 3 AND vibration_penalty >= anomaly_penalty
+    WHEN vibration_penalty >= 5 AND vibration_penalty >= anomaly_penalty
       THEN 'Vibration rising: inspect bearings, belts and mounting.'
-    WHEN anomaly_penalty >= 3
+    WHEN anomaly_penalty >= 5
       THEN 'Frequent out-of-range readings: inspect the device and its surroundings.'
     ELSE 'No action needed.'
   END AS recommendation

@@ -2,12 +2,13 @@
 const FORMULA = `health_score = 0 for a device with no data that day (status offline); otherwise
 max(0, 100 - penalties), rounded to 0.1, with
   anomaly   = min(25, 250 x anomaly_rate)                          (10% anomalous messages: -25)
-  uptime    = 30 x offline_seconds / 86400                          (offline all day: -30)
+  uptime    = 60 x offline_seconds / 86400                          (offline a third of the day: -20)
   battery   = 15 if min level < 20%, 5 if < 40%; plus min(10, max(0, drain - 5))  (points lost that day)
   vibration = min(15, 5 x max(0, vibration trend in mm/s per day))
   stuck     = min(40, 20 per stuck sensor)                          (4 identical readings in a row)
 status: healthy >= 80, degraded >= 50, critical < 50, offline (no data). The recommendation
-names the largest penalty (stuck, battery, offline, vibration, anomalies) or "No action needed."`;
+names the largest penalty (stuck and battery from any points; offline, vibration and anomalies
+from 5 points: 2 h offline, 1 mm/s per day, 2% anomalous) or "No action needed."`;
 
 const dim = (id: string) => ({
   device_key: `${id}@2024`, device_id: id, device_type: 'vibration_sensor', building_id: 'b1', building_name: 'HQ', city: 'Lyon', timezone: 'UTC', floor: 0, zone: 'z',
@@ -59,17 +60,23 @@ export default {
   fixture: {
     day: '2025-03-01',
     given: {
-      gold_dim_devices: [dim('healthy'), dim('stuck'), dim('offline'), dim('drain')],
+      gold_dim_devices: [dim('healthy'), dim('stuck'), dim('offline'), dim('drain'), dim('flaky'), dim('noisy'), dim('speckled')],
       gold_daily_device_metrics: [
         metrics('healthy', {}),
         metrics('stuck', { stuck_sensors: 'temperature,vibration' }),
         metrics('drain', { battery_first: 60, battery_last: 12, battery_min: 12, battery_drain: 48 }),
+        metrics('flaky', { offline_seconds: 28_800, anomaly_rate: 0.01 }),
+        metrics('noisy', { anomaly_rate: 0.4 }),
+        metrics('speckled', { anomaly_rate: 0.015 }),
       ],
     },
     expected: [
       { device_id: 'drain', health_score: 75, health_status: 'degraded', battery_penalty: 25, recommendation: 'Battery low (12%) or draining fast: replace the battery.' },
+      { device_id: 'flaky', health_score: 77.5, health_status: 'degraded', uptime_penalty: 20, anomaly_penalty: 2.5, uptime_ratio: 2 / 3, recommendation: 'Offline 33% of the day: check connectivity and the gateway.' },
       { device_id: 'healthy', health_score: 100, health_status: 'healthy', recommendation: 'No action needed.' },
+      { device_id: 'noisy', health_score: 75, health_status: 'degraded', anomaly_penalty: 25, recommendation: 'Frequent out-of-range readings: inspect the device and its surroundings.' },
       { device_id: 'offline', health_score: 0, health_status: 'offline', message_count: 0, recommendation: 'No data all day: check the power supply and the network connection.' },
+      { device_id: 'speckled', health_score: 96.3, health_status: 'healthy', anomaly_penalty: 3.75, recommendation: 'No action needed.' },
       { device_id: 'stuck', health_score: 60, health_status: 'degraded', stuck_penalty: 40, recommendation: 'Stuck temperature, vibration reading: recalibrate or replace the sensor.' },
     ],
   },

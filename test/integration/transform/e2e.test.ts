@@ -30,7 +30,7 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
   const q = async (sql: string) => (await trinoQuery(h.config, sql)).rows;
 
   it('publishes SILVER and GOLD for the day after every blocking check passed', async () => {
-    h.produce({ count: 3000, devices: DEVICES });
+    const manifest = h.produce({ count: 3000, devices: DEVICES });
     await h.ingest();
     const out = await h.transform();
     if (!out.ok) throw new Error(out.message);
@@ -73,6 +73,19 @@ describe('transform end to end: RAW -> run branch -> SILVER, GOLD, checks -> mai
     expect(Number(health[0]![1])).toBeGreaterThanOrEqual(0);
     expect(Number(health[0]![2])).toBeLessThanOrEqual(100);
     expect(Number(health[0]![3])).toBe(0);
+    // The simulator's ailing devices (its manifest names them) are the ones the score singles out.
+    const ailing = manifest.ailingDevices!;
+    const scored = new Map((await q(`SELECT device_id, health_score, stuck_sensors, recommendation, uptime_ratio FROM ${h.table('gold', 'device_health_summary')} WHERE day = DATE '${h.day}'`)).map((r) => [String(r[0]), r]));
+    const [stuckDevice] = ailing.stuck_sensor!;
+    expect(String(scored.get(stuckDevice!)![2])).not.toContain(',');
+    expect(String(scored.get(stuckDevice!)![3])).toMatch(/^Stuck \w+ reading/);
+    const [flaky] = ailing.offline!;
+    const healthy = [...scored.keys()].filter((d) => !Object.values(ailing).flat().includes(d));
+    expect(healthy.length).toBe(DEVICES - 5);
+    for (const d of healthy) {
+      expect(scored.get(d)![2], d).toBeNull();
+      expect(Number(scored.get(d)![4]), d).toBeGreaterThan(Number(scored.get(flaky!)![4]));
+    }
     const [dims] = await q(`SELECT count(*), count_if(is_current) FROM ${h.table('gold', 'dim_devices')}`);
     expect(Number(dims![1])).toBe(DEVICES);
     const [energy] = await q(`SELECT count(*), sum(cost), count_if(cost <> energy_kwh * 0.25) FROM ${h.table('gold', 'building_energy_dashboard')}`);

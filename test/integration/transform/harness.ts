@@ -2,6 +2,8 @@
 // layer, task queue and day on the shared stack; data made by `floe produce` (the simulator),
 // ingested by the ingest workflow, transformed by the transform workflow, all in one worker.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
@@ -21,6 +23,7 @@ import { createLake, lakeConfigFrom, type Lake } from '../../../lake/index.js';
 import { transformSettings, type TransformSettings } from '../../../transform/context.js';
 import { listRunBranches } from '../../../transform/branches.js';
 import { createTopic, uniqueName } from '../ingest/helpers.js';
+import type { Manifest } from '../../../simulator/manifest.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -92,14 +95,17 @@ export class TransformHarness {
     };
   }
 
-  /** `floe produce` into the harness's topics (the simulator publishes the registry too). */
-  produce(args: { count: number; devices?: number; buildings?: number; start?: string; span?: string; seed?: number; scenario?: string }): void {
+  /** `floe produce` into the harness's topics (the simulator publishes the registry too); its manifest. */
+  produce(args: { count: number; devices?: number; buildings?: number; start?: string; span?: string; seed?: number; scenario?: string }): Manifest {
+    const manifest = join(mkdtempSync(join(tmpdir(), 'floe-manifest-')), 'manifest.json');
     const argv = [
       join(root, 'bin', 'floe.js'), 'produce', '--topic', this.topic, '--scenario', args.scenario ?? 'mixed', '--devices', String(args.devices ?? 12), '--buildings', String(args.buildings ?? 2),
       '--count', String(args.count), '--start', args.start ?? `${this.day}T00:00:00Z`, '--span', args.span ?? '24h', '--seed', String(args.seed ?? 7),
+      '--manifest', manifest,
     ];
     const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, ...this.env }, timeout: 120_000 });
     if (r.status !== 0) throw new Error(`floe produce exited ${r.status}: ${r.stderr}`);
+    return JSON.parse(readFileSync(manifest, 'utf8')) as Manifest;
   }
 
   async getClient(): Promise<Client> {

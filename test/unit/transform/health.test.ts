@@ -50,7 +50,7 @@ describe('device health score', () => {
     expect(h.get('offline')).toMatchObject({ health_status: 'offline', message_count: 0n, uptime_ratio: 0 });
     expect(score('drain')).toBe(75); // 100 - (15 below 20% + min(10, 27 - 5))
     expect(h.get('drain')!.recommendation).toBe('Battery low (18%) or draining fast: replace the battery.');
-    expect(score('flaky')).toBe(92.5); // 30 x 6/24
+    expect(score('flaky')).toBe(85); // 60 x 6/24
     expect(h.get('flaky')!.recommendation).toBe('Offline 25% of the day: check connectivity and the gateway.');
     expect(score('vibrating')).toBe(90); // 5 x 2 mm/s per day
     expect(h.get('vibrating')!.recommendation).toBe('Vibration rising: inspect bearings, belts and mounting.');
