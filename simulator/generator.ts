@@ -5,13 +5,16 @@
 //
 // The healthy path is hand-serialized (no intermediate objects, no JSON.stringify): one process
 // must generate and send well over 100k messages/s.
-import { MAX_EVENT_BYTES } from '../models/telemetry.js';
 import { SENSORS, STUCK_CANDIDATES, type SensorName } from '../models/sensors.js';
 import { Prng } from './prng.js';
 import { makeFleet, type SimDevice, type Building } from './fleet.js';
 import { EDGE_KINDS, INVALID_KINDS, type Scenario, type Label, type EdgeKind, type InvalidKind } from './scenarios.js';
 import { ManifestBuilder } from './manifest.js';
+import { GeneratedMessage } from './message.js';
+import { INVALID_LABELS, invalidMessage } from './invalid.js';
 import { TRANSPORT_KINDS, assignAilments, deviceMixes, type Ailment, type DeviceMix } from './ailments.js';
+
+export { GeneratedMessage } from './message.js';
 
 /** The seed's recalibration rate: how fast drift is pulled back toward the mean each reading. */
 export const RECALIBRATION_RATE = 0.2;
@@ -31,54 +34,6 @@ export interface GeneratorOptions {
   startMs: number;
   /** Event-time spacing between consecutive messages (ms); each device reports every devices × stepMs. */
   stepMs: number;
-}
-
-/**
- * One generated message. Healthy events are kept as text (ASCII JSON) so a Kafka client can
- * encode them straight into its batch; `value` makes the bytes on demand.
- */
-export class GeneratedMessage {
-  private bytes: Buffer | undefined;
-
-  constructor(
-    readonly key: Buffer,
-    /** The message as JSON text, or undefined when it exists only as bytes. */
-    readonly text: string | undefined,
-    bytes: Buffer | undefined,
-    readonly contract: 'v1' | 'v2',
-    readonly label: Label,
-    /** Set for messages that must land in RAW. */
-    readonly eventId?: string,
-    /** For RAW-bound messages: readings outside their normal range. */
-    readonly anomalies?: SensorName[],
-    /** For invalid messages: the JSON path validation must report. */
-    readonly expectedErrorPath?: string,
-  ) {
-    this.bytes = bytes;
-  }
-
-  static ofBytes(key: Buffer, value: Buffer, contract: 'v1' | 'v2', label: Label, expectedErrorPath: string): GeneratedMessage {
-    return new GeneratedMessage(key, undefined, value, contract, label, undefined, undefined, expectedErrorPath);
-  }
-
-  /** The message bytes (UTF-8 of `text` for healthy events). */
-  get value(): Buffer {
-    return (this.bytes ??= Buffer.from(this.text!));
-  }
-
-  /** What goes on the wire: the text (for clients that encode strings in place), else the bytes. */
-  get payload(): string | Buffer {
-    return this.text ?? this.bytes!;
-  }
-
-  get byteLength(): number {
-    return this.bytes ? this.bytes.length : Buffer.byteLength(this.text!);
-  }
-
-  /** The same message, resent under another label (the duplicate edge case). */
-  relabel(label: Label): GeneratedMessage {
-    return new GeneratedMessage(this.key, this.text, this.bytes, this.contract, label, this.eventId, this.anomalies, this.expectedErrorPath);
-  }
 }
 
 /** Readings a device's physics derive rather than draw (and that anomalies never target). */
@@ -482,59 +437,9 @@ export class TelemetryGenerator {
   }
 
   private invalid(st: DeviceState, eventMs: number, kind: InvalidKind): GeneratedMessage {
-    const r = this.rnd;
-    const label = INVALID_LABELS[kind];
     this.draw(st);
-    const text = this.json(st, r.uuid(), eventMs, this.statusFor(st), true);
-    const e = JSON.parse(text) as Record<string, unknown>;
-    const key = st.key;
-    const contract = st.device.contractVersion === 2 ? 'v2' : 'v1';
-    const out = (value: Buffer, expectedErrorPath: string, k: Buffer = key): GeneratedMessage => GeneratedMessage.ofBytes(k, value, contract, label, expectedErrorPath);
-    switch (kind) {
-      case 'malformed_json':
-        // Any proper prefix of a JSON object is not JSON.
-        return out(Buffer.from(text.slice(0, r.int(1, text.length - 1))), '$');
-      case 'missing_field': {
-        const field = r.pick(REQUIRED_FIELDS);
-        delete e[field];
-        return out(Buffer.from(JSON.stringify(e)), `$.${field}`);
-      }
-      case 'wrong_type': {
-        const choice = r.int(0, 5);
-        let field: string;
-        if (choice === 0) { field = 'floor'; e.floor = String(e.floor); }
-        else if (choice === 1) { field = 'status'; e.status = 1; }
-        else if (choice === 2) { field = 'event_ts'; e.event_ts = eventMs; }
-        else if (choice === 3) { field = 'device_id'; e.device_id = st.device.index + 1; }
-        else { field = r.pick(st.sensors); e[field] = String(e[field]); }
-        return out(Buffer.from(JSON.stringify(e)), `$.${field}`);
-      }
-      case 'out_of_physical_range': {
-        const name = r.pick(st.sensors);
-        const [lo, hi] = SENSORS[name].physical;
-        const high = !(lo === 0 && r.next() < 0.5) || lo < 0 ? r.next() < 0.5 || lo === 0 : false;
-        const delta = Math.max(1, Math.min(hi - lo, 1000) * r.uniform(0.05, 0.5));
-        const v = high ? hi + delta : lo - delta;
-        e[name] = SENSORS[name].integer ? Math.round(v) : Math.round(v * 100) / 100;
-        return out(Buffer.from(JSON.stringify(e)), `$.${name}`);
-      }
-      case 'unknown_device': {
-        const ghost = `ghost-${r.hex(8)}`;
-        e.device_id = ghost;
-        return out(Buffer.from(JSON.stringify(e)), '$.device_id', Buffer.from(ghost));
-      }
-      case 'oversized':
-        e.debug_dump = 'x'.repeat(MAX_EVENT_BYTES + r.int(1, 16_384));
-        return out(Buffer.from(JSON.stringify(e)), '$');
-      case 'not_utf8': {
-        // A Latin-1 "ö" where UTF-8 is required, inside the zone string: right shape, wrong encoding.
-        const json = Buffer.from(JSON.stringify({ ...e, zone: '@@ZONE@@' }));
-        const at = json.indexOf('@@ZONE@@');
-        return out(Buffer.concat([json.subarray(0, at), Buffer.from([0x5a, 0xf6, 0x6e, 0x65]), json.subarray(at + 8)]), '$');
-      }
-      case 'empty':
-        return out(Buffer.alloc(0), '$');
-    }
+    const text = this.json(st, this.rnd.uuid(), eventMs, this.statusFor(st), true);
+    return invalidMessage(this.rnd, kind, { key: st.key, text, eventMs, deviceIndex: st.device.index, sensors: st.sensors, contract: st.device.contractVersion === 2 ? 'v2' : 'v1' });
   }
 }
 
@@ -557,5 +462,3 @@ const NONE: SensorName[] = [];
 const VALID: Label = { group: 'valid' };
 const ANOMALY: Label = { group: 'anomaly' };
 const EDGE_LABELS = Object.fromEntries(EDGE_KINDS.map((kind) => [kind, { group: 'edge_case', kind }])) as Record<EdgeKind, Label>;
-const INVALID_LABELS = Object.fromEntries(INVALID_KINDS.map((kind) => [kind, { group: 'invalid_schema', kind }])) as Record<InvalidKind, Label>;
-const REQUIRED_FIELDS = ['event_id', 'device_id', 'device_type', 'building_id', 'floor', 'zone', 'event_ts', 'firmware_version', 'status'] as const;
