@@ -1,9 +1,9 @@
 -- Per device and day: messages, anomalies by kind, first and last seen, gaps and uptime, battery,
 -- vibration trend and stuck sensors. One window pass per device in time order gives the gaps and
 -- the stuck flags (a reading equal to its previous three: four identical readings in a row).
--- A gap counts as offline when longer than max(10 minutes, 5 x the device's typical interval, the
--- median gap: a device often offline does not stretch it as a mean would); the stretches before
--- the first and after the last message of the day count the same way.
+-- A gap counts as offline when longer than max(10 minutes, 5 x the device's typical interval);
+-- the stretches before the first and after the last message of the day count the same way. The
+-- typical interval is the median gap: a device often offline does not stretch it as a mean would.
 WITH readings AS (
   SELECT
     device_id, device_type, building_id, event_ts, status, anomaly_count, duplicate_count,
