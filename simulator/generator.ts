@@ -74,11 +74,10 @@ interface DeviceState {
   /** Battery % lost per reading: HEALTHY_BATTERY_DRAIN_PER_DAY spread over the day's readings, a few % while a failing battery drains. */
   batteryDrain: number;
   stuck: { index: number; value: number; remaining: number } | undefined;
-  /** In `mixed`: what ails the device (ailments.ts) and its chance of each label. */
-  ailment: Ailment | undefined;
+  /** In `mixed`: the device's chance of each label (ailments.ts). */
   mix: DeviceMix | undefined;
-  /** The reading that sticks on a device whose ailment is stuck_sensor: one that cannot repeat by chance. */
-  faultySensor: number;
+  /** In `mixed`, on a device whose ailment is stuck_sensor: the reading that sticks, one that cannot repeat by chance. */
+  faultySensor: number | undefined;
   offlineTurns: number;
   lastEventMs: number;
   seq: number;
@@ -134,7 +133,7 @@ export class TelemetryGenerator {
       this.ailments = assignAilments(options.devices);
       const mixes = deviceMixes(this.ailments);
       this.states.forEach((st, i) => {
-        st.ailment = this.ailments[i];
+        if (this.ailments[i] === 'stuck_sensor') st.faultySensor = st.drawn.find((j) => STUCK_CANDIDATES.includes(st.sensors[j]!)) ?? st.drawn[0]!;
         st.mix = mixes[i];
       });
     }
@@ -196,9 +195,8 @@ export class TelemetryGenerator {
       battery: this.rnd.uniform(60, 100),
       batteryDrain: this.healthyDrain,
       stuck: undefined,
-      ailment: undefined,
       mix: undefined,
-      faultySensor: drawn.find((i) => STUCK_CANDIDATES.includes(sensors[i]!)) ?? drawn[0]!,
+      faultySensor: undefined,
       offlineTurns: 0,
       lastEventMs: -Infinity,
       seq: this.rnd.int(0, 1000),
@@ -395,7 +393,7 @@ export class TelemetryGenerator {
       case 'stuck_sensor': {
         this.draw(st);
         // A device whose ailment this is has one faulty sensor; elsewhere any sensor may stick.
-        const i = st.ailment === 'stuck_sensor' ? st.faultySensor : r.pick(st.drawn);
+        const i = st.faultySensor ?? r.pick(st.drawn);
         st.stuck = { index: i, value: st.values[i]!, remaining: r.int(5, 20) };
         return this.raw(st, label, eventMs, eventMs, this.statusFor(st));
       }
